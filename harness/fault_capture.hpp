@@ -1,0 +1,37 @@
+// Records a memory fault of the case process in a page shared with the harness, so a guard
+// hit survives the death of the process that made it. The signal handler only stores the
+// faulting address, the access kind and the block/thread; the harness interprets it.
+#pragma once
+
+#include <cstdint>
+
+namespace dc {
+
+class GuardedBuffer;
+
+struct GuardRange {
+  char name[48];
+  std::uintptr_t reservation_begin, data_begin, data_end, reservation_end;
+  std::uint32_t element_bytes;
+};
+
+struct FaultRecord {
+  static constexpr int kMaxRanges = 64;
+  volatile int faulted;  // set last by the handler
+  int signal;
+  int access;            // 0 unknown, 1 read, 2 write
+  int in_kernel;
+  std::uintptr_t address;
+  unsigned block[3], thread[3];
+  int range_count;
+  GuardRange ranges[kMaxRanges];
+};
+
+// The shared record (mapped MAP_SHARED before the case process forks).
+FaultRecord& fault_record();
+void reset_fault_record();
+void register_guard_range(const GuardedBuffer& buffer);
+// Installs SIGSEGV/SIGBUS handlers in the calling (case) process.
+void install_fault_handlers();
+
+}  // namespace dc

@@ -1,0 +1,52 @@
+#include "problem.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+namespace dc {
+
+namespace {
+std::deque<KernelFamily>& registry() {
+  static std::deque<KernelFamily> families;
+  return families;
+}
+}  // namespace
+
+Registration::Registration(KernelFamily family) { registry().push_back(std::move(family)); }
+
+const std::deque<KernelFamily>& kernel_families() { return registry(); }
+
+const KernelFamily& find_family(const std::string& name) {
+  for (const KernelFamily& f : registry())
+    if (f.name == name) return f;
+  std::vector<std::string> names;
+  for (const KernelFamily& f : registry()) names.push_back(f.name);
+  throw ShapeError("kernel", fmt::format("unknown kernel '{}'; valid kernels: {}", name,
+                                         fmt::join(names, ", ")));
+}
+
+Shape parse_shape(std::string_view text) {
+  auto [kernel, values] = split_shape_text(text);
+  const KernelFamily& family = find_family(kernel);
+  return parse_shape_values(kernel, family.keys, values);
+}
+
+KeySpec seed_key() {
+  return KeySpec{.name = "seed",
+                 .kind = KeyKind::integer,
+                 .min = 0,
+                 .max = (std::int64_t{1} << 32) - 1,
+                 .default_value = "0",
+                 .help = "input seed: inputs are a pure function of (seed, tensor, element)"};
+}
+
+KeySpec index_key() {
+  return KeySpec{.name = "index",
+                 .kind = KeyKind::choice,
+                 .choices = {"i64", "i32", "mixed"},
+                 .default_value = "i64",
+                 .help = "offset arithmetic: i64 all 64-bit; i32 all 32-bit (before vLLM PR "
+                         "#39087); mixed loop terms 64-bit, base offsets 32-bit (after it)"};
+}
+
+}  // namespace dc

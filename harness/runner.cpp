@@ -1,0 +1,315 @@
+#include "runner.hpp"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "fault_capture.hpp"
+#include "guarded_buffer.hpp"
+#include "kernels/runtime/simt_cpu.hpp"
+
+namespace dc {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// NaN patterns no arithmetic produces: an element still holding one was never written.
+std::uint32_t poison_bits(DType t) {
+  switch (t) {
+    case DType::f32:
+      return 0x7fbadbadu;
+    case DType::bf16:
+      return 0x7fbau;
+    case DType::f16:
+      return 0x7ebau;
+    case DType::i32:
+      return 0x7fbadbadu;
+  }
+  return 0;
+}
+
+void poison(const TensorSpec& spec, void* data) {
+  const std::uint32_t p = poison_bits(spec.dtype);
+  const std::int64_t n = spec.elements();
+  if (dtype_bytes(spec.dtype) == 2) {
+    std::fill_n(static_cast<std::uint16_t*>(data), n, static_cast<std::uint16_t>(p));
+  } else {
+    std::fill_n(static_cast<std::uint32_t*>(data), n, p);
+  }
+}
+
+// Number of still-poisoned elements and the first of them.
+std::pair<std::int64_t, std::int64_t> scan_unwritten(const TensorSpec& spec, const void* data) {
+  const std::uint32_t p = poison_bits(spec.dtype);
+  const std::int64_t n = spec.elements();
+  std::int64_t count = 0, first = -1;
+  auto scan = [&](const auto* e, auto pattern) {
+    for (std::int64_t i = 0; i < n; ++i)
+      if (e[i] == pattern) {
+        if (first < 0) first = i;
+        ++count;
+      }
+  };
+  if (dtype_bytes(spec.dtype) == 2) {
+    scan(static_cast<const std::uint16_t*>(data), static_cast<std::uint16_t>(p));
+  } else {
+    scan(static_cast<const std::uint32_t*>(data), p);
+  }
+  return {count, first};
+}
+
+// Fills an input from the problem's generator, in parallel over slices of elements.
+void generate(const Problem& problem, std::size_t index, const TensorSpec& spec, void* data) {
+  constexpr std::int64_t kSlice = 1 << 16;
+  const std::int64_t n = spec.elements();
+  const std::size_t bytes = dtype_bytes(spec.dtype);
+  std::atomic<std::int64_t> next{0};
+  auto work = [&] {
+    for (std::int64_t b = next.fetch_add(kSlice); b < n; b = next.fetch_add(kSlice))
+      problem.fill(index, b, std::min(kSlice, n - b), static_cast<char*>(data) + b * static_cast<std::int64_t>(bytes));
+  };
+  const unsigned workers = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(),
+                                                           static_cast<unsigned>(n / kSlice + 1)));
+  std::vector<std::jthread> pool;
+  for (unsigned w = 1; w < workers; ++w) pool.emplace_back(work);
+  work();
+}
+
+// The data path inside the case process.
+Verdict execute(const Shape& shape, const Problem& problem) {
+  Verdict v;
+  v.shape = shape.print();
+  const std::vector<TensorSpec> specs = problem.tensors();
+  std::vector<GuardedBuffer> buffers;
+  std::vector<void*> pointers;
+  buffers.reserve(specs.size());
+  for (const TensorSpec& spec : specs) {
+    if (spec.elements() == 0) {
+      buffers.emplace_back(spec.name, 0, dtype_bytes(spec.dtype));
+      pointers.push_back(nullptr);
+      continue;
+    }
+    buffers.emplace_back(spec.name, spec.bytes(), dtype_bytes(spec.dtype));
+    register_guard_range(buffers.back());
+    pointers.push_back(buffers.back().data());
+  }
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    if (pointers[i] == nullptr) continue;
+    if (specs[i].role == Role::input) generate(problem, i, specs[i], pointers[i]);
+    else poison(specs[i], pointers[i]);
+  }
+
+  try {
+    problem.launch(pointers);
+  } catch (const simt::LaunchError& e) {
+    v.kind = VerdictKind::error;
+    v.message = fmt::format("launch refused: {}", e.what());
+    return v;
+  }
+
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    if (pointers[i] == nullptr) continue;
+    if (const auto damage = buffers[i].first_canary_damage()) {
+      v.kind = VerdictKind::canary;
+      v.tensor = specs[i].name;
+      v.message = fmt::format("{}: canary before the start damaged at byte offset {}", specs[i].name, *damage);
+      return v;
+    }
+  }
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    if (pointers[i] == nullptr || specs[i].role != Role::output) continue;
+    const auto [count, first] = scan_unwritten(specs[i], pointers[i]);
+    if (count == 0) continue;
+    v.kind = VerdictKind::unwritten;
+    v.tensor = specs[i].name;
+    v.first_bad = FirstBad{first, specs[i].coordinates(first), NAN, NAN};
+    v.message = fmt::format("{}: {} of {} elements never written; first at {} ({})", specs[i].name,
+                            count, specs[i].elements(), first, specs[i].coordinates(first));
+    return v;
+  }
+
+  std::vector<const void*> inputs(pointers.begin(), pointers.end());
+  v.checks = problem.verify(inputs);
+  v.kind = VerdictKind::pass;
+  for (const TensorCheck& c : v.checks) {
+    if (c.status == CheckStatus::pass) continue;
+    v.kind = c.status == CheckStatus::nonfinite ? VerdictKind::nonfinite : VerdictKind::mismatch;
+    v.tensor = c.tensor;
+    v.first_bad = c.first_bad;
+    if (c.first_bad)
+      v.message = fmt::format("{}: first bad element {} (flat {}): got {:.6g}, expected {:.6g}", c.tensor,
+                              c.first_bad->coordinates, c.first_bad->flat, c.first_bad->got,
+                              c.first_bad->expected);
+    else
+      v.message = fmt::format("{}: output is all zeros where the reference is not", c.tensor);
+    break;
+  }
+  return v;
+}
+
+// Turns a fault record into a verdict: which tensor, read or write, the offset in elements.
+void diagnose_fault(const FaultRecord& r, const Problem& problem, Verdict& v) {
+  const std::vector<TensorSpec> specs = problem.tensors();
+  std::string position;
+  if (r.in_kernel != 0)
+    position = fmt::format("block ({},{},{}) thread ({},{},{})", r.block[0], r.block[1], r.block[2],
+                           r.thread[0], r.thread[1], r.thread[2]);
+  for (int i = 0; i < r.range_count; ++i) {
+    const GuardRange& g = r.ranges[i];
+    if (r.address < g.reservation_begin || r.address >= g.reservation_end) continue;
+    const auto byte_offset = static_cast<std::int64_t>(r.address - g.data_begin);
+    const std::int64_t offset = byte_offset >= 0 ? byte_offset / g.element_bytes
+                                                 : -((-byte_offset + g.element_bytes - 1) / g.element_bytes);
+    const std::int64_t n = static_cast<std::int64_t>((g.data_end - g.data_begin) / g.element_bytes);
+    GuardHit hit{g.name, r.access == 2 ? "write" : r.access == 1 ? "read" : "access", offset, position, std::nullopt};
+    for (std::int64_t wrap : {std::int64_t{1} << 32, -(std::int64_t{1} << 32)})
+      if (offset + wrap >= 0 && offset + wrap < n) hit.unwrapped = offset + wrap;
+    v.kind = r.access == 2 ? VerdictKind::oob_write : VerdictKind::oob_read;
+    v.tensor = g.name;
+    std::string where = offset < 0 ? "before its start" : "past its end";
+    v.message = fmt::format("{}: {} at element {} ({}; {} elements){}", g.name, hit.access, offset, where,
+                            n, position.empty() ? "" : ", " + position);
+    if (hit.unwrapped) {
+      std::string coords;
+      for (const TensorSpec& s : specs)
+        if (s.name == g.name) coords = s.coordinates(*hit.unwrapped);
+      v.message += fmt::format("; consistent with a 32-bit wrap: offset {} 2^32 = {} is in bounds ({})",
+                               *hit.unwrapped > offset ? "+" : "-", *hit.unwrapped, coords);
+      v.first_bad = FirstBad{*hit.unwrapped, coords, NAN, NAN};
+    }
+    v.guard_hit = hit;
+    return;
+  }
+  v.kind = VerdictKind::crash;
+  v.message = fmt::format("signal {} ({}) at address {:#x}, outside every guarded tensor{}", r.signal,
+                          strsignal(r.signal), r.address, position.empty() ? "" : ", " + position);
+}
+
+std::string read_all_with_deadline(int fd, Clock::time_point deadline, bool& timed_out) {
+  std::string out;
+  char buf[1 << 14];
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    if (left <= 0) {
+      timed_out = true;
+      return out;
+    }
+    pollfd p{fd, POLLIN, 0};
+    const int ready = poll(&p, 1, static_cast<int>(std::min<long long>(left, 1000)));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) continue;
+    const ssize_t got = read(fd, buf, sizeof buf);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) return out;
+    out.append(buf, static_cast<std::size_t>(got));
+  }
+}
+
+}  // namespace
+
+std::uint64_t memory_estimate(const Problem& problem) {
+  std::uint64_t bytes = 0;
+  for (const TensorSpec& s : problem.tensors()) bytes += s.bytes();
+  return bytes + (std::uint64_t{64} << 20);  // the harness itself and fiber stacks
+}
+
+std::uint64_t available_memory() {
+  std::ifstream meminfo("/proc/meminfo");
+  std::string key;
+  std::uint64_t kib = 0;
+  std::string unit;
+  while (meminfo >> key >> kib >> unit)
+    if (key == "MemAvailable:") return kib << 10;
+  return std::uint64_t{1} << 34;
+}
+
+Verdict run_case(const Shape& shape, const RunOptions& options) {
+  const KernelFamily& family = find_family(shape.kernel());
+  const std::unique_ptr<Problem> problem = family.make(shape);
+  const std::uint64_t estimate = memory_estimate(*problem);
+  const std::uint64_t budget = options.memory_budget != 0 ? options.memory_budget : available_memory();
+  if (estimate > budget)
+    throw Refusal(fmt::format("refused before allocating: the case needs about {:.2f} GiB, the budget is "
+                              "{:.2f} GiB (--mem-budget to change it)",
+                              static_cast<double>(estimate) / (1 << 30), static_cast<double>(budget) / (1 << 30)));
+
+  const auto start = Clock::now();
+  if (!options.isolate) {
+    Verdict v = execute(shape, *problem);
+    v.wall_s = std::chrono::duration<double>(Clock::now() - start).count();
+    return v;
+  }
+
+  reset_fault_record();
+  int pipe_fds[2];
+  if (pipe(pipe_fds) != 0) throw std::runtime_error(fmt::format("pipe: {}", std::strerror(errno)));
+  std::fflush(nullptr);
+  const pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error(fmt::format("fork: {}", std::strerror(errno)));
+  if (pid == 0) {
+    close(pipe_fds[0]);
+    install_fault_handlers();
+    std::string out;
+    try {
+      out = to_json(execute(shape, *problem)).dump();
+    } catch (const std::exception& e) {
+      Verdict err;
+      err.shape = shape.print();
+      err.message = fmt::format("harness error in the case process: {}", e.what());
+      out = to_json(err).dump();
+    }
+    for (std::size_t done = 0; done < out.size();) {
+      const ssize_t n = write(pipe_fds[1], out.data() + done, out.size() - done);
+      if (n <= 0) break;
+      done += static_cast<std::size_t>(n);
+    }
+    _exit(0);
+  }
+  close(pipe_fds[1]);
+  bool timed_out = false;
+  const std::string payload =
+      read_all_with_deadline(pipe_fds[0], start + std::chrono::duration_cast<Clock::duration>(
+                                                      std::chrono::duration<double>(options.timeout_s)),
+                             timed_out);
+  close(pipe_fds[0]);
+  if (timed_out) kill(pid, SIGKILL);
+  int status = 0;
+  rusage usage{};
+  while (wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
+  }
+
+  Verdict v;
+  v.shape = shape.print();
+  if (timed_out) {
+    v.kind = VerdictKind::timeout;
+    v.message = fmt::format("no result within {} s; the case process was killed", options.timeout_s);
+  } else if (WIFSIGNALED(status)) {
+    const FaultRecord& r = fault_record();
+    if (r.faulted != 0) {
+      diagnose_fault(r, *problem, v);
+    } else {
+      v.kind = VerdictKind::crash;
+      v.message = fmt::format("the case process died of signal {} ({})", WTERMSIG(status), strsignal(WTERMSIG(status)));
+    }
+  } else if (payload.empty()) {
+    v.kind = VerdictKind::crash;
+    v.message = fmt::format("the case process exited with status {} and no verdict", WEXITSTATUS(status));
+  } else {
+    v = verdict_from_json(nlohmann::json::parse(payload));
+  }
+  v.wall_s = std::chrono::duration<double>(Clock::now() - start).count();
+  v.peak_rss_bytes = static_cast<std::int64_t>(usage.ru_maxrss) << 10;
+  return v;
+}
+
+}  // namespace dc

@@ -1,0 +1,32 @@
+// Runs one case through the data path: plan -> allocate -> generate -> launch -> inspect ->
+// verify -> verdict. The case runs in a child process with a timeout, so a fault, a crash
+// or a hang of the kernel becomes a verdict and never ends the harness.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+
+#include "problem.hpp"
+#include "verdict.hpp"
+
+namespace dc {
+
+struct RunOptions {
+  double timeout_s = 600;
+  std::uint64_t memory_budget = 0;  // bytes; 0: what the machine has available
+  bool isolate = true;              // false: run in this process (debugging only)
+};
+
+// A case refused before anything is allocated (its estimate exceeds the budget). Exit 2.
+struct Refusal : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+std::uint64_t memory_estimate(const Problem& problem);
+std::uint64_t available_memory();
+
+// Throws ShapeError for a bad shape and Refusal for one too large; every other outcome,
+// including a fault of the kernel, is a Verdict.
+Verdict run_case(const Shape& shape, const RunOptions& options = {});
+
+}  // namespace dc

@@ -1,0 +1,115 @@
+#include "verdict.hpp"
+
+#include <array>
+
+#include <fmt/format.h>
+
+namespace dc {
+
+namespace {
+constexpr std::array kNames{"pass",      "mismatch", "oob_read", "oob_write",    "canary",  "unwritten",
+                            "nonfinite", "timeout",  "crash",    "device_fault", "skipped", "error"};
+}
+
+std::string_view verdict_name(VerdictKind v) { return kNames[static_cast<std::size_t>(v)]; }
+
+std::optional<VerdictKind> verdict_from_name(std::string_view name) {
+  for (std::size_t i = 0; i < kNames.size(); ++i)
+    if (name == kNames[i]) return static_cast<VerdictKind>(i);
+  return std::nullopt;
+}
+
+bool is_failure(VerdictKind v) { return v != VerdictKind::pass && v != VerdictKind::skipped; }
+
+nlohmann::json to_json(const Verdict& v) {
+  nlohmann::json j{{"shape", v.shape},         {"verdict", verdict_name(v.kind)},
+                   {"backend", v.backend},     {"wall_s", v.wall_s},
+                   {"peak_rss_bytes", v.peak_rss_bytes}, {"message", v.message}};
+  if (!v.tensor.empty()) j["buffer"] = v.tensor;
+  if (v.first_bad)
+    j["first_bad"] = {{"coordinates", v.first_bad->coordinates}, {"flat", v.first_bad->flat},
+                      {"got", v.first_bad->got}, {"expected", v.first_bad->expected}};
+  if (v.guard_hit) {
+    const GuardHit& g = *v.guard_hit;
+    j["guard_hit"] = {{"buffer", g.tensor}, {"access", g.access}, {"offset", g.offset},
+                      {"position", g.position}};
+    if (g.unwrapped) j["guard_hit"]["unwrapped_offset"] = *g.unwrapped;
+  }
+  auto& checks = j["checks"] = nlohmann::json::array();
+  for (const TensorCheck& c : v.checks) {
+    checks.push_back({{"buffer", c.tensor},
+                      {"status", c.status == CheckStatus::pass       ? "pass"
+                                 : c.status == CheckStatus::mismatch ? "mismatch"
+                                                                     : "nonfinite"},
+                      {"compared", c.compared},
+                      {"bad", c.bad},
+                      {"nonfinite", c.nonfinite},
+                      {"groups", c.groups},
+                      {"bad_groups", c.bad_groups},
+                      {"max_abs_err", c.max_abs_err},
+                      {"max_scaled_err", c.max_scaled_err},
+                      {"max_norm_err", c.max_norm_err},
+                      {"tol_elementwise", c.tolerance.elementwise},
+                      {"tol_normwise", c.tolerance.normwise},
+                      {"reference_all_zero", c.reference_all_zero}});
+  }
+  return j;
+}
+
+Verdict verdict_from_json(const nlohmann::json& j) {
+  Verdict v;
+  v.shape = j.at("shape").get<std::string>();
+  v.kind = verdict_from_name(j.at("verdict").get<std::string>()).value_or(VerdictKind::error);
+  v.backend = j.value("backend", "cpu");
+  v.wall_s = j.value("wall_s", 0.0);
+  v.peak_rss_bytes = j.value("peak_rss_bytes", std::int64_t{0});
+  v.message = j.value("message", "");
+  v.tensor = j.value("buffer", "");
+  if (j.contains("first_bad")) {
+    const auto& f = j["first_bad"];
+    v.first_bad = FirstBad{f.at("flat").get<std::int64_t>(), f.at("coordinates").get<std::string>(),
+                           f.value("got", 0.0), f.value("expected", 0.0)};
+  }
+  if (j.contains("guard_hit")) {
+    const auto& g = j["guard_hit"];
+    v.guard_hit = GuardHit{g.at("buffer").get<std::string>(), g.at("access").get<std::string>(),
+                           g.at("offset").get<std::int64_t>(), g.value("position", ""), std::nullopt};
+    if (g.contains("unwrapped_offset")) v.guard_hit->unwrapped = g["unwrapped_offset"].get<std::int64_t>();
+  }
+  for (const auto& c : j.value("checks", nlohmann::json::array())) {
+    TensorCheck t;
+    t.tensor = c.at("buffer").get<std::string>();
+    const std::string status = c.at("status").get<std::string>();
+    t.status = status == "pass" ? CheckStatus::pass : status == "mismatch" ? CheckStatus::mismatch : CheckStatus::nonfinite;
+    t.compared = c.value("compared", std::int64_t{0});
+    t.bad = c.value("bad", std::int64_t{0});
+    t.nonfinite = c.value("nonfinite", std::int64_t{0});
+    t.groups = c.value("groups", std::int64_t{0});
+    t.bad_groups = c.value("bad_groups", std::int64_t{0});
+    t.max_abs_err = c.value("max_abs_err", 0.0);
+    t.max_scaled_err = c.value("max_scaled_err", 0.0);
+    t.max_norm_err = c.value("max_norm_err", 0.0);
+    t.tolerance = Tolerance{c.value("tol_elementwise", 0.0), c.value("tol_normwise", 0.0)};
+    t.reference_all_zero = c.value("reference_all_zero", false);
+    v.checks.push_back(std::move(t));
+  }
+  return v;
+}
+
+std::string to_text(const Verdict& v) {
+  std::string out = fmt::format("{:<5} {:<10} {}  ({:.2f} s, peak RSS {} MiB, {})\n",
+                                is_failure(v.kind) ? "FAIL" : "ok", verdict_name(v.kind), v.shape,
+                                v.wall_s, v.peak_rss_bytes >> 20, v.backend);
+  if (!v.message.empty()) out += fmt::format("  {}\n", v.message);
+  for (const TensorCheck& c : v.checks)
+    out += fmt::format(
+        "  {:<8} {:>10} compared, {:>6} bad; max |err|/(|ref|+rms) {:.3g} (tol {:.3g}), "
+        "max normwise {:.3g} (tol {:.3g}){}\n",
+        c.tensor, c.compared, c.bad + c.bad_groups, c.max_scaled_err, c.tolerance.elementwise,
+        c.max_norm_err, c.tolerance.normwise,
+        c.reference_all_zero ? "; reference is all zeros (degenerate check)" : "");
+  out += fmt::format("  repro: diffcheck --shape '{}'\n", v.shape);
+  return out;
+}
+
+}  // namespace dc

@@ -1,0 +1,82 @@
+// Input distributions of chunk_gated_delta_rule_fwd_h, each element a pure function of
+// (seed, tensor, element), host- and device-callable.
+//   k   L2-normalized rows (per token and key head)
+//   w   beta_t * k_t,  u = beta_t * v_t with beta_t in [0.25, 1.25) / BT: the leading term of
+//       the WY factorization (T = I), scaled so that sum_t beta_t <= 1.25 per chunk. The chunk
+//       map S -> S - (sum beta_t k_t k_t^T) S is then a contraction for every K, and states
+//       stay O(1) over any number of chunks, as they do with a real WY factorization.
+//   g   chunk-local cumulative sum of log decays in [-255/4096, 0] (exact in float; O(BT))
+//   gk  the same per key;  h0 roughly normal, scale 0.5.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+
+#include "harness/device/counter_rng.hpp"
+#include "kernels/runtime/hip_portable.hpp"
+
+namespace dc::kernels::gdr {
+
+enum Stream : std::uint32_t { kKey = 1, kBeta = 2, kValue = 3, kG = 4, kGk = 5, kH0 = 6 };
+
+struct InputModel {
+  std::uint64_t seed = 0;
+  std::int64_t T = 0;                         // tokens per sequence (fixed-length batch)
+  const std::int32_t* cu_seqlens = nullptr;   // host copy for a varlen batch
+  std::int64_t N = 1;
+  int H = 1, Hg = 1, K = 1, V = 1, BT = 64;
+
+  // First token of the sequence holding global token t.
+  DC_HD std::int64_t sequence_start(std::int64_t t) const {
+    if (cu_seqlens == nullptr) return (t / T) * T;
+    std::int64_t lo = 0, hi = N;  // cu_seqlens[lo] <= t < cu_seqlens[hi]
+    while (hi - lo > 1) {
+      const std::int64_t mid = (lo + hi) / 2;
+      if (cu_seqlens[mid] <= t) lo = mid; else hi = mid;
+    }
+    return cu_seqlens[lo];
+  }
+
+  DC_HD double key_raw(std::int64_t t, int hg, int kk) const {
+    return rng::normalish(seed, kKey, static_cast<std::uint64_t>((t * Hg + hg) * K + kk));
+  }
+  // Exact: key_raw values are multiples of 2^-20 below 4, so their squares sum exactly.
+  DC_HD double key_norm(std::int64_t t, int hg) const {
+    double sq = 0;
+    for (int kk = 0; kk < K; ++kk) sq += key_raw(t, hg, kk) * key_raw(t, hg, kk);
+    return sq > 0 ? std::sqrt(sq) : 1.0;
+  }
+  DC_HD double key(std::int64_t t, int hg, int kk, double norm) const { return key_raw(t, hg, kk) / norm; }
+
+  DC_HD double beta(std::int64_t t, int h) const {
+    return (0.25 + rng::uniform(seed, kBeta, static_cast<std::uint64_t>(t * H + h))) / BT;
+  }
+  DC_HD double w(std::int64_t t, int h, int kk, double norm) const {
+    return beta(t, h) * key(t, h / (H / Hg), kk, norm);
+  }
+  DC_HD double u(std::int64_t t, int h, int c) const {
+    return beta(t, h) * rng::normalish(seed, kValue, static_cast<std::uint64_t>((t * H + h) * V + c));
+  }
+  // Sum of log decays from the first token of t's chunk to t (chunks restart per sequence).
+  DC_HD double g(std::int64_t t, int h) const {
+    const std::int64_t bos = sequence_start(t);
+    const std::int64_t chunk_start = bos + ((t - bos) / BT) * BT;
+    double sum = 0;
+    for (std::int64_t s = chunk_start; s <= t; ++s)
+      sum += rng::log_decay(seed, kG, static_cast<std::uint64_t>(s * H + h));
+    return sum;
+  }
+  DC_HD double gk(std::int64_t t, int h, int kk) const {
+    const std::int64_t bos = sequence_start(t);
+    const std::int64_t chunk_start = bos + ((t - bos) / BT) * BT;
+    double sum = 0;
+    for (std::int64_t s = chunk_start; s <= t; ++s)
+      sum += rng::log_decay(seed, kGk, static_cast<std::uint64_t>((s * H + h) * K + kk));
+    return sum;
+  }
+  DC_HD double h0(std::int64_t flat) const {
+    return 0.5 * rng::normalish(seed, kH0, static_cast<std::uint64_t>(flat));
+  }
+};
+
+}  // namespace dc::kernels::gdr

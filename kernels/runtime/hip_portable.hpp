@@ -1,0 +1,12 @@
+// One kernel source, several targets. Kernels include this header and are written in
+// plain HIP C++ (blocks, threads, __shared__, __syncthreads). On the CPU backend the HIP
+// keywords map onto the host SIMT runtime (simt_cpu.hpp); on a GPU onto the HIP runtime.
+#pragma once
+
+#if defined(__HIP__) || defined(__CUDACC__)
+#define DC_HD __host__ __device__
+#define DC_DEVICE_COMPILE 1
+#else
+#include "simt_cpu.hpp"
+#define DC_HD
+#endif
