@@ -35,6 +35,7 @@ GuardedBuffer::GuardedBuffer(std::string name, std::uint64_t bytes, std::size_t 
     throw std::runtime_error(fmt::format("cannot map {} bytes for '{}': {}", mapped, name_,
                                          std::strerror(errno)));
   }
+  if (mapped >= (std::uint64_t{64} << 20)) madvise(slack_, mapped, MADV_HUGEPAGE);  // fewer page faults
   data_ = slack_ + (mapped - bytes_);  // end flush with the trailing guard
   std::memset(slack_, kCanary, static_cast<std::size_t>(data_ - slack_));
 }

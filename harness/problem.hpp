@@ -41,6 +41,7 @@ struct KernelFamily {
   // Validates constraints across keys (throws ShapeError) and builds the problem.
   std::function<std::unique_ptr<Problem>(const Shape&)> make;
   bool planted_defect = false;  // a defect_ kernel: shows how a fault class is reported
+  double timeout_s = 0;         // the family's own default timeout (0: the harness default)
 };
 
 // Registration: one static `Registration` object per family, in the family's driver.

@@ -38,14 +38,30 @@ std::uint32_t poison_bits(DType t) {
   return 0;
 }
 
+// Runs fn(begin, count) over slices of [0, n) on every hardware thread.
+template <class Fn>
+void parallel_slices(std::int64_t n, Fn&& fn) {
+  constexpr std::int64_t kSlice = 1 << 16;
+  std::atomic<std::int64_t> next{0};
+  auto work = [&] {
+    for (std::int64_t b = next.fetch_add(kSlice); b < n; b = next.fetch_add(kSlice)) fn(b, std::min(kSlice, n - b));
+  };
+  const auto workers = static_cast<unsigned>(
+      std::max<std::int64_t>(1, std::min<std::int64_t>(std::thread::hardware_concurrency(), n / kSlice + 1)));
+  std::vector<std::jthread> pool;
+  for (unsigned w = 1; w < workers; ++w) pool.emplace_back(work);
+  work();
+}
+
 void poison(const TensorSpec& spec, void* data) {
   const std::uint32_t p = poison_bits(spec.dtype);
-  const std::int64_t n = spec.elements();
-  if (dtype_bytes(spec.dtype) == 2) {
-    std::fill_n(static_cast<std::uint16_t*>(data), n, static_cast<std::uint16_t>(p));
-  } else {
-    std::fill_n(static_cast<std::uint32_t*>(data), n, p);
-  }
+  parallel_slices(spec.elements(), [&](std::int64_t begin, std::int64_t count) {
+    if (dtype_bytes(spec.dtype) == 2) {
+      std::fill_n(static_cast<std::uint16_t*>(data) + begin, count, static_cast<std::uint16_t>(p));
+    } else {
+      std::fill_n(static_cast<std::uint32_t*>(data) + begin, count, p);
+    }
+  });
 }
 
 // Number of still-poisoned elements and the first of them.
@@ -68,21 +84,12 @@ std::pair<std::int64_t, std::int64_t> scan_unwritten(const TensorSpec& spec, con
   return {count, first};
 }
 
-// Fills an input from the problem's generator, in parallel over slices of elements.
+// Fills an input from the problem's generator.
 void generate(const Problem& problem, std::size_t index, const TensorSpec& spec, void* data) {
-  constexpr std::int64_t kSlice = 1 << 16;
-  const std::int64_t n = spec.elements();
-  const std::size_t bytes = dtype_bytes(spec.dtype);
-  std::atomic<std::int64_t> next{0};
-  auto work = [&] {
-    for (std::int64_t b = next.fetch_add(kSlice); b < n; b = next.fetch_add(kSlice))
-      problem.fill(index, b, std::min(kSlice, n - b), static_cast<char*>(data) + b * static_cast<std::int64_t>(bytes));
-  };
-  const unsigned workers = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(),
-                                                           static_cast<unsigned>(n / kSlice + 1)));
-  std::vector<std::jthread> pool;
-  for (unsigned w = 1; w < workers; ++w) pool.emplace_back(work);
-  work();
+  const auto bytes = static_cast<std::int64_t>(dtype_bytes(spec.dtype));
+  parallel_slices(spec.elements(), [&](std::int64_t begin, std::int64_t count) {
+    problem.fill(index, begin, count, static_cast<char*>(data) + begin * bytes);
+  });
 }
 
 // The data path inside the case process.
@@ -250,6 +257,7 @@ Verdict run_case(const Shape& shape, const RunOptions& options) {
     return v;
   }
 
+  const double timeout_s = options.timeout_s > 0 ? options.timeout_s : family.timeout_s > 0 ? family.timeout_s : 600.0;
   reset_fault_record();
   int pipe_fds[2];
   if (pipe(pipe_fds) != 0) throw std::runtime_error(fmt::format("pipe: {}", std::strerror(errno)));
@@ -279,7 +287,7 @@ Verdict run_case(const Shape& shape, const RunOptions& options) {
   bool timed_out = false;
   const std::string payload =
       read_all_with_deadline(pipe_fds[0], start + std::chrono::duration_cast<Clock::duration>(
-                                                      std::chrono::duration<double>(options.timeout_s)),
+                                                      std::chrono::duration<double>(timeout_s)),
                              timed_out);
   close(pipe_fds[0]);
   if (timed_out) kill(pid, SIGKILL);
@@ -292,7 +300,7 @@ Verdict run_case(const Shape& shape, const RunOptions& options) {
   v.shape = shape.print();
   if (timed_out) {
     v.kind = VerdictKind::timeout;
-    v.message = fmt::format("no result within {} s; the case process was killed", options.timeout_s);
+    v.message = fmt::format("no result within {} s; the case process was killed", timeout_s);
   } else if (WIFSIGNALED(status)) {
     const FaultRecord& r = fault_record();
     if (r.faulted != 0) {

@@ -12,7 +12,7 @@
 namespace dc {
 
 struct RunOptions {
-  double timeout_s = 600;
+  double timeout_s = 0;             // 0: the family's default, else 600 s
   std::uint64_t memory_budget = 0;  // bytes; 0: what the machine has available
   bool isolate = true;              // false: run in this process (debugging only)
 };

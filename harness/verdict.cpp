@@ -1,12 +1,18 @@
 #include "verdict.hpp"
 
 #include <array>
+#include <cmath>
 
 #include <fmt/format.h>
 
 namespace dc {
 
 namespace {
+// JSON has no NaN: it is written as null and read back as NaN.
+double number_or_nan(const nlohmann::json& j, const char* key) {
+  return j.contains(key) && j[key].is_number() ? j[key].get<double>() : std::nan("");
+}
+
 constexpr std::array kNames{"pass",      "mismatch", "oob_read", "oob_write",    "canary",  "unwritten",
                             "nonfinite", "timeout",  "crash",    "device_fault", "skipped", "error"};
 }
@@ -68,7 +74,7 @@ Verdict verdict_from_json(const nlohmann::json& j) {
   if (j.contains("first_bad")) {
     const auto& f = j["first_bad"];
     v.first_bad = FirstBad{f.at("flat").get<std::int64_t>(), f.at("coordinates").get<std::string>(),
-                           f.value("got", 0.0), f.value("expected", 0.0)};
+                           number_or_nan(f, "got"), number_or_nan(f, "expected")};
   }
   if (j.contains("guard_hit")) {
     const auto& g = j["guard_hit"];
@@ -86,9 +92,9 @@ Verdict verdict_from_json(const nlohmann::json& j) {
     t.nonfinite = c.value("nonfinite", std::int64_t{0});
     t.groups = c.value("groups", std::int64_t{0});
     t.bad_groups = c.value("bad_groups", std::int64_t{0});
-    t.max_abs_err = c.value("max_abs_err", 0.0);
-    t.max_scaled_err = c.value("max_scaled_err", 0.0);
-    t.max_norm_err = c.value("max_norm_err", 0.0);
+    t.max_abs_err = number_or_nan(c, "max_abs_err");
+    t.max_scaled_err = number_or_nan(c, "max_scaled_err");
+    t.max_norm_err = number_or_nan(c, "max_norm_err");
     t.tolerance = Tolerance{c.value("tol_elementwise", 0.0), c.value("tol_normwise", 0.0)};
     t.reference_all_zero = c.value("reference_all_zero", false);
     v.checks.push_back(std::move(t));

@@ -16,7 +16,7 @@ struct CheckArgs {
   std::vector<std::string> shapes;
   std::string backend = "cpu";
   bool json = false;
-  double timeout_s = 600;
+  double timeout_s = 0;
   double mem_budget_gib = 0;
 };
 
@@ -24,7 +24,7 @@ void add_check_options(CLI::App& app, CheckArgs& a) {
   app.add_option("--shape", a.shapes, "shape text KERNEL:key=value,... (repeatable)");
   app.add_option("--backend", a.backend, "where the kernel runs")->check(CLI::IsMember({"cpu", "gpu"}));
   app.add_flag("--json", a.json, "print one JSON object per case");
-  app.add_option("--timeout", a.timeout_s, "seconds before a case is killed (verdict timeout)")
+  app.add_option("--timeout", a.timeout_s, "seconds before a case is killed (verdict timeout); default 600, or the kernel's own")
       ->check(CLI::PositiveNumber);
   app.add_option("--mem-budget", a.mem_budget_gib, "GiB a case may use (default: what is available)")
       ->check(CLI::NonNegativeNumber);

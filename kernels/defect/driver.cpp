@@ -1,0 +1,92 @@
+// Driver of the defect_ kernels: one registration per planted defect.
+#include <fmt/format.h>
+
+#include "harness/device/counter_rng.hpp"
+#include "harness/problem.hpp"
+#include "kernel.hpp"
+#include "kernels/runtime/launch.hpp"
+
+namespace dc::kernels::defect {
+namespace {
+
+constexpr std::int64_t k2_31 = std::int64_t{1} << 31;
+
+struct Info {
+  Defect defect;
+  const char* name;
+  const char* summary;
+  std::int64_t default_n;
+};
+
+template <Defect D>
+class Problem final : public dc::Problem {
+ public:
+  explicit Problem(const Shape& s)
+      : n_(s.integer("n")), seed_(static_cast<std::uint64_t>(s.integer("seed"))) {}
+
+  std::vector<TensorSpec> tensors() const override {
+    return {{"x", DType::f32, Role::input, {{"i", n_}}},
+            {"y", DType::bf16, Role::output, {{"i", y_base() + n_}}}};
+  }
+
+  void fill(std::size_t, std::int64_t begin, std::int64_t count, void* out) const override {
+    for (std::int64_t i = 0; i < count; ++i)
+      static_cast<float*>(out)[i] = static_cast<float>(rng::normalish(seed_, 1, static_cast<std::uint64_t>(begin + i)));
+  }
+
+  void launch(std::span<void* const> t) const override {
+    const Params p{static_cast<const float*>(t[0]), static_cast<bf16*>(t[1]), n_, y_base()};
+    const dim3 grid{static_cast<unsigned>((n_ + kThreads - 1) / kThreads), 1, 1};
+    launch_kernel(grid, dim3{kThreads, 1, 1}, {}, [p] { twice<D>(p); });
+  }
+
+  std::vector<TensorCheck> verify(std::span<const void* const> t) const override {
+    const std::vector<TensorSpec> specs = tensors();
+    Comparer cmp(specs[1], Tolerance{unit_roundoff(DType::bf16), unit_roundoff(DType::bf16)});
+    std::vector<double> got, want;
+    std::vector<std::int64_t> flat;
+    for (std::int64_t i = 0; i < n_; ++i) {
+      flat.push_back(y_base() + i);
+      got.push_back(load_as_double(DType::bf16, t[1], y_base() + i));
+      want.push_back(2.0 * load_as_double(DType::f32, t[0], i));
+    }
+    cmp.add_group(got, want, flat);
+    return {cmp.finish()};
+  }
+
+ private:
+  std::int64_t y_base() const { return D == Defect::wrapped_offset ? k2_31 : 0; }
+  std::int64_t n_;
+  std::uint64_t seed_;
+};
+
+template <Defect D>
+Registration register_defect(const char* name, const char* summary, std::int64_t default_n, double timeout_s = 0) {
+  KeyTable keys{
+      KeySpec{.name = "n", .kind = KeyKind::integer, .min = 1, .max = 1 << 24,
+              .default_value = std::to_string(default_n), .help = "elements"},
+      seed_key(),
+  };
+  return Registration(KernelFamily{.name = std::string("defect_") + name,
+                                   .summary = summary,
+                                   .keys = std::move(keys),
+                                   .make = [](const Shape& s) { return std::make_unique<Problem<D>>(s); },
+                                   .planted_defect = true,
+                                   .timeout_s = timeout_s});
+}
+
+// n = 2048 bf16 elements fill whole pages: nothing sits between y and its leading guard.
+const Registration registrations[] = {
+    register_defect<Defect::overrun_read>("overrun_read", "reads one element past the end of x -> oob_read", 2048),
+    register_defect<Defect::overrun_write>("overrun_write", "writes one element past the end of y -> oob_write", 2048),
+    register_defect<Defect::write_before_start>("write_before_start", "writes y[-1] -> oob_write at -1", 2048),
+    register_defect<Defect::wrapped_offset>(
+        "wrapped_offset", "writes y[2^31 + i] through a 32-bit offset -> oob_write near -2^31, a 32-bit wrap", 2048),
+    register_defect<Defect::unwritten_tail>("unwritten_tail", "leaves the last 7 elements of y unwritten -> unwritten", 2048),
+    register_defect<Defect::hang>("hang", "never finishes -> timeout (5 s by default)", 2048, 5.0),
+    register_defect<Defect::nan>("nan", "writes a NaN on purpose -> nonfinite", 2048),
+    register_defect<Defect::slack_write>("slack_write", "writes into the alignment slack before y -> canary", 1000),
+};
+
+}  // namespace
+}  // namespace dc::kernels::defect

@@ -1,0 +1,80 @@
+// The stable CLI: exit codes and messages, run as a user runs it.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace {
+
+struct Result {
+  int exit_code;
+  std::string output;  // stdout and stderr
+};
+
+Result run(const std::string& args) {
+  const std::string command = std::string(DIFFCHECK_BIN) + " " + args + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  while (std::fgets(buf, sizeof buf, pipe) != nullptr) out += buf;
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+TEST(Cli, PassingShapePrintsJsonWithTheStableFieldsAndExits0) {
+  const Result r = run("--shape 'chunk_gated_delta_rule_fwd_h:T=1000,H=4,Hg=2,K=128,V=64' --json");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto j = nlohmann::json::parse(r.output);
+  EXPECT_EQ(j["verdict"], "pass");
+  EXPECT_EQ(j["backend"], "cpu");
+  EXPECT_EQ(j["shape"],
+            "chunk_gated_delta_rule_fwd_h:B=1,T=1000,H=4,Hg=2,K=128,V=64,BT=64,dtype=bf16,g=1,gk=0,h0=0,ht=1,"
+            "vnew=1,index=i64,seed=0");
+  EXPECT_TRUE(j.contains("wall_s"));
+  EXPECT_GT(j["peak_rss_bytes"].get<std::int64_t>(), 0);
+}
+
+TEST(Cli, CheckSubcommandIsTheSameAsTopLevelShape) {
+  const Result r = run("check --shape 'chunk_gated_delta_rule_fwd_h:T=70,H=1,K=16,V=16'");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("repro: diffcheck --shape 'chunk_gated_delta_rule_fwd_h:B=1,T=70,"), std::string::npos)
+      << r.output;
+}
+
+TEST(Cli, NegativeTExits2NamingTheKeyAndRange) {
+  const Result r = run("--shape 'chunk_gated_delta_rule_fwd_h:T=-5,H=4'");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("key 'T'"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("[1, 2^31-1]"), std::string::npos) << r.output;
+}
+
+TEST(Cli, UnknownKeyExits2ListingTheValidKeys) {
+  const Result r = run("--shape 'chunk_gated_delta_rule_fwd_h:T=5,H=4,heads=2'");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("unknown key 'heads'"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("valid keys: B, T, seqlens, H, Hg"), std::string::npos) << r.output;
+}
+
+TEST(Cli, BadOptionExits2) { EXPECT_EQ(run("--no-such-option").exit_code, 2); }
+
+TEST(Cli, GpuBackendWithoutADeviceExits3) {
+  const Result r = run("--shape 'chunk_gated_delta_rule_fwd_h:T=5,H=4' --backend gpu");
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+}
+
+TEST(Cli, TooLargeForTheBudgetExits2WithTheEstimate) {
+  const Result r = run("--shape 'chunk_gated_delta_rule_fwd_h:T=270336,H=32,Hg=16' --mem-budget 1");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("refused before allocating"), std::string::npos) << r.output;
+}
+
+TEST(Cli, ListShowsEveryKeyWithRangeAndDefault) {
+  const Result r = run("list");
+  EXPECT_EQ(r.exit_code, 0);
+  for (const char* key : {"seqlens", "Hg", "dtype", "index", "seed", "vnew"})
+    EXPECT_NE(r.output.find(std::string("    ") + key), std::string::npos) << key;
+}
+
+}  // namespace
