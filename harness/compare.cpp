@@ -33,7 +33,8 @@ double Comparer::add_group(std::span<const double> got, std::span<const double> 
                            std::span<const std::int64_t> flat, double scale_floor) {
   double ref_sq = 0, diff_sq = 0;
   for (double r : expected) ref_sq += r * r;
-  const double own_rms = expected.empty() ? 0.0 : std::sqrt(ref_sq / static_cast<double>(expected.size()));
+  const double own_rms =
+      expected.empty() ? 0.0 : std::sqrt(ref_sq / static_cast<double>(expected.size()));
   const double rms = std::max(own_rms, scale_floor);
   const Tolerance& tol = check_.tolerance;
   std::int64_t worst = -1;
@@ -62,12 +63,14 @@ double Comparer::add_group(std::span<const double> got, std::span<const double> 
   }
   ++check_.groups;
   const double norm_ref = rms * std::sqrt(static_cast<double>(expected.size()));
-  const double norm_err = norm_ref > 0 ? std::sqrt(diff_sq) / norm_ref : (diff_sq > 0 ? INFINITY : 0.0);
+  const double norm_err =
+      norm_ref > 0 ? std::sqrt(diff_sq) / norm_ref : (diff_sq > 0 ? INFINITY : 0.0);
   check_.max_norm_err = std::max(check_.max_norm_err, norm_err);
   if (norm_err > tol.normwise) {
     ++check_.bad_groups;
     // a group can fail normwise with every element inside the elementwise bound: name its worst
-    if (worst >= 0 && !(check_.first_bad && check_.first_bad->flat <= flat[static_cast<std::size_t>(worst)])) {
+    if (worst >= 0 &&
+        !(check_.first_bad && check_.first_bad->flat <= flat[static_cast<std::size_t>(worst)])) {
       const auto w = static_cast<std::size_t>(worst);
       check_.first_bad = FirstBad{flat[w], spec_.coordinates(flat[w]), got[w], expected[w]};
     }

@@ -39,12 +39,12 @@ struct TensorCheck {
   std::string tensor;
   CheckStatus status = CheckStatus::pass;
   std::int64_t compared = 0;
-  std::int64_t bad = 0;        // elementwise failures (non-finite included)
+  std::int64_t bad = 0;  // elementwise failures (non-finite included)
   std::int64_t nonfinite = 0;
   std::int64_t groups = 0, bad_groups = 0;  // normwise failures
   double max_abs_err = 0;
-  double max_scaled_err = 0;   // max |got-ref| / (|ref| + rms), compare with tol.elementwise
-  double max_norm_err = 0;     // max over groups of ||got-ref|| / ||ref||
+  double max_scaled_err = 0;  // max |got-ref| / (|ref| + rms), compare with tol.elementwise
+  double max_norm_err = 0;    // max over groups of ||got-ref|| / ||ref||
   Tolerance tolerance;
   bool reference_all_zero = true;
   bool output_all_zero = true;

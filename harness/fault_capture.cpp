@@ -14,14 +14,17 @@ namespace dc {
 
 FaultRecord& fault_record() {
   static FaultRecord* record = [] {
-    void* p = mmap(nullptr, sizeof(FaultRecord), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    void* p = mmap(nullptr, sizeof(FaultRecord), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+                   -1, 0);
     if (p == MAP_FAILED) throw std::bad_alloc();
     return new (p) FaultRecord{};
   }();
   return *record;
 }
 
-void reset_fault_record() { std::memset(static_cast<void*>(&fault_record()), 0, sizeof(FaultRecord)); }
+void reset_fault_record() {
+  std::memset(static_cast<void*>(&fault_record()), 0, sizeof(FaultRecord));
+}
 
 void register_guard_range(const GuardedBuffer& b) {
   FaultRecord& r = fault_record();

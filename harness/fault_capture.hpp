@@ -19,7 +19,7 @@ struct FaultRecord {
   static constexpr int kMaxRanges = 64;
   volatile int faulted;  // set last by the handler
   int signal;
-  int access;            // 0 unknown, 1 read, 2 write
+  int access;  // 0 unknown, 1 read, 2 write
   int in_kernel;
   std::uintptr_t address;
   unsigned block[3], thread[3];

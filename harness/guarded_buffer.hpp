@@ -1,7 +1,8 @@
 // A buffer in its own reserved address range, between inaccessible guards large enough that
 // no 32-bit-wrapped offset can jump them:
 //
-//   [ leading guard >= 2^32 * elem | slack (canary) | data ........ ][ trailing guard >= 2^32 * elem ]
+//   [ leading guard >= 2^32 * elem | slack (canary) | data ........ ][ trailing guard >= 2^32 *
+//   elem ]
 //                                                                   ^ data ends flush here
 //
 // A one-element overrun, an underrun, or an offset off by a multiple of 2^31 elements faults.
@@ -33,7 +34,9 @@ class GuardedBuffer {
   std::size_t element_bytes() const { return element_bytes_; }
   std::uint64_t guard_bytes() const { return guard_bytes_; }
 
-  std::uintptr_t reservation_begin() const { return reinterpret_cast<std::uintptr_t>(reservation_); }
+  std::uintptr_t reservation_begin() const {
+    return reinterpret_cast<std::uintptr_t>(reservation_);
+  }
   std::uintptr_t reservation_end() const { return reservation_begin() + reservation_bytes_; }
   std::uintptr_t data_begin() const { return reinterpret_cast<std::uintptr_t>(data_); }
   std::uintptr_t data_end() const { return data_begin() + bytes_; }

@@ -12,9 +12,13 @@ std::deque<KernelFamily>& registry() {
 }
 }  // namespace
 
-Registration::Registration(KernelFamily family) { registry().push_back(std::move(family)); }
+Registration::Registration(KernelFamily family) {
+  registry().push_back(std::move(family));
+}
 
-const std::deque<KernelFamily>& kernel_families() { return registry(); }
+const std::deque<KernelFamily>& kernel_families() {
+  return registry();
+}
 
 const KernelFamily& find_family(const std::string& name) {
   for (const KernelFamily& f : registry())
@@ -45,8 +49,9 @@ KeySpec index_key() {
                  .kind = KeyKind::choice,
                  .choices = {"i64", "i32", "mixed"},
                  .default_value = "i64",
-                 .help = "offset arithmetic: i64 all 64-bit; i32 all 32-bit (before vLLM PR "
-                         "#39087); mixed loop terms 64-bit, base offsets 32-bit (after it)"};
+                 .help =
+                     "offset arithmetic: i64 all 64-bit; i32 all 32-bit (before vLLM PR "
+                     "#39087); mixed loop terms 64-bit, base offsets 32-bit (after it)"};
 }
 
 }  // namespace dc

@@ -4,11 +4,11 @@
 // its reference. The harness owns everything else: memory, isolation, faults, verdicts.
 #pragma once
 
+#include <deque>
 #include <functional>
 #include <memory>
 #include <span>
 #include <string>
-#include <deque>
 #include <vector>
 
 #include "compare.hpp"
@@ -25,7 +25,8 @@ class Problem {
 
   // Writes elements [begin, begin + count) of input tensor `tensor` (an index into
   // tensors()), in its dtype, as a pure function of (seed, tensor, element).
-  virtual void fill(std::size_t tensor, std::int64_t begin, std::int64_t count, void* out) const = 0;
+  virtual void fill(std::size_t tensor, std::int64_t begin, std::int64_t count,
+                    void* out) const = 0;
 
   // Runs the kernel on the CPU backend over the given tensors (same order as tensors()).
   virtual void launch(std::span<void* const> tensors) const = 0;

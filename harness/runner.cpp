@@ -44,10 +44,11 @@ void parallel_slices(std::int64_t n, Fn&& fn) {
   constexpr std::int64_t kSlice = 1 << 16;
   std::atomic<std::int64_t> next{0};
   auto work = [&] {
-    for (std::int64_t b = next.fetch_add(kSlice); b < n; b = next.fetch_add(kSlice)) fn(b, std::min(kSlice, n - b));
+    for (std::int64_t b = next.fetch_add(kSlice); b < n; b = next.fetch_add(kSlice))
+      fn(b, std::min(kSlice, n - b));
   };
-  const auto workers = static_cast<unsigned>(
-      std::max<std::int64_t>(1, std::min<std::int64_t>(std::thread::hardware_concurrency(), n / kSlice + 1)));
+  const auto workers = static_cast<unsigned>(std::max<std::int64_t>(
+      1, std::min<std::int64_t>(std::thread::hardware_concurrency(), n / kSlice + 1)));
   std::vector<std::jthread> pool;
   for (unsigned w = 1; w < workers; ++w) pool.emplace_back(work);
   work();
@@ -112,8 +113,10 @@ Verdict execute(const Shape& shape, const Problem& problem) {
   }
   for (std::size_t i = 0; i < specs.size(); ++i) {
     if (pointers[i] == nullptr) continue;
-    if (specs[i].role == Role::input) generate(problem, i, specs[i], pointers[i]);
-    else poison(specs[i], pointers[i]);
+    if (specs[i].role == Role::input)
+      generate(problem, i, specs[i], pointers[i]);
+    else
+      poison(specs[i], pointers[i]);
   }
 
   try {
@@ -129,7 +132,8 @@ Verdict execute(const Shape& shape, const Problem& problem) {
     if (const auto damage = buffers[i].first_canary_damage()) {
       v.kind = VerdictKind::canary;
       v.tensor = specs[i].name;
-      v.message = fmt::format("{}: canary before the start damaged at byte offset {}", specs[i].name, *damage);
+      v.message = fmt::format("{}: canary before the start damaged at byte offset {}",
+                              specs[i].name, *damage);
       return v;
     }
   }
@@ -154,9 +158,9 @@ Verdict execute(const Shape& shape, const Problem& problem) {
     v.tensor = c.tensor;
     v.first_bad = c.first_bad;
     if (c.first_bad)
-      v.message = fmt::format("{}: first bad element {} (flat {}): got {:.6g}, expected {:.6g}", c.tensor,
-                              c.first_bad->coordinates, c.first_bad->flat, c.first_bad->got,
-                              c.first_bad->expected);
+      v.message = fmt::format("{}: first bad element {} (flat {}): got {:.6g}, expected {:.6g}",
+                              c.tensor, c.first_bad->coordinates, c.first_bad->flat,
+                              c.first_bad->got, c.first_bad->expected);
     else
       v.message = fmt::format("{}: output is all zeros where the reference is not", c.tensor);
     break;
@@ -175,38 +179,46 @@ void diagnose_fault(const FaultRecord& r, const Problem& problem, Verdict& v) {
     const GuardRange& g = r.ranges[i];
     if (r.address < g.reservation_begin || r.address >= g.reservation_end) continue;
     const auto byte_offset = static_cast<std::int64_t>(r.address - g.data_begin);
-    const std::int64_t offset = byte_offset >= 0 ? byte_offset / g.element_bytes
-                                                 : -((-byte_offset + g.element_bytes - 1) / g.element_bytes);
+    const std::int64_t offset = byte_offset >= 0
+                                    ? byte_offset / g.element_bytes
+                                    : -((-byte_offset + g.element_bytes - 1) / g.element_bytes);
     const std::int64_t n = static_cast<std::int64_t>((g.data_end - g.data_begin) / g.element_bytes);
-    GuardHit hit{g.name, r.access == 2 ? "write" : r.access == 1 ? "read" : "access", offset, position, std::nullopt};
+    GuardHit hit{g.name,
+                 r.access == 2   ? "write"
+                 : r.access == 1 ? "read"
+                                 : "access",
+                 offset, position, std::nullopt};
     for (std::int64_t wrap : {std::int64_t{1} << 32, -(std::int64_t{1} << 32)})
       if (offset + wrap >= 0 && offset + wrap < n) hit.unwrapped = offset + wrap;
     v.kind = r.access == 2 ? VerdictKind::oob_write : VerdictKind::oob_read;
     v.tensor = g.name;
     std::string where = offset < 0 ? "before its start" : "past its end";
-    v.message = fmt::format("{}: {} at element {} ({}; {} elements){}", g.name, hit.access, offset, where,
-                            n, position.empty() ? "" : ", " + position);
+    v.message = fmt::format("{}: {} at element {} ({}; {} elements){}", g.name, hit.access, offset,
+                            where, n, position.empty() ? "" : ", " + position);
     if (hit.unwrapped) {
       std::string coords;
       for (const TensorSpec& s : specs)
         if (s.name == g.name) coords = s.coordinates(*hit.unwrapped);
-      v.message += fmt::format("; consistent with a 32-bit wrap: offset {} 2^32 = {} is in bounds ({})",
-                               *hit.unwrapped > offset ? "+" : "-", *hit.unwrapped, coords);
+      v.message +=
+          fmt::format("; consistent with a 32-bit wrap: offset {} 2^32 = {} is in bounds ({})",
+                      *hit.unwrapped > offset ? "+" : "-", *hit.unwrapped, coords);
       v.first_bad = FirstBad{*hit.unwrapped, coords, NAN, NAN};
     }
     v.guard_hit = hit;
     return;
   }
   v.kind = VerdictKind::crash;
-  v.message = fmt::format("signal {} ({}) at address {:#x}, outside every guarded tensor{}", r.signal,
-                          strsignal(r.signal), r.address, position.empty() ? "" : ", " + position);
+  v.message =
+      fmt::format("signal {} ({}) at address {:#x}, outside every guarded tensor{}", r.signal,
+                  strsignal(r.signal), r.address, position.empty() ? "" : ", " + position);
 }
 
 std::string read_all_with_deadline(int fd, Clock::time_point deadline, bool& timed_out) {
   std::string out;
   char buf[1 << 14];
   for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
     if (left <= 0) {
       timed_out = true;
       return out;
@@ -244,11 +256,13 @@ Verdict run_case(const Shape& shape, const RunOptions& options) {
   const KernelFamily& family = find_family(shape.kernel());
   const std::unique_ptr<Problem> problem = family.make(shape);
   const std::uint64_t estimate = memory_estimate(*problem);
-  const std::uint64_t budget = options.memory_budget != 0 ? options.memory_budget : available_memory();
+  const std::uint64_t budget =
+      options.memory_budget != 0 ? options.memory_budget : available_memory();
   if (estimate > budget)
-    throw Refusal(fmt::format("refused before allocating: the case needs about {:.2f} GiB, the budget is "
-                              "{:.2f} GiB (--mem-budget to change it)",
-                              static_cast<double>(estimate) / (1 << 30), static_cast<double>(budget) / (1 << 30)));
+    throw Refusal(fmt::format(
+        "refused before allocating: the case needs about {:.2f} GiB, the budget is "
+        "{:.2f} GiB (--mem-budget to change it)",
+        static_cast<double>(estimate) / (1 << 30), static_cast<double>(budget) / (1 << 30)));
 
   const auto start = Clock::now();
   if (!options.isolate) {
@@ -257,7 +271,9 @@ Verdict run_case(const Shape& shape, const RunOptions& options) {
     return v;
   }
 
-  const double timeout_s = options.timeout_s > 0 ? options.timeout_s : family.timeout_s > 0 ? family.timeout_s : 600.0;
+  const double timeout_s = options.timeout_s > 0  ? options.timeout_s
+                           : family.timeout_s > 0 ? family.timeout_s
+                                                  : 600.0;
   reset_fault_record();
   int pipe_fds[2];
   if (pipe(pipe_fds) != 0) throw std::runtime_error(fmt::format("pipe: {}", std::strerror(errno)));
@@ -285,10 +301,10 @@ Verdict run_case(const Shape& shape, const RunOptions& options) {
   }
   close(pipe_fds[1]);
   bool timed_out = false;
-  const std::string payload =
-      read_all_with_deadline(pipe_fds[0], start + std::chrono::duration_cast<Clock::duration>(
-                                                      std::chrono::duration<double>(timeout_s)),
-                             timed_out);
+  const std::string payload = read_all_with_deadline(
+      pipe_fds[0],
+      start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_s)),
+      timed_out);
   close(pipe_fds[0]);
   if (timed_out) kill(pid, SIGKILL);
   int status = 0;
@@ -307,11 +323,13 @@ Verdict run_case(const Shape& shape, const RunOptions& options) {
       diagnose_fault(r, *problem, v);
     } else {
       v.kind = VerdictKind::crash;
-      v.message = fmt::format("the case process died of signal {} ({})", WTERMSIG(status), strsignal(WTERMSIG(status)));
+      v.message = fmt::format("the case process died of signal {} ({})", WTERMSIG(status),
+                              strsignal(WTERMSIG(status)));
     }
   } else if (payload.empty()) {
     v.kind = VerdictKind::crash;
-    v.message = fmt::format("the case process exited with status {} and no verdict", WEXITSTATUS(status));
+    v.message =
+        fmt::format("the case process exited with status {} and no verdict", WEXITSTATUS(status));
   } else {
     v = verdict_from_json(nlohmann::json::parse(payload));
   }

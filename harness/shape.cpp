@@ -17,8 +17,10 @@ const KeySpec* find_key(const KeyTable& keys, std::string_view name) {
 }
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r'))
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n'))
+    s.remove_prefix(1);
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r'))
     s.remove_suffix(1);
   return s;
 }
@@ -56,8 +58,8 @@ std::string canonical_value(const KeySpec& key, std::string_view text) {
       std::string out;
       std::size_t start = 0;
       if (text.empty())
-        throw ShapeError(key.name, fmt::format("key '{}': empty list; valid: {}", key.name,
-                                               key.range_text()));
+        throw ShapeError(
+            key.name, fmt::format("key '{}': empty list; valid: {}", key.name, key.range_text()));
       while (start <= text.size()) {
         const std::size_t slash = std::min(text.find('/', start), text.size());
         if (!out.empty()) out += '/';
@@ -110,8 +112,7 @@ Shape parse_shape_values(const std::string& kernel, const KeyTable& keys, std::s
     if (item.empty()) continue;
     const std::size_t eq = item.find('=');
     if (eq == std::string_view::npos)
-      throw ShapeError(std::string(item),
-                       fmt::format("'{}' has no '=': expected key=value", item));
+      throw ShapeError(std::string(item), fmt::format("'{}' has no '=': expected key=value", item));
     const std::string name(trim(item.substr(0, eq)));
     const KeySpec* key = find_key(keys, name);
     if (key == nullptr)
@@ -135,8 +136,8 @@ Shape::Shape(std::string kernel, const KeyTable& keys, std::map<std::string, std
     }
     if (values_.count(key.name) != 0) continue;
     if (key.default_value.empty())
-      throw ShapeError(key.name, fmt::format("key '{}' is required; valid: {}", key.name,
-                                             key.range_text()));
+      throw ShapeError(key.name,
+                       fmt::format("key '{}' is required; valid: {}", key.name, key.range_text()));
     if (key.default_value == "-") continue;
     if (key.default_value.front() == '@') {
       values_[key.name] = values_.at(key.default_value.substr(1));
@@ -148,7 +149,9 @@ Shape::Shape(std::string kernel, const KeyTable& keys, std::map<std::string, std
   }
 }
 
-bool Shape::has(std::string_view key) const { return values_.find(key) != values_.end(); }
+bool Shape::has(std::string_view key) const {
+  return values_.find(key) != values_.end();
+}
 
 const std::string& Shape::text(std::string_view key) const {
   const auto it = values_.find(key);
@@ -156,7 +159,9 @@ const std::string& Shape::text(std::string_view key) const {
   return it->second;
 }
 
-std::int64_t Shape::integer(std::string_view key) const { return std::stoll(text(key)); }
+std::int64_t Shape::integer(std::string_view key) const {
+  return std::stoll(text(key));
+}
 
 std::vector<std::int64_t> Shape::list(std::string_view key) const {
   std::vector<std::int64_t> out;

@@ -27,7 +27,9 @@ struct TensorSpec {
   std::vector<Dim> dims;  // outermost first, row-major
 
   std::int64_t elements() const;
-  std::uint64_t bytes() const { return static_cast<std::uint64_t>(elements()) * dtype_bytes(dtype); }
+  std::uint64_t bytes() const {
+    return static_cast<std::uint64_t>(elements()) * dtype_bytes(dtype);
+  }
   // "chunk=4096,head=3,v=17,k=0" for a flat offset inside the tensor.
   std::string coordinates(std::int64_t flat) const;
 };

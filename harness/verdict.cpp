@@ -13,11 +13,14 @@ double number_or_nan(const nlohmann::json& j, const char* key) {
   return j.contains(key) && j[key].is_number() ? j[key].get<double>() : std::nan("");
 }
 
-constexpr std::array kNames{"pass",      "mismatch", "oob_read", "oob_write",    "canary",  "unwritten",
-                            "nonfinite", "timeout",  "crash",    "device_fault", "skipped", "error"};
-}
+constexpr std::array kNames{"pass",   "mismatch",     "oob_read",  "oob_write",
+                            "canary", "unwritten",    "nonfinite", "timeout",
+                            "crash",  "device_fault", "skipped",   "error"};
+}  // namespace
 
-std::string_view verdict_name(VerdictKind v) { return kNames[static_cast<std::size_t>(v)]; }
+std::string_view verdict_name(VerdictKind v) {
+  return kNames[static_cast<std::size_t>(v)];
+}
 
 std::optional<VerdictKind> verdict_from_name(std::string_view name) {
   for (std::size_t i = 0; i < kNames.size(); ++i)
@@ -25,20 +28,24 @@ std::optional<VerdictKind> verdict_from_name(std::string_view name) {
   return std::nullopt;
 }
 
-bool is_failure(VerdictKind v) { return v != VerdictKind::pass && v != VerdictKind::skipped; }
+bool is_failure(VerdictKind v) {
+  return v != VerdictKind::pass && v != VerdictKind::skipped;
+}
 
 nlohmann::json to_json(const Verdict& v) {
-  nlohmann::json j{{"shape", v.shape},         {"verdict", verdict_name(v.kind)},
-                   {"backend", v.backend},     {"wall_s", v.wall_s},
-                   {"peak_rss_bytes", v.peak_rss_bytes}, {"message", v.message}};
+  nlohmann::json j{
+      {"shape", v.shape},   {"verdict", verdict_name(v.kind)},    {"backend", v.backend},
+      {"wall_s", v.wall_s}, {"peak_rss_bytes", v.peak_rss_bytes}, {"message", v.message}};
   if (!v.tensor.empty()) j["buffer"] = v.tensor;
   if (v.first_bad)
-    j["first_bad"] = {{"coordinates", v.first_bad->coordinates}, {"flat", v.first_bad->flat},
-                      {"got", v.first_bad->got}, {"expected", v.first_bad->expected}};
+    j["first_bad"] = {{"coordinates", v.first_bad->coordinates},
+                      {"flat", v.first_bad->flat},
+                      {"got", v.first_bad->got},
+                      {"expected", v.first_bad->expected}};
   if (v.guard_hit) {
     const GuardHit& g = *v.guard_hit;
-    j["guard_hit"] = {{"buffer", g.tensor}, {"access", g.access}, {"offset", g.offset},
-                      {"position", g.position}};
+    j["guard_hit"] = {
+        {"buffer", g.tensor}, {"access", g.access}, {"offset", g.offset}, {"position", g.position}};
     if (g.unwrapped) j["guard_hit"]["unwrapped_offset"] = *g.unwrapped;
   }
   auto& checks = j["checks"] = nlohmann::json::array();
@@ -78,15 +85,19 @@ Verdict verdict_from_json(const nlohmann::json& j) {
   }
   if (j.contains("guard_hit")) {
     const auto& g = j["guard_hit"];
-    v.guard_hit = GuardHit{g.at("buffer").get<std::string>(), g.at("access").get<std::string>(),
-                           g.at("offset").get<std::int64_t>(), g.value("position", ""), std::nullopt};
-    if (g.contains("unwrapped_offset")) v.guard_hit->unwrapped = g["unwrapped_offset"].get<std::int64_t>();
+    v.guard_hit =
+        GuardHit{g.at("buffer").get<std::string>(), g.at("access").get<std::string>(),
+                 g.at("offset").get<std::int64_t>(), g.value("position", ""), std::nullopt};
+    if (g.contains("unwrapped_offset"))
+      v.guard_hit->unwrapped = g["unwrapped_offset"].get<std::int64_t>();
   }
   for (const auto& c : j.value("checks", nlohmann::json::array())) {
     TensorCheck t;
     t.tensor = c.at("buffer").get<std::string>();
     const std::string status = c.at("status").get<std::string>();
-    t.status = status == "pass" ? CheckStatus::pass : status == "mismatch" ? CheckStatus::mismatch : CheckStatus::nonfinite;
+    t.status = status == "pass"       ? CheckStatus::pass
+               : status == "mismatch" ? CheckStatus::mismatch
+                                      : CheckStatus::nonfinite;
     t.compared = c.value("compared", std::int64_t{0});
     t.bad = c.value("bad", std::int64_t{0});
     t.nonfinite = c.value("nonfinite", std::int64_t{0});

@@ -14,8 +14,18 @@
 namespace dc {
 
 enum class VerdictKind : std::uint8_t {
-  pass, mismatch, oob_read, oob_write, canary, unwritten, nonfinite, timeout, crash,
-  device_fault, skipped, error,
+  pass,
+  mismatch,
+  oob_read,
+  oob_write,
+  canary,
+  unwritten,
+  nonfinite,
+  timeout,
+  crash,
+  device_fault,
+  skipped,
+  error,
 };
 
 std::string_view verdict_name(VerdictKind v);
@@ -25,9 +35,9 @@ bool is_failure(VerdictKind v);  // everything but pass and skipped
 // A memory access that hit a guard, as the case process died of it.
 struct GuardHit {
   std::string tensor;
-  std::string access;             // "read", "write", "access"
-  std::int64_t offset = 0;        // elements from the tensor's start (negative: before it)
-  std::string position;           // "block (0,3,0) thread (17,0,0)" when known
+  std::string access;                     // "read", "write", "access"
+  std::int64_t offset = 0;                // elements from the tensor's start (negative: before it)
+  std::string position;                   // "block (0,3,0) thread (17,0,0)" when known
   std::optional<std::int64_t> unwrapped;  // offset +- 2^32 when that lands in bounds
 };
 
@@ -37,9 +47,9 @@ struct Verdict {
   std::string backend = "cpu";
   double wall_s = 0;
   std::int64_t peak_rss_bytes = 0;
-  std::string tensor;                  // JSON "buffer": the tensor the failure is about
+  std::string tensor;  // JSON "buffer": the tensor the failure is about
   std::optional<FirstBad> first_bad;
-  std::string message;                 // one line saying what went wrong
+  std::string message;  // one line saying what went wrong
   std::vector<TensorCheck> checks;
   std::optional<GuardHit> guard_hit;
 };

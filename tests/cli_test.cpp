@@ -30,7 +30,8 @@ TEST(Cli, PassingShapePrintsJsonWithTheStableFieldsAndExits0) {
   EXPECT_EQ(j["verdict"], "pass");
   EXPECT_EQ(j["backend"], "cpu");
   EXPECT_EQ(j["shape"],
-            "chunk_gated_delta_rule_fwd_h:B=1,T=1000,H=4,Hg=2,K=128,V=64,BT=64,dtype=bf16,g=1,gk=0,h0=0,ht=1,"
+            "chunk_gated_delta_rule_fwd_h:B=1,T=1000,H=4,Hg=2,K=128,V=64,BT=64,dtype=bf16,g=1,gk=0,"
+            "h0=0,ht=1,"
             "vnew=1,index=i64,seed=0");
   EXPECT_TRUE(j.contains("wall_s"));
   EXPECT_GT(j["peak_rss_bytes"].get<std::int64_t>(), 0);
@@ -39,7 +40,8 @@ TEST(Cli, PassingShapePrintsJsonWithTheStableFieldsAndExits0) {
 TEST(Cli, CheckSubcommandIsTheSameAsTopLevelShape) {
   const Result r = run("check --shape 'chunk_gated_delta_rule_fwd_h:T=70,H=1,K=16,V=16'");
   EXPECT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_NE(r.output.find("repro: diffcheck --shape 'chunk_gated_delta_rule_fwd_h:B=1,T=70,"), std::string::npos)
+  EXPECT_NE(r.output.find("repro: diffcheck --shape 'chunk_gated_delta_rule_fwd_h:B=1,T=70,"),
+            std::string::npos)
       << r.output;
 }
 
@@ -57,7 +59,9 @@ TEST(Cli, UnknownKeyExits2ListingTheValidKeys) {
   EXPECT_NE(r.output.find("valid keys: B, T, seqlens, H, Hg"), std::string::npos) << r.output;
 }
 
-TEST(Cli, BadOptionExits2) { EXPECT_EQ(run("--no-such-option").exit_code, 2); }
+TEST(Cli, BadOptionExits2) {
+  EXPECT_EQ(run("--no-such-option").exit_code, 2);
+}
 
 TEST(Cli, GpuBackendWithoutADeviceExits3) {
   const Result r = run("--shape 'chunk_gated_delta_rule_fwd_h:T=5,H=4' --backend gpu");

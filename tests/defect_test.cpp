@@ -38,7 +38,8 @@ TEST(GuardHit, NamesOffsetAccessPositionAndTheWrap) {
   const dc::Verdict v = dc::run_case(dc::parse_shape("defect_wrapped_offset:"));
   ASSERT_TRUE(v.guard_hit.has_value()) << dc::to_text(v);
   EXPECT_EQ(v.guard_hit->access, "write");
-  EXPECT_EQ(v.guard_hit->offset, -(std::int64_t{1} << 31) + v.guard_hit->unwrapped.value() - (std::int64_t{1} << 31));
+  EXPECT_EQ(v.guard_hit->offset,
+            -(std::int64_t{1} << 31) + v.guard_hit->unwrapped.value() - (std::int64_t{1} << 31));
   EXPECT_GE(v.guard_hit->unwrapped.value(), std::int64_t{1} << 31);
   EXPECT_NE(v.message.find("consistent with a 32-bit wrap"), std::string::npos) << v.message;
   EXPECT_NE(v.guard_hit->position.find("block ("), std::string::npos);
@@ -55,15 +56,17 @@ TEST(GuardHit, NamesOffsetAccessPositionAndTheWrap) {
 TEST(SideBySide, WrappedOffsetCorruptsANeighbourSilentlyWithoutGuards) {
   constexpr std::int64_t k2_31 = std::int64_t{1} << 31, n = 2048;
   const std::size_t bytes = static_cast<std::size_t>((k2_31 + k2_31 + n) * 2);
-  void* region = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  void* region = mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   ASSERT_NE(region, MAP_FAILED);
   auto* neighbour = static_cast<dc::bf16*>(region);  // 2^31 elements, then y
   auto* y = neighbour + k2_31;
   std::vector<float> x(n, 1.5f);
   for (std::int64_t i = 0; i < n; ++i) neighbour[i] = dc::bf16::from_bits(0);
   const dc::kernels::defect::Params p{x.data(), y, n, k2_31};
-  dc::launch_kernel(dim3{n / dc::kernels::defect::kThreads, 1, 1}, dim3{dc::kernels::defect::kThreads, 1, 1}, {},
-                    [p] { dc::kernels::defect::twice<dc::kernels::defect::Defect::wrapped_offset>(p); });
+  dc::launch_kernel(
+      dim3{n / dc::kernels::defect::kThreads, 1, 1}, dim3{dc::kernels::defect::kThreads, 1, 1}, {},
+      [p] { dc::kernels::defect::twice<dc::kernels::defect::Defect::wrapped_offset>(p); });
   int corrupted = 0;
   for (std::int64_t i = 0; i < n; ++i) corrupted += neighbour[i].to_float() == 3.0f;
   EXPECT_EQ(corrupted, n);  // every write landed in the neighbour, and nothing faulted

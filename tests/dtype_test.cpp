@@ -26,10 +26,10 @@ TEST(Fp16, RoundTripsEveryHalfValueAndRoundsToNearest) {
     EXPECT_EQ(dc::fp16::from_float(f).bits, b) << b;
   }
   EXPECT_EQ(dc::fp16::from_float(65504.0f).bits, 0x7bff);
-  EXPECT_EQ(dc::fp16::from_float(65520.0f).bits, 0x7c00);    // halfway to 2^16 -> Inf
-  EXPECT_EQ(dc::fp16::from_float(5.9604644775390625e-08f).bits, 0x0001);  // smallest subnormal
+  EXPECT_EQ(dc::fp16::from_float(65520.0f).bits, 0x7c00);                  // halfway to 2^16 -> Inf
+  EXPECT_EQ(dc::fp16::from_float(5.9604644775390625e-08f).bits, 0x0001);   // smallest subnormal
   EXPECT_EQ(dc::fp16::from_float(2.98023223876953125e-08f).bits, 0x0000);  // halfway, to even
-  EXPECT_EQ(dc::fp16::from_float(1.0f + 1.0f / 2048).bits, 0x3c00);       // halfway, to even
+  EXPECT_EQ(dc::fp16::from_float(1.0f + 1.0f / 2048).bits, 0x3c00);        // halfway, to even
   EXPECT_EQ(dc::fp16::from_float(1.0f + 3.0f / 2048).bits, 0x3c02);
 }
 

@@ -20,7 +20,7 @@ TEST(WrapI32, ArithmeticWrapsAt2To31) {
   EXPECT_EQ(widen(wrap_i32(k2_31 - 1) + 1), -k2_31);
   EXPECT_EQ(widen(wrap_i32(-k2_31) - 1), k2_31 - 1);
   EXPECT_EQ(widen(wrap_i32(65536) * 32768), -k2_31);
-  EXPECT_EQ(widen(wrap_i32(65536) * 65536), 0);  // 2^32
+  EXPECT_EQ(widen(wrap_i32(65536) * 65536), 0);              // 2^32
   EXPECT_EQ(widen(wrap_i32(65535) * 32768), k2_31 - 32768);  // last product below the limit
 }
 
@@ -34,10 +34,12 @@ TEST(WrapI32, SeedBugProductWrapsAtChunk4096) {
 
 TEST(IndexVariant, DispatchesOneTypePerVariant) {
   auto loop_is_wrapped = [](dc::IndexVariant v) {
-    return dc::with_index_variant(v, []<class Ix>(Ix) { return std::is_same_v<typename Ix::loop_t, wrap_i32>; });
+    return dc::with_index_variant(
+        v, []<class Ix>(Ix) { return std::is_same_v<typename Ix::loop_t, wrap_i32>; });
   };
   auto base_is_wrapped = [](dc::IndexVariant v) {
-    return dc::with_index_variant(v, []<class Ix>(Ix) { return std::is_same_v<typename Ix::base_t, wrap_i32>; });
+    return dc::with_index_variant(
+        v, []<class Ix>(Ix) { return std::is_same_v<typename Ix::base_t, wrap_i32>; });
   };
   EXPECT_FALSE(loop_is_wrapped(dc::IndexVariant::i64));
   EXPECT_FALSE(base_is_wrapped(dc::IndexVariant::i64));

@@ -20,8 +20,8 @@ gdr::Recurrence random_recurrence(const Case& c, unsigned seed) {
   std::mt19937_64 gen(seed);
   std::normal_distribution<double> normal;
   std::uniform_real_distribution<double> unit(0.0, 1.0);
-  gdr::Recurrence r{MatrixXd(c.T, c.K), MatrixXd(c.T, c.V), Eigen::VectorXd(c.T), Eigen::VectorXd(c.T),
-                    MatrixXd::Zero(c.K, c.V)};
+  gdr::Recurrence r{MatrixXd(c.T, c.K), MatrixXd(c.T, c.V), Eigen::VectorXd(c.T),
+                    Eigen::VectorXd(c.T), MatrixXd::Zero(c.K, c.V)};
   for (int t = 0; t < c.T; ++t) {
     for (int k = 0; k < c.K; ++k) r.k(t, k) = normal(gen);
     r.k.row(t).normalize();
@@ -42,16 +42,18 @@ TEST_P(ReferenceAgainstRecurrence, ChunkStatesEqualTheRecurrenceAtChunkBoundarie
   const gdr::Recurrence r = random_recurrence(c, 17 + c.T);
   const std::vector<MatrixXd> states = gdr::recurrent_states(r);
   const gdr::WyFactors wy = gdr::wy_factors(r, c.chunk);
-  gdr::SequenceHead in{r.k, wy.w, wy.u, wy.g, MatrixXd(), c.h0 ? MatrixXd(r.s0.transpose()) : MatrixXd(),
-                       c.chunk};
+  gdr::SequenceHead in{
+      r.k, wy.w, wy.u, wy.g, MatrixXd(), c.h0 ? MatrixXd(r.s0.transpose()) : MatrixXd(), c.chunk};
   const gdr::ChunkStates out = gdr::chunk_states(in);
   ASSERT_EQ(static_cast<int>(out.h.size()), (c.T + c.chunk - 1) / c.chunk);
   for (std::size_t i = 0; i < out.h.size(); ++i) {
     const MatrixXd& expected = states[i * static_cast<std::size_t>(c.chunk)];
     // the reference keeps the state as [V, K]
-    EXPECT_LT((out.h[i] - expected.transpose()).norm(), 1e-12 * (1 + expected.norm())) << "chunk " << i;
+    EXPECT_LT((out.h[i] - expected.transpose()).norm(), 1e-12 * (1 + expected.norm()))
+        << "chunk " << i;
   }
-  EXPECT_LT((out.final_state - states.back().transpose()).norm(), 1e-12 * (1 + states.back().norm()));
+  EXPECT_LT((out.final_state - states.back().transpose()).norm(),
+            1e-12 * (1 + states.back().norm()));
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, ReferenceAgainstRecurrence,
@@ -66,13 +68,14 @@ TEST(ReferenceGk, OneChunkMatchesTheElementwiseFormula) {
   const int T = 40, K = 6, V = 5;
   std::mt19937_64 gen(3);
   std::normal_distribution<double> normal;
-  gdr::SequenceHead in{MatrixXd::NullaryExpr(T, K, [&] { return normal(gen); }),
-                       MatrixXd::NullaryExpr(T, K, [&] { return 0.1 * normal(gen); }),
-                       MatrixXd::NullaryExpr(T, V, [&] { return normal(gen); }),
-                       Eigen::VectorXd::NullaryExpr(T, [&] { return -0.05 * std::abs(normal(gen)); }),
-                       MatrixXd::NullaryExpr(T, K, [&] { return -0.05 * std::abs(normal(gen)); }),
-                       MatrixXd::NullaryExpr(V, K, [&] { return normal(gen); }),
-                       64};
+  gdr::SequenceHead in{
+      MatrixXd::NullaryExpr(T, K, [&] { return normal(gen); }),
+      MatrixXd::NullaryExpr(T, K, [&] { return 0.1 * normal(gen); }),
+      MatrixXd::NullaryExpr(T, V, [&] { return normal(gen); }),
+      Eigen::VectorXd::NullaryExpr(T, [&] { return -0.05 * std::abs(normal(gen)); }),
+      MatrixXd::NullaryExpr(T, K, [&] { return -0.05 * std::abs(normal(gen)); }),
+      MatrixXd::NullaryExpr(V, K, [&] { return normal(gen); }),
+      64};
   const gdr::ChunkStates out = gdr::chunk_states(in);
   for (int v = 0; v < V; ++v)
     for (int k = 0; k < K; ++k) {

@@ -8,9 +8,11 @@ namespace {
 constexpr const char* kSeed = "chunk_gated_delta_rule_fwd_h";
 
 TEST(ShapeText, CanonicalTextRoundTrips) {
-  for (const char* text :
-       {"chunk_gated_delta_rule_fwd_h:B=1,T=1000,H=4,Hg=2,K=128,V=64,BT=64,dtype=bf16,g=1,gk=0,h0=0,ht=1,vnew=1,index=i64,seed=0",
-        "chunk_gated_delta_rule_fwd_h:seqlens=1/63/64/65/1000,H=4,Hg=4,K=256,V=256,BT=64,dtype=fp16,g=0,gk=1,h0=1,ht=0,vnew=0,index=mixed,seed=7"}) {
+  for (const char* text : {"chunk_gated_delta_rule_fwd_h:B=1,T=1000,H=4,Hg=2,K=128,V=64,BT=64,"
+                           "dtype=bf16,g=1,gk=0,h0=0,ht=1,vnew=1,index=i64,seed=0",
+                           "chunk_gated_delta_rule_fwd_h:seqlens=1/63/64/65/"
+                           "1000,H=4,Hg=4,K=256,V=256,BT=64,dtype=fp16,g=0,gk=1,h0=1,ht=0,vnew=0,"
+                           "index=mixed,seed=7"}) {
     EXPECT_EQ(dc::parse_shape(text).print(), text);
   }
 }
@@ -21,7 +23,8 @@ TEST(ShapeText, KeysInAnyOrderPrintCanonically) {
   EXPECT_EQ(a.print(), b.print());
   EXPECT_EQ(a.integer("K"), 128);  // default
   EXPECT_EQ(a.integer("Hg"), 2);
-  EXPECT_EQ(dc::parse_shape("chunk_gated_delta_rule_fwd_h:T=5,H=6").integer("Hg"), 6);  // Hg defaults to H
+  EXPECT_EQ(dc::parse_shape("chunk_gated_delta_rule_fwd_h:T=5,H=6").integer("Hg"),
+            6);  // Hg defaults to H
 }
 
 TEST(ShapeText, SeqlensDropsTheKeysItReplaces) {
@@ -31,7 +34,8 @@ TEST(ShapeText, SeqlensDropsTheKeysItReplaces) {
   EXPECT_EQ(s.list("seqlens"), (std::vector<std::int64_t>{5, 6}));
 }
 
-void expect_shape_error(const std::string& text, const std::string& key, const std::string& fragment) {
+void expect_shape_error(const std::string& text, const std::string& key,
+                        const std::string& fragment) {
   try {
     const auto shape = dc::parse_shape(text);
     dc::find_family(shape.kernel()).make(shape);
@@ -55,7 +59,8 @@ TEST(ShapeText, BadValuesNameTheKeyAndTheValidRange) {
 }
 
 TEST(ShapeText, UnknownKeysListTheValidOnes) {
-  expect_shape_error("chunk_gated_delta_rule_fwd_h:T=10,H=4,heads=3", "heads", "valid keys: B, T, seqlens, H");
+  expect_shape_error("chunk_gated_delta_rule_fwd_h:T=10,H=4,heads=3", "heads",
+                     "valid keys: B, T, seqlens, H");
   expect_shape_error("no_such_kernel:T=1", "kernel", "valid kernels: chunk_gated_delta_rule_fwd_h");
 }
 
@@ -70,8 +75,8 @@ RC_GTEST_PROP(ShapeTextProperty, ParsePrintIsIdentity, ()) {
   }();
   std::string text = std::string(kSeed) + ":";
   if (*rc::gen::arbitrary<bool>()) {
-    const auto lens = *rc::gen::nonEmpty(rc::gen::container<std::vector<std::int64_t>>(
-        rc::gen::inRange<std::int64_t>(1, 1 << 20)));
+    const auto lens = *rc::gen::nonEmpty(
+        rc::gen::container<std::vector<std::int64_t>>(rc::gen::inRange<std::int64_t>(1, 1 << 20)));
     std::string joined;
     for (auto l : lens) {
       if (!joined.empty()) joined += '/';
@@ -83,11 +88,14 @@ RC_GTEST_PROP(ShapeTextProperty, ParsePrintIsIdentity, ()) {
             ",T=" + std::to_string(*rc::gen::inRange<std::int64_t>(1, std::int64_t{1} << 31));
   }
   text += ",H=" + std::to_string(H) + ",Hg=" + std::to_string(*rc::gen::elementOf(divisors)) +
-          ",K=" + std::to_string(*rc::gen::inRange(1, 257)) + ",V=" + std::to_string(*rc::gen::inRange(1, 257)) +
+          ",K=" + std::to_string(*rc::gen::inRange(1, 257)) +
+          ",V=" + std::to_string(*rc::gen::inRange(1, 257)) +
           ",BT=" + std::to_string(*rc::gen::inRange(1, 65)) +
           ",dtype=" + *rc::gen::element<std::string>("bf16", "fp16", "fp32") +
-          ",g=" + std::to_string(*rc::gen::inRange(0, 2)) + ",gk=" + std::to_string(*rc::gen::inRange(0, 2)) +
-          ",h0=" + std::to_string(*rc::gen::inRange(0, 2)) + ",ht=" + std::to_string(*rc::gen::inRange(0, 2)) +
+          ",g=" + std::to_string(*rc::gen::inRange(0, 2)) +
+          ",gk=" + std::to_string(*rc::gen::inRange(0, 2)) +
+          ",h0=" + std::to_string(*rc::gen::inRange(0, 2)) +
+          ",ht=" + std::to_string(*rc::gen::inRange(0, 2)) +
           ",vnew=" + std::to_string(*rc::gen::inRange(0, 2)) +
           ",index=" + *rc::gen::element<std::string>("i64", "i32", "mixed") +
           ",seed=" + std::to_string(*rc::gen::inRange<std::int64_t>(0, std::int64_t{1} << 32));

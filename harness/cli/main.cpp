@@ -2,8 +2,8 @@
 #include <cstdio>
 #include <iostream>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "harness/problem.hpp"
 #include "harness/runner.hpp"
@@ -22,11 +22,15 @@ struct CheckArgs {
 
 void add_check_options(CLI::App& app, CheckArgs& a) {
   app.add_option("--shape", a.shapes, "shape text KERNEL:key=value,... (repeatable)");
-  app.add_option("--backend", a.backend, "where the kernel runs")->check(CLI::IsMember({"cpu", "gpu"}));
+  app.add_option("--backend", a.backend, "where the kernel runs")
+      ->check(CLI::IsMember({"cpu", "gpu"}));
   app.add_flag("--json", a.json, "print one JSON object per case");
-  app.add_option("--timeout", a.timeout_s, "seconds before a case is killed (verdict timeout); default 600, or the kernel's own")
+  app.add_option(
+         "--timeout", a.timeout_s,
+         "seconds before a case is killed (verdict timeout); default 600, or the kernel's own")
       ->check(CLI::PositiveNumber);
-  app.add_option("--mem-budget", a.mem_budget_gib, "GiB a case may use (default: what is available)")
+  app.add_option("--mem-budget", a.mem_budget_gib,
+                 "GiB a case may use (default: what is available)")
       ->check(CLI::NonNegativeNumber);
 }
 
@@ -36,7 +40,8 @@ int run_check(const CheckArgs& a) {
     return kExitUsage;
   }
   if (a.backend == "gpu") {
-    std::cerr << "diffcheck: --backend gpu: this build has no GPU backend (build the nvidia or amd preset)\n";
+    std::cerr << "diffcheck: --backend gpu: this build has no GPU backend (build the nvidia or amd "
+                 "preset)\n";
     return kExitEnvironment;
   }
   dc::RunOptions options;
@@ -47,8 +52,10 @@ int run_check(const CheckArgs& a) {
     try {
       const dc::Shape shape = dc::parse_shape(text);
       const dc::Verdict v = dc::run_case(shape, options);
-      if (a.json) std::cout << dc::to_json(v).dump() << '\n';
-      else std::cout << dc::to_text(v);
+      if (a.json)
+        std::cout << dc::to_json(v).dump() << '\n';
+      else
+        std::cout << dc::to_text(v);
       std::cout.flush();
       if (dc::is_failure(v.kind)) exit_code = std::max(exit_code, kExitFail);
     } catch (const dc::ShapeError& e) {
@@ -66,8 +73,8 @@ int run_list() {
   for (const dc::KernelFamily& f : dc::kernel_families()) {
     fmt::print("{}{}\n  {}\n", f.name, f.planted_defect ? "  (planted defect)" : "", f.summary);
     for (const dc::KeySpec& k : f.keys) {
-      std::string def = k.default_value.empty()    ? "required"
-                        : k.default_value == "-"   ? "none"
+      std::string def = k.default_value.empty()     ? "required"
+                        : k.default_value == "-"    ? "none"
                         : k.default_value[0] == '@' ? "= " + k.default_value.substr(1)
                                                     : k.default_value;
       fmt::print("    {:<8} {:<44} default {:<9} {}\n", k.name, k.range_text(), def, k.help);
@@ -79,11 +86,13 @@ int run_list() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"diffcheck: differential correctness and fuzz testing of GPU kernels near the int32 limit"};
+  CLI::App app{
+      "diffcheck: differential correctness and fuzz testing of GPU kernels near the int32 limit"};
   app.require_subcommand(0, 1);
   CheckArgs top, sub;
   add_check_options(app, top);
-  CLI::App* check = app.add_subcommand("check", "check one or more shapes (same as the top-level --shape)");
+  CLI::App* check =
+      app.add_subcommand("check", "check one or more shapes (same as the top-level --shape)");
   add_check_options(*check, sub);
   CLI::App* list = app.add_subcommand("list", "kernels, their keys, ranges and defaults");
   try {

@@ -19,8 +19,12 @@ constexpr std::int64_t kMaxI32 = (std::int64_t{1} << 31) - 1;
 KeyTable keys() {
   auto integer = [](std::string name, std::int64_t lo, std::int64_t hi, std::string def,
                     std::string help, std::string ignored_if = "") {
-    return KeySpec{.name = std::move(name), .kind = KeyKind::integer, .min = lo, .max = hi,
-                   .default_value = std::move(def), .help = std::move(help),
+    return KeySpec{.name = std::move(name),
+                   .kind = KeyKind::integer,
+                   .min = lo,
+                   .max = hi,
+                   .default_value = std::move(def),
+                   .help = std::move(help),
                    .ignored_if = std::move(ignored_if)};
   };
   auto flag = [&](std::string name, std::string def, std::string help) {
@@ -28,16 +32,24 @@ KeyTable keys() {
   };
   return {
       integer("B", 1, 65535, "1", "sequences (ignored when seqlens is given)", "seqlens"),
-      integer("T", 1, kMaxI32, "", "tokens per sequence (ignored when seqlens is given)", "seqlens"),
-      KeySpec{.name = "seqlens", .kind = KeyKind::list, .min = 1, .max = kMaxI32,
-              .default_value = "-", .help = "variable-length batch: lengths joined by '/'"},
+      integer("T", 1, kMaxI32, "", "tokens per sequence (ignored when seqlens is given)",
+              "seqlens"),
+      KeySpec{.name = "seqlens",
+              .kind = KeyKind::list,
+              .min = 1,
+              .max = kMaxI32,
+              .default_value = "-",
+              .help = "variable-length batch: lengths joined by '/'"},
       integer("H", 1, 65535, "", "value heads"),
       integer("Hg", 1, 65535, "@H", "key heads (divides H)"),
       integer("K", 1, kMaxK, "128", "key head dim"),
       integer("V", 1, 256, "128", "value head dim"),
       integer("BT", 1, kMaxBT, "64", "chunk size"),
-      KeySpec{.name = "dtype", .kind = KeyKind::choice, .choices = {"bf16", "fp16", "fp32"},
-              .default_value = "bf16", .help = "input dtype; the state accumulates in fp32"},
+      KeySpec{.name = "dtype",
+              .kind = KeyKind::choice,
+              .choices = {"bf16", "fp16", "fp32"},
+              .default_value = "bf16",
+              .help = "input dtype; the state accumulates in fp32"},
       flag("g", "1", "use the chunk-local cumulative log decay g"),
       flag("gk", "0", "use the per-key cumulative log decay gk"),
       flag("h0", "0", "use an initial state"),
@@ -50,9 +62,12 @@ KeyTable keys() {
 
 template <class T>
 DType dtype_of() {
-  if constexpr (std::is_same_v<T, float>) return DType::f32;
-  else if constexpr (std::is_same_v<T, bf16>) return DType::bf16;
-  else return DType::f16;
+  if constexpr (std::is_same_v<T, float>)
+    return DType::f32;
+  else if constexpr (std::is_same_v<T, bf16>)
+    return DType::bf16;
+  else
+    return DType::f16;
 }
 
 // Tolerances. The kernel rounds the state to T for w h^T and v_new to T for the update, and
@@ -62,9 +77,9 @@ DType dtype_of() {
 // over the NT chunks of a sequence. Elementwise bounds allow 8 such units, normwise 4:
 //   u_eff = max(u_T, 2 sqrt(K+BT) sqrt(NT) 2^-24)
 Tolerance tolerance_for(DType t, int K, int BT, std::int64_t NT) {
-  const double accumulation =
-      2.0 * std::sqrt(K + BT) * std::sqrt(static_cast<double>(std::max<std::int64_t>(NT, 1))) *
-      unit_roundoff(DType::f32);
+  const double accumulation = 2.0 * std::sqrt(K + BT) *
+                              std::sqrt(static_cast<double>(std::max<std::int64_t>(NT, 1))) *
+                              unit_roundoff(DType::f32);
   const double u = std::max(unit_roundoff(t), accumulation);
   return Tolerance{.elementwise = 8 * u, .normwise = 4 * u};
 }
@@ -80,11 +95,14 @@ class Problem final : public dc::Problem {
     V_ = static_cast<int>(s.integer("V"));
     BT_ = static_cast<int>(s.integer("BT"));
     if (H_ % Hg_ != 0)
-      throw ShapeError("Hg", fmt::format("key 'Hg': {} does not divide H={}; valid: a divisor of H", Hg_, H_));
+      throw ShapeError(
+          "Hg", fmt::format("key 'Hg': {} does not divide H={}; valid: a divisor of H", Hg_, H_));
     const std::string& dt = s.text("dtype");
     dtype_ = dt == "fp32" ? DType::f32 : dt == "fp16" ? DType::f16 : DType::bf16;
     const std::string& ix = s.text("index");
-    index_ = ix == "i32" ? IndexVariant::i32 : ix == "mixed" ? IndexVariant::mixed : IndexVariant::i64;
+    index_ = ix == "i32"     ? IndexVariant::i32
+             : ix == "mixed" ? IndexVariant::mixed
+                             : IndexVariant::i64;
     use_g_ = s.integer("g") != 0;
     use_gk_ = s.integer("gk") != 0;
     use_h0_ = s.integer("h0") != 0;
@@ -105,18 +123,27 @@ class Problem final : public dc::Problem {
     if (cu_.back() > kMaxI32)
       throw ShapeError(varlen_ ? "seqlens" : "T",
                        fmt::format("total tokens {} exceed 2^31-1 (cu_seqlens are int32); valid: "
-                                   "B*T or the sum of seqlens <= 2^31-1", cu_.back()));
+                                   "B*T or the sum of seqlens <= 2^31-1",
+                                   cu_.back()));
     cu32_.assign(cu_.begin(), cu_.end());
     chunk_offsets32_.assign(chunk_offsets_.begin(), chunk_offsets_.end());
-    model_ = InputModel{seed_, lengths_.front(), varlen_ ? cu32_.data() : nullptr,
-                        static_cast<std::int64_t>(lengths_.size()), H_, Hg_, K_, V_, BT_};
+    model_ = InputModel{seed_,
+                        lengths_.front(),
+                        varlen_ ? cu32_.data() : nullptr,
+                        static_cast<std::int64_t>(lengths_.size()),
+                        H_,
+                        Hg_,
+                        K_,
+                        V_,
+                        BT_};
   }
 
   std::vector<TensorSpec> tensors() const override {
     const std::int64_t tokens = cu_.back(), chunks = chunk_offsets_.back();
     const auto N = static_cast<std::int64_t>(lengths_.size());
     auto spec = [](std::string name, DType t, Role r, std::vector<Dim> dims, bool present) {
-      return TensorSpec{std::move(name), t, r, present ? std::move(dims) : std::vector<Dim>{{"none", 0}}};
+      return TensorSpec{std::move(name), t, r,
+                        present ? std::move(dims) : std::vector<Dim>{{"none", 0}}};
     };
     return {
         spec("k", dtype_, Role::input, {{"token", tokens}, {"key_head", Hg_}, {"k", K_}}, true),
@@ -124,12 +151,16 @@ class Problem final : public dc::Problem {
         spec("u", dtype_, Role::input, {{"token", tokens}, {"head", H_}, {"v", V_}}, true),
         spec("g", DType::f32, Role::input, {{"token", tokens}, {"head", H_}}, use_g_),
         spec("gk", DType::f32, Role::input, {{"token", tokens}, {"head", H_}, {"k", K_}}, use_gk_),
-        spec("h0", DType::f32, Role::input, {{"seq", N}, {"head", H_}, {"v", V_}, {"k", K_}}, use_h0_),
+        spec("h0", DType::f32, Role::input, {{"seq", N}, {"head", H_}, {"v", V_}, {"k", K_}},
+             use_h0_),
         spec("cu_seqlens", DType::i32, Role::input, {{"seq", N + 1}}, varlen_),
         spec("chunk_offsets", DType::i32, Role::input, {{"seq", N + 1}}, varlen_),
-        spec("h", dtype_, Role::output, {{"chunk", chunks}, {"head", H_}, {"v", V_}, {"k", K_}}, true),
-        spec("v_new", dtype_, Role::output, {{"token", tokens}, {"head", H_}, {"v", V_}}, save_vnew_),
-        spec("ht", DType::f32, Role::output, {{"seq", N}, {"head", H_}, {"v", V_}, {"k", K_}}, store_ht_),
+        spec("h", dtype_, Role::output, {{"chunk", chunks}, {"head", H_}, {"v", V_}, {"k", K_}},
+             true),
+        spec("v_new", dtype_, Role::output, {{"token", tokens}, {"head", H_}, {"v", V_}},
+             save_vnew_),
+        spec("ht", DType::f32, Role::output, {{"seq", N}, {"head", H_}, {"v", V_}, {"k", K_}},
+             store_ht_),
     };
   }
 
@@ -172,17 +203,20 @@ class Problem final : public dc::Problem {
       const dim3 grid{static_cast<unsigned>((V_ + kBV - 1) / kBV),
                       static_cast<unsigned>(lengths_.size() * static_cast<std::size_t>(H_)), 1};
       with_index_variant(index_, [&]<class Ix>(Ix) {
-        launch_kernel(grid, dim3{kThreads, 1, 1}, {}, [p] { chunk_gated_delta_rule_fwd_h<T, Ix>(p); });
+        launch_kernel(grid, dim3{kThreads, 1, 1}, {},
+                      [p] { chunk_gated_delta_rule_fwd_h<T, Ix>(p); });
       });
     });
   }
 
   std::vector<TensorCheck> verify(std::span<const void* const> t) const override {
     const auto specs = tensors();
-    const std::int64_t max_chunks = (*std::max_element(lengths_.begin(), lengths_.end()) + BT_ - 1) / BT_;
+    const std::int64_t max_chunks =
+        (*std::max_element(lengths_.begin(), lengths_.end()) + BT_ - 1) / BT_;
     // ht is fp32 but carries the same per-chunk roundings of the input dtype as h
     const Tolerance tol_state = tolerance_for(dtype_, K_, BT_, max_chunks);
-    Comparer h_cmp(specs[kH], tol_state), v_cmp(specs[kVNew], tol_state), ht_cmp(specs[kHt], tol_state);
+    Comparer h_cmp(specs[kH], tol_state), v_cmp(specs[kVNew], tol_state),
+        ht_cmp(specs[kHt], tol_state);
     std::vector<int> columns(static_cast<std::size_t>(V_));
     std::iota(columns.begin(), columns.end(), 0);
     for (std::size_t n = 0; n < lengths_.size(); ++n)
@@ -196,9 +230,12 @@ class Problem final : public dc::Problem {
  private:
   template <class F>
   void with_dtype(F&& f) const {
-    if (dtype_ == DType::f32) f(static_cast<float*>(nullptr));
-    else if (dtype_ == DType::f16) f(static_cast<fp16*>(nullptr));
-    else f(static_cast<bf16*>(nullptr));
+    if (dtype_ == DType::f32)
+      f(static_cast<float*>(nullptr));
+    else if (dtype_ == DType::f16)
+      f(static_cast<fp16*>(nullptr));
+    else
+      f(static_cast<bf16*>(nullptr));
   }
 
   template <class T>
@@ -228,13 +265,15 @@ class Problem final : public dc::Problem {
           break;
         }
         case kU:
-          v = m.u(e / (std::int64_t{H_} * V_), static_cast<int>(e / V_ % H_), static_cast<int>(e % V_));
+          v = m.u(e / (std::int64_t{H_} * V_), static_cast<int>(e / V_ % H_),
+                  static_cast<int>(e % V_));
           break;
         case kG:
           v = m.g(e / H_, static_cast<int>(e % H_));
           break;
         case kGk:
-          v = m.gk(e / (std::int64_t{H_} * K_), static_cast<int>(e / K_ % H_), static_cast<int>(e % K_));
+          v = m.gk(e / (std::int64_t{H_} * K_), static_cast<int>(e / K_ % H_),
+                   static_cast<int>(e % K_));
           break;
         case kH0:
           v = m.h0(e);
@@ -254,7 +293,9 @@ class Problem final : public dc::Problem {
     const std::int64_t bos = cu_[n], len = lengths_[n];
     const int hg = h / (H_ / Hg_);
     const auto Vs = static_cast<Eigen::Index>(columns.size());
-    auto at = [&](Tensor id, std::int64_t flat) { return load_as_double(specs[id].dtype, t[id], flat); };
+    auto at = [&](Tensor id, std::int64_t flat) {
+      return load_as_double(specs[id].dtype, t[id], flat);
+    };
     reference::gdr::SequenceHead in;
     in.chunk = BT_;
     in.k.resize(len, K_);
@@ -276,7 +317,8 @@ class Problem final : public dc::Problem {
     if (use_h0_) {
       in.h0.resize(Vs, K_);
       for (Eigen::Index c = 0; c < Vs; ++c)
-        for (int kk = 0; kk < K_; ++kk) in.h0(c, kk) = at(kH0, nh_state + std::int64_t{columns[c]} * K_ + kk);
+        for (int kk = 0; kk < K_; ++kk)
+          in.h0(c, kk) = at(kH0, nh_state + std::int64_t{columns[c]} * K_ + kk);
     }
     const reference::gdr::ChunkStates ref = reference::gdr::chunk_states(in);
 
@@ -284,7 +326,8 @@ class Problem final : public dc::Problem {
     std::vector<std::int64_t> flat;
     // A state is judged against the magnitude of what was summed into it (the previous state
     // and the chunk's update), which the reference reports; likewise v_new.
-    auto compare_state = [&](Comparer& cmp, Tensor id, std::int64_t base, const Matrix& S, double magnitude) {
+    auto compare_state = [&](Comparer& cmp, Tensor id, std::int64_t base, const Matrix& S,
+                             double magnitude) {
       got.clear(), want.clear(), flat.clear();
       for (Eigen::Index c = 0; c < Vs; ++c)
         for (int kk = 0; kk < K_; ++kk) {
@@ -296,7 +339,8 @@ class Problem final : public dc::Problem {
     };
     for (std::size_t c = 0; c < ref.h.size(); ++c) {
       const std::int64_t chunk = chunk_offsets_[n] + static_cast<std::int64_t>(c);
-      compare_state(h_cmp, kH, (chunk * H_ + h) * V_ * K_, ref.h[c], c > 0 ? ref.update_magnitude[c - 1] : 0.0);
+      compare_state(h_cmp, kH, (chunk * H_ + h) * V_ * K_, ref.h[c],
+                    c > 0 ? ref.update_magnitude[c - 1] : 0.0);
       if (save_vnew_) {
         got.clear(), want.clear(), flat.clear();
         const std::int64_t r0 = static_cast<std::int64_t>(c) * BT_, r1 = std::min(len, r0 + BT_);
@@ -309,7 +353,8 @@ class Problem final : public dc::Problem {
         v_cmp.add_group(got, want, flat, ref.v_new_magnitude[c]);
       }
     }
-    if (store_ht_) compare_state(ht_cmp, kHt, nh_state, ref.final_state, ref.update_magnitude.back());
+    if (store_ht_)
+      compare_state(ht_cmp, kHt, nh_state, ref.final_state, ref.update_magnitude.back());
   }
 
   std::uint64_t seed_;

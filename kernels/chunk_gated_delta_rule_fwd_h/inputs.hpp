@@ -21,8 +21,8 @@ enum Stream : std::uint32_t { kKey = 1, kBeta = 2, kValue = 3, kG = 4, kGk = 5, 
 
 struct InputModel {
   std::uint64_t seed = 0;
-  std::int64_t T = 0;                         // tokens per sequence (fixed-length batch)
-  const std::int32_t* cu_seqlens = nullptr;   // host copy for a varlen batch
+  std::int64_t T = 0;                        // tokens per sequence (fixed-length batch)
+  const std::int32_t* cu_seqlens = nullptr;  // host copy for a varlen batch
   std::int64_t N = 1;
   int H = 1, Hg = 1, K = 1, V = 1, BT = 64;
 
@@ -32,7 +32,10 @@ struct InputModel {
     std::int64_t lo = 0, hi = N;  // cu_seqlens[lo] <= t < cu_seqlens[hi]
     while (hi - lo > 1) {
       const std::int64_t mid = (lo + hi) / 2;
-      if (cu_seqlens[mid] <= t) lo = mid; else hi = mid;
+      if (cu_seqlens[mid] <= t)
+        lo = mid;
+      else
+        hi = mid;
     }
     return cu_seqlens[lo];
   }
@@ -46,7 +49,9 @@ struct InputModel {
     for (int kk = 0; kk < K; ++kk) sq += key_raw(t, hg, kk) * key_raw(t, hg, kk);
     return sq > 0 ? std::sqrt(sq) : 1.0;
   }
-  DC_HD double key(std::int64_t t, int hg, int kk, double norm) const { return key_raw(t, hg, kk) / norm; }
+  DC_HD double key(std::int64_t t, int hg, int kk, double norm) const {
+    return key_raw(t, hg, kk) / norm;
+  }
 
   DC_HD double beta(std::int64_t t, int h) const {
     return (0.25 + rng::uniform(seed, kBeta, static_cast<std::uint64_t>(t * H + h))) / BT;
@@ -55,7 +60,8 @@ struct InputModel {
     return beta(t, h) * key(t, h / (H / Hg), kk, norm);
   }
   DC_HD double u(std::int64_t t, int h, int c) const {
-    return beta(t, h) * rng::normalish(seed, kValue, static_cast<std::uint64_t>((t * H + h) * V + c));
+    return beta(t, h) *
+           rng::normalish(seed, kValue, static_cast<std::uint64_t>((t * H + h) * V + c));
   }
   // Sum of log decays from the first token of t's chunk to t (chunks restart per sequence).
   DC_HD double g(std::int64_t t, int h) const {

@@ -23,10 +23,10 @@ __global__ void __launch_bounds__(kThreads) chunk_gated_delta_rule_fwd_h(Params<
   using Loop = typename Ix::loop_t;
   using Base = typename Ix::base_t;
 
-  __shared__ float state[kBV][kMaxK];       // fp32 state rows [V tile][K]
-  __shared__ float v_tile[kMaxBT][kBV];     // gated v_new of the chunk, rounded to T
-  __shared__ float key_decay[kMaxK];        // exp(gk_last) per key
-  __shared__ float chunk_decay;             // exp(g_last)
+  __shared__ float state[kBV][kMaxK];    // fp32 state rows [V tile][K]
+  __shared__ float v_tile[kMaxBT][kBV];  // gated v_new of the chunk, rounded to T
+  __shared__ float key_decay[kMaxK];     // exp(gk_last) per key
+  __shared__ float chunk_decay;          // exp(g_last)
 
   const int tid = static_cast<int>(threadIdx.x);
   const int i_v = static_cast<int>(blockIdx.x);
@@ -74,7 +74,8 @@ __global__ void __launch_bounds__(kThreads) chunk_gated_delta_rule_fwd_h(Params<
   for (int i_t = 0; i_t < NT; ++i_t) {
     const Loop row0 = Loop(i_t) * BT;
     const int rows = T_seq - i_t * BT < BT ? T_seq - i_t * BT : BT;
-    const Loop last_idx = (Loop(i_t) + 1) * BT < Loop(T_seq) ? (Loop(i_t) + 1) * BT - 1 : Loop(T_seq - 1);
+    const Loop last_idx =
+        (Loop(i_t) + 1) * BT < Loop(T_seq) ? (Loop(i_t) + 1) * BT - 1 : Loop(T_seq - 1);
 
     // 1. the state before this chunk
     T* h_chunk = p.h + widen(Loop(widen(state_base)) + Loop(i_t) * Loop(stride_h));
@@ -109,7 +110,8 @@ __global__ void __launch_bounds__(kThreads) chunk_gated_delta_rule_fwd_h(Params<
     for (int kk = tid; kk < K; kk += kThreads) {
       float d = 1.0f;
       if (p.gk != nullptr)
-        d = std::exp(p.gk[widen(Loop(widen(Base(bos) * (H * K) + i_h * K)) + last_idx * Loop(H * K)) + kk]);
+        d = std::exp(
+            p.gk[widen(Loop(widen(Base(bos) * (H * K) + i_h * K)) + last_idx * Loop(H * K)) + kk]);
       key_decay[kk] = d;
     }
     __syncthreads();

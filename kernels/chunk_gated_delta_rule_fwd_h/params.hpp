@@ -1,8 +1,8 @@
 // Arguments of chunk_gated_delta_rule_fwd_h, as the upstream operator takes them.
 // Layouts (row-major, outermost first); N sequences, Ttot tokens in all, NTtot chunks in all:
-//   k  [Ttot, Hg, K]   w [Ttot, H, K]   u [Ttot, H, V]   g [Ttot, H] (fp32)   gk [Ttot, H, K] (fp32)
-//   h0 [N, H, V, K] (fp32)   ht [N, H, V, K] (fp32)   h [NTtot, H, V, K]   v_new [Ttot, H, V]
-//   cu_seqlens [N+1], chunk_offsets [N+1] (int32; null for a fixed-length batch)
+//   k  [Ttot, Hg, K]   w [Ttot, H, K]   u [Ttot, H, V]   g [Ttot, H] (fp32)   gk [Ttot, H, K]
+//   (fp32) h0 [N, H, V, K] (fp32)   ht [N, H, V, K] (fp32)   h [NTtot, H, V, K]   v_new [Ttot, H,
+//   V] cu_seqlens [N+1], chunk_offsets [N+1] (int32; null for a fixed-length batch)
 #pragma once
 
 #include <cstdint>

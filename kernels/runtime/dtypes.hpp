@@ -39,7 +39,7 @@ struct fp16 {
     const std::uint32_t u = float_bits(f);
     const std::uint32_t sign = (u >> 16) & 0x8000u;
     const std::uint32_t abs = u & 0x7fffffffu;
-    if (abs > 0x7f800000u) return fp16{static_cast<std::uint16_t>(sign | 0x7e00u)};  // NaN
+    if (abs > 0x7f800000u) return fp16{static_cast<std::uint16_t>(sign | 0x7e00u)};   // NaN
     if (abs >= 0x477ff000u) return fp16{static_cast<std::uint16_t>(sign | 0x7c00u)};  // -> Inf
     if (abs < 0x38800000u) {  // subnormal or zero: round abs / 2^-24 to an integer
       const int shift = 126 - static_cast<int>(abs >> 23);
@@ -68,9 +68,15 @@ struct fp16 {
 };
 
 // Uniform access for kernels templated on the input dtype.
-DC_HD inline float to_float(float x) { return x; }
-DC_HD inline float to_float(bf16 x) { return x.to_float(); }
-DC_HD inline float to_float(fp16 x) { return x.to_float(); }
+DC_HD inline float to_float(float x) {
+  return x;
+}
+DC_HD inline float to_float(bf16 x) {
+  return x.to_float();
+}
+DC_HD inline float to_float(fp16 x) {
+  return x.to_float();
+}
 
 template <class T>
 DC_HD inline T from_float(float x) {

@@ -36,8 +36,12 @@ struct wrap_i32 {
 };
 
 // Sign-extends to 64 bits: what adding a 32-bit offset to a pointer does.
-DC_HD constexpr std::int64_t widen(std::int64_t x) { return x; }
-DC_HD constexpr std::int64_t widen(wrap_i32 x) { return x.value; }
+DC_HD constexpr std::int64_t widen(std::int64_t x) {
+  return x;
+}
+DC_HD constexpr std::int64_t widen(wrap_i32 x) {
+  return x.value;
+}
 
 enum class IndexVariant : std::uint8_t { i64, i32, mixed };
 

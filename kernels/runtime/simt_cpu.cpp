@@ -107,13 +107,13 @@ void run_block(const std::function<void()>& body, const ThreadPosition& block_po
 void check_launch(dim3 grid, dim3 block) {
   const std::uint64_t threads = std::uint64_t{block.x} * block.y * block.z;
   if (threads == 0 || threads > 1024 || block.z > 64)
-    throw LaunchError(fmt::format("invalid block ({}, {}, {}): 1 to 1024 threads, z <= 64",
-                                  block.x, block.y, block.z));
+    throw LaunchError(fmt::format("invalid block ({}, {}, {}): 1 to 1024 threads, z <= 64", block.x,
+                                  block.y, block.z));
   if (grid.x == 0 || grid.y == 0 || grid.z == 0 || grid.x > 0x7fffffffu || grid.y > 65535 ||
       grid.z > 65535)
-    throw LaunchError(fmt::format(
-        "invalid grid ({}, {}, {}): x in [1, 2^31-1], y and z in [1, 65535]", grid.x, grid.y,
-        grid.z));
+    throw LaunchError(
+        fmt::format("invalid grid ({}, {}, {}): x in [1, 2^31-1], y and z in [1, 65535]", grid.x,
+                    grid.y, grid.z));
 }
 
 }  // namespace
@@ -123,7 +123,9 @@ ThreadPosition& current_position() {
   return t_position != nullptr ? *t_position : host;
 }
 
-const ThreadPosition* position_if_in_kernel() { return t_position; }
+const ThreadPosition* position_if_in_kernel() {
+  return t_position;
+}
 
 void syncthreads() {
   if (t_scheduler == nullptr) return;  // called on the host outside a launch

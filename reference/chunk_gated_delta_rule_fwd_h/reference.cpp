@@ -3,7 +3,9 @@
 namespace dc::reference::gdr {
 
 namespace {
-double rms(const Matrix& m) { return m.size() != 0 ? m.norm() / std::sqrt(static_cast<double>(m.size())) : 0.0; }
+double rms(const Matrix& m) {
+  return m.size() != 0 ? m.norm() / std::sqrt(static_cast<double>(m.size())) : 0.0;
+}
 }  // namespace
 
 ChunkStates chunk_states(const SequenceHead& in) {
@@ -17,8 +19,9 @@ ChunkStates chunk_states(const SequenceHead& in) {
     out.h.push_back(S);
     const Matrix v_new = in.u.middleRows(r0, n) - in.w.middleRows(r0, n) * S.transpose();
     out.v_new.middleRows(r0, n) = v_new;
-    out.v_new_magnitude.push_back(rms(in.u.middleRows(r0, n).cwiseAbs() +
-                                      in.w.middleRows(r0, n).cwiseAbs() * S.cwiseAbs().transpose()));
+    out.v_new_magnitude.push_back(
+        rms(in.u.middleRows(r0, n).cwiseAbs() +
+            in.w.middleRows(r0, n).cwiseAbs() * S.cwiseAbs().transpose()));
     Vector decay = Vector::Ones(n);
     if (in.g.size() != 0) {
       decay = (in.g(last) - in.g.segment(r0, n).array()).exp().matrix();
@@ -26,8 +29,9 @@ ChunkStates chunk_states(const SequenceHead& in) {
     }
     if (in.gk.size() != 0) S = S * in.gk.row(last).array().exp().matrix().asDiagonal();
     const Matrix update = (decay.asDiagonal() * v_new).transpose() * in.k.middleRows(r0, n);
-    out.update_magnitude.push_back(rms(
-        S.cwiseAbs() + (decay.asDiagonal() * v_new).cwiseAbs().transpose() * in.k.middleRows(r0, n).cwiseAbs()));
+    out.update_magnitude.push_back(
+        rms(S.cwiseAbs() + (decay.asDiagonal() * v_new).cwiseAbs().transpose() *
+                               in.k.middleRows(r0, n).cwiseAbs()));
     S += update;
   }
   out.final_state = S;
