@@ -31,6 +31,18 @@ std::string valid_keys(const KeyTable& keys) {
   return fmt::format("{}", fmt::join(names, ", "));
 }
 
+// The elements of a '/'-joined list ("5//6" has an empty middle element).
+std::vector<std::string_view> split_list(std::string_view text) {
+  std::vector<std::string_view> parts;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t slash = std::min(text.find('/', start), text.size());
+    parts.push_back(text.substr(start, slash - start));
+    start = slash + 1;
+  }
+  return parts;
+}
+
 std::int64_t parse_integer(const KeySpec& key, std::string_view text) {
   std::int64_t v = 0;
   const auto* end = text.data() + text.size();
@@ -55,16 +67,13 @@ std::string canonical_value(const KeySpec& key, std::string_view text) {
                                                text, key.range_text()));
       return std::string(text);
     case KeyKind::list: {
-      std::string out;
-      std::size_t start = 0;
       if (text.empty())
         throw ShapeError(
             key.name, fmt::format("key '{}': empty list; valid: {}", key.name, key.range_text()));
-      while (start <= text.size()) {
-        const std::size_t slash = std::min(text.find('/', start), text.size());
+      std::string out;
+      for (std::string_view part : split_list(text)) {
         if (!out.empty()) out += '/';
-        out += std::to_string(parse_integer(key, text.substr(start, slash - start)));
-        start = slash + 1;
+        out += std::to_string(parse_integer(key, part));
       }
       return out;
     }
@@ -165,13 +174,7 @@ std::int64_t Shape::integer(std::string_view key) const {
 
 std::vector<std::int64_t> Shape::list(std::string_view key) const {
   std::vector<std::int64_t> out;
-  const std::string& t = text(key);
-  std::size_t start = 0;
-  while (start <= t.size()) {
-    const std::size_t slash = std::min(t.find('/', start), t.size());
-    out.push_back(std::stoll(t.substr(start, slash - start)));
-    start = slash + 1;
-  }
+  for (std::string_view part : split_list(text(key))) out.push_back(std::stoll(std::string(part)));
   return out;
 }
 
