@@ -7,6 +7,7 @@
 #include <cstring>
 #include <new>
 
+#include "demand_pager.hpp"
 #include "guarded_buffer.hpp"
 #include "kernels/runtime/simt_cpu.hpp"
 
@@ -40,19 +41,28 @@ void register_guard_range(const GuardedBuffer& b) {
 
 namespace {
 
+// 1 read, 2 write, 0 unknown
+int access_kind(void* context) {
+#if defined(__x86_64__)
+  // bit 1 of the page-fault error code: the access was a write
+  const auto* uc = static_cast<const ucontext_t*>(context);
+  return (uc->uc_mcontext.gregs[REG_ERR] & 2) != 0 ? 2 : 1;
+#else
+  (void)context;
+  return 0;
+#endif
+}
+
 void on_fault(int sig, siginfo_t* info, void* context) {
+  const auto address = reinterpret_cast<std::uintptr_t>(info->si_addr);
+  const int access = access_kind(context);
+  // A first touch of a demand-paged unit: materialized now, the access is retried.
+  if (sig == SIGSEGV && DemandPager::resolve(address, access != 1)) return;
   FaultRecord& r = fault_record();
   if (r.faulted == 0) {
     r.signal = sig;
-    r.address = reinterpret_cast<std::uintptr_t>(info->si_addr);
-#if defined(__x86_64__)
-    // bit 1 of the page-fault error code: the access was a write
-    const auto* uc = static_cast<const ucontext_t*>(context);
-    r.access = (uc->uc_mcontext.gregs[REG_ERR] & 2) != 0 ? 2 : 1;
-#else
-    (void)context;
-    r.access = 0;
-#endif
+    r.address = address;
+    r.access = access;
     if (const simt::ThreadPosition* pos = simt::position_if_in_kernel()) {
       r.in_kernel = 1;
       r.block[0] = pos->block.x, r.block[1] = pos->block.y, r.block[2] = pos->block.z;

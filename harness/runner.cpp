@@ -15,6 +15,7 @@
 
 #include "fault_capture.hpp"
 #include "guarded_buffer.hpp"
+#include "poison.hpp"
 #include "kernels/runtime/simt_cpu.hpp"
 
 namespace dc {
@@ -22,21 +23,6 @@ namespace dc {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// NaN patterns no arithmetic produces: an element still holding one was never written.
-std::uint32_t poison_bits(DType t) {
-  switch (t) {
-    case DType::f32:
-      return 0x7fbadbadu;
-    case DType::bf16:
-      return 0x7fbau;
-    case DType::f16:
-      return 0x7ebau;
-    case DType::i32:
-      return 0x7fbadbadu;
-  }
-  return 0;
-}
 
 // Runs fn(begin, count) over slices of [0, n) on every hardware thread.
 template <class Fn>
@@ -54,35 +40,10 @@ void parallel_slices(std::int64_t n, Fn&& fn) {
   work();
 }
 
-void poison(const TensorSpec& spec, void* data) {
-  const std::uint32_t p = poison_bits(spec.dtype);
+void poison_all(const TensorSpec& spec, void* data) {
   parallel_slices(spec.elements(), [&](std::int64_t begin, std::int64_t count) {
-    if (dtype_bytes(spec.dtype) == 2) {
-      std::fill_n(static_cast<std::uint16_t*>(data) + begin, count, static_cast<std::uint16_t>(p));
-    } else {
-      std::fill_n(static_cast<std::uint32_t*>(data) + begin, count, p);
-    }
+    poison(spec.dtype, data, begin, count);
   });
-}
-
-// Number of still-poisoned elements and the first of them.
-std::pair<std::int64_t, std::int64_t> scan_unwritten(const TensorSpec& spec, const void* data) {
-  const std::uint32_t p = poison_bits(spec.dtype);
-  const std::int64_t n = spec.elements();
-  std::int64_t count = 0, first = -1;
-  auto scan = [&](const auto* e, auto pattern) {
-    for (std::int64_t i = 0; i < n; ++i)
-      if (e[i] == pattern) {
-        if (first < 0) first = i;
-        ++count;
-      }
-  };
-  if (dtype_bytes(spec.dtype) == 2) {
-    scan(static_cast<const std::uint16_t*>(data), static_cast<std::uint16_t>(p));
-  } else {
-    scan(static_cast<const std::uint32_t*>(data), p);
-  }
-  return {count, first};
 }
 
 // Fills an input from the problem's generator.
@@ -116,7 +77,7 @@ Verdict execute(const Shape& shape, const Problem& problem) {
     if (specs[i].role == Role::input)
       generate(problem, i, specs[i], pointers[i]);
     else
-      poison(specs[i], pointers[i]);
+      poison_all(specs[i], pointers[i]);
   }
 
   try {
@@ -139,7 +100,7 @@ Verdict execute(const Shape& shape, const Problem& problem) {
   }
   for (std::size_t i = 0; i < specs.size(); ++i) {
     if (pointers[i] == nullptr || specs[i].role != Role::output) continue;
-    const auto [count, first] = scan_unwritten(specs[i], pointers[i]);
+    const auto [count, first] = scan_unwritten(specs[i].dtype, pointers[i], specs[i].elements());
     if (count == 0) continue;
     v.kind = VerdictKind::unwritten;
     v.tensor = specs[i].name;

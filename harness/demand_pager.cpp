@@ -1,0 +1,241 @@
+#include "demand_pager.hpp"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <cstring>
+#include <new>
+#include <stdexcept>
+
+#include "poison.hpp"
+
+namespace dc {
+
+namespace {
+
+std::atomic<DemandPager*> g_pager{nullptr};
+
+// A unit's element range: its bytes [first_byte, end_byte) of the mapped view, where data
+// starts at data_offset (the slack before it holds the canary).
+struct Elements {
+  std::uint64_t first_byte;
+  std::int64_t begin, count;
+};
+
+class SpinLock {
+ public:
+  explicit SpinLock(std::atomic_flag& f) : f_(f) {
+    while (f_.test_and_set(std::memory_order_acquire)) {
+    }
+  }
+  SpinLock(const SpinLock&) = delete;
+  SpinLock& operator=(const SpinLock&) = delete;
+  ~SpinLock() { f_.clear(std::memory_order_release); }
+
+ private:
+  std::atomic_flag& f_;
+};
+
+}  // namespace
+
+DemandPager::DemandPager(std::uint64_t resident_bytes) {
+  ring_.resize(std::max<std::uint64_t>(2, resident_bytes / kUnitBytes));
+  DemandPager* expected = nullptr;
+  if (!g_pager.compare_exchange_strong(expected, this))
+    throw std::logic_error("only one DemandPager may exist at a time");
+}
+
+DemandPager::~DemandPager() {
+  g_pager.store(nullptr);
+  if (arena_ != nullptr) munmap(arena_, arena_bytes_);
+}
+
+void DemandPager::add_input(const GuardedBuffer& buffer, DType dtype, Fill fill) {
+  const std::uint64_t units = (buffer.mapped_bytes() + kUnitBytes - 1) / kUnitBytes;
+  buffers_.push_back(Paged{&buffer, dtype, false, std::move(fill),
+                           std::vector<State>(units, absent), {}});
+}
+
+void DemandPager::add_output(const GuardedBuffer& buffer, DType dtype) {
+  const std::uint64_t units = (buffer.mapped_bytes() + kUnitBytes - 1) / kUnitBytes;
+  buffers_.push_back(Paged{&buffer, dtype, true, {}, std::vector<State>(units, absent),
+                           std::vector<const std::uint8_t*>(units, nullptr)});
+  // Reserved, not committed. The worst case (written and poisoned elements alternating) costs
+  // a header per element: 5x for 2-byte elements; stale copies of units written again after
+  // a restore are not reclaimed.
+  if (arena_ != nullptr) munmap(arena_, arena_bytes_);
+  std::uint64_t bytes = 0;
+  for (const Paged& p : buffers_)
+    if (p.output) bytes += 6 * p.buffer->mapped_bytes() + kUnitBytes;
+  void* a = mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (a == MAP_FAILED) throw std::bad_alloc();
+  arena_ = static_cast<std::uint8_t*>(a);
+  arena_bytes_ = bytes;
+  arena_used_ = 0;
+}
+
+PagingStats DemandPager::stats() const {
+  const SpinLock hold(lock_);
+  return stats_;
+}
+
+bool DemandPager::resolve(std::uintptr_t address, bool write) {
+  DemandPager* pager = g_pager.load(std::memory_order_acquire);
+  if (pager == nullptr) return false;
+  for (std::size_t b = 0; b < pager->buffers_.size(); ++b) {
+    Paged& p = pager->buffers_[b];
+    const auto view = reinterpret_cast<std::uintptr_t>(p.buffer->view());
+    if (address < view || address >= view + p.buffer->mapped_bytes()) continue;
+    return pager->resolve_locked(p, static_cast<std::uint32_t>(b), (address - view) / kUnitBytes,
+                                 write);
+  }
+  return false;
+}
+
+bool DemandPager::resolve_locked(Paged& p, std::uint32_t buffer, std::uint64_t unit,
+                                 bool write) {
+  for (bool mine = false; !mine;) {
+    {
+      const SpinLock hold(lock_);
+      switch (p.state[unit]) {
+        case absent:
+          p.state[unit] = filling;
+          mine = true;
+          break;
+        case filling:  // another thread is filling it: wait for it
+          break;
+        case readable:
+          if (!write) return true;      // raced with the thread that filled it
+          if (!p.output) return false;  // a write into an input: a real fault
+          protect(p, unit, PROT_READ | PROT_WRITE);
+          p.stored[unit] = nullptr;  // about to change: the stored copy is stale
+          p.state[unit] = writable;
+          ++stats_.faults;
+          return true;
+        case writable:
+          return true;
+      }
+    }
+    if (!mine) sched_yield();
+  }
+  // Filled without the lock, through the alias: the kernel's view of it is still closed.
+  const State filled = fill(p, unit);
+  const SpinLock hold(lock_);
+  protect(p, unit, filled == readable ? PROT_READ : PROT_READ | PROT_WRITE);
+  p.state[unit] = filled;
+  ++stats_.faults;
+  ++stats_.materialized;
+  if (unit != 0) push_resident(UnitRef{buffer, static_cast<std::uint32_t>(unit)});
+  // a write into a unit that came back read-only faults once more and is judged then
+  return true;
+}
+
+std::uint64_t DemandPager::unit_bytes(const Paged& p, std::uint64_t unit) const {
+  return std::min(kUnitBytes, p.buffer->mapped_bytes() - unit * kUnitBytes);
+}
+
+namespace {
+Elements elements_of(const GuardedBuffer& b, std::uint64_t unit, std::uint64_t bytes) {
+  const std::uint64_t data_offset = b.data_begin() - reinterpret_cast<std::uintptr_t>(b.view());
+  const std::uint64_t first = std::max(unit * DemandPager::kUnitBytes, data_offset);
+  const std::uint64_t end = unit * DemandPager::kUnitBytes + bytes;
+  const auto eb = static_cast<std::uint64_t>(b.element_bytes());
+  return Elements{first, static_cast<std::int64_t>((first - data_offset) / eb),
+                  static_cast<std::int64_t>((end - first) / eb)};
+}
+}  // namespace
+
+DemandPager::State DemandPager::fill(const Paged& p, std::uint64_t unit) const {
+  const Elements e = elements_of(*p.buffer, unit, unit_bytes(p, unit));
+  std::uint8_t* out = p.buffer->alias() + e.first_byte;
+  if (!p.output) {
+    p.fill(e.begin, e.count, out);
+    return readable;
+  }
+  poison(p.dtype, out, 0, e.count);
+  if (p.stored[unit] == nullptr) return writable;
+  restore_runs(p, unit, p.stored[unit]);
+  return readable;  // clean: the stored copy stays valid until the first write
+}
+
+void DemandPager::protect(const Paged& p, std::uint64_t unit, int prot) const {
+  mprotect(p.buffer->view() + unit * kUnitBytes, unit_bytes(p, unit), prot);
+}
+
+void DemandPager::push_resident(UnitRef ref) {
+  if (ring_size_ == ring_.size()) {
+    evict(ring_[ring_head_]);
+    ring_head_ = (ring_head_ + 1) % ring_.size();
+    --ring_size_;
+  }
+  ring_[(ring_head_ + ring_size_) % ring_.size()] = ref;
+  ++ring_size_;
+  stats_.peak_resident_bytes = std::max<std::int64_t>(
+      stats_.peak_resident_bytes, static_cast<std::int64_t>(ring_size_ * kUnitBytes));
+}
+
+void DemandPager::evict(UnitRef ref) {
+  Paged& p = buffers_[ref.buffer];
+  const std::uint64_t unit = ref.unit;
+  protect(p, unit, PROT_NONE);  // from here on no access reaches it
+  if (p.output && p.state[unit] == writable) p.stored[unit] = store_runs(p, unit);
+  fallocate(p.buffer->memfd(), FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+            static_cast<off_t>(unit * kUnitBytes), static_cast<off_t>(unit_bytes(p, unit)));
+  p.state[unit] = absent;
+  ++stats_.evicted;
+}
+
+// A stored unit: [u32 runs] then per run [u32 first element, u32 count, count elements].
+// An all-poison unit stores nothing (null): restoring it is just poisoning it.
+const std::uint8_t* DemandPager::store_runs(const Paged& p, std::uint64_t unit) {
+  const Elements e = elements_of(*p.buffer, unit, unit_bytes(p, unit));
+  const std::uint8_t* in = p.buffer->alias() + e.first_byte;
+  const auto eb = static_cast<std::int64_t>(p.buffer->element_bytes());
+  std::uint8_t* const record = arena_ + arena_used_;
+  std::uint8_t* out = record + 4;
+  const std::uint8_t* const limit = arena_ + arena_bytes_;
+  std::uint32_t runs = 0;
+  for (std::int64_t i = 0; i < e.count;) {
+    if (is_poison(p.dtype, in, i)) {
+      ++i;
+      continue;
+    }
+    std::int64_t j = i;
+    while (j < e.count && !is_poison(p.dtype, in, j)) ++j;
+    if (out + 8 + (j - i) * eb > limit) std::abort();  // see add_output
+    const auto first = static_cast<std::uint32_t>(i), count = static_cast<std::uint32_t>(j - i);
+    std::memcpy(out, &first, 4);
+    std::memcpy(out + 4, &count, 4);
+    std::memcpy(out + 8, in + i * eb, static_cast<std::size_t>((j - i) * eb));
+    out += 8 + (j - i) * eb;
+    ++runs;
+    i = j;
+  }
+  if (runs == 0) return nullptr;
+  std::memcpy(record, &runs, 4);
+  arena_used_ = static_cast<std::uint64_t>(out - arena_);
+  stats_.stored_bytes = static_cast<std::int64_t>(arena_used_);
+  return record;
+}
+
+void DemandPager::restore_runs(const Paged& p, std::uint64_t unit,
+                               const std::uint8_t* record) const {
+  const Elements e = elements_of(*p.buffer, unit, unit_bytes(p, unit));
+  std::uint8_t* out = p.buffer->alias() + e.first_byte;
+  const auto eb = static_cast<std::int64_t>(p.buffer->element_bytes());
+  std::uint32_t runs = 0;
+  std::memcpy(&runs, record, 4);
+  const std::uint8_t* in = record + 4;
+  for (std::uint32_t r = 0; r < runs; ++r) {
+    std::uint32_t first = 0, count = 0;
+    std::memcpy(&first, in, 4);
+    std::memcpy(&count, in + 4, 4);
+    std::memcpy(out + first * eb, in + 8, count * static_cast<std::size_t>(eb));
+    in += 8 + count * eb;
+  }
+}
+
+}  // namespace dc
