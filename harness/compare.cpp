@@ -1,5 +1,6 @@
 #include "compare.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace dc {
@@ -76,6 +77,23 @@ double Comparer::add_group(std::span<const double> got, std::span<const double> 
     }
   }
   return own_rms;
+}
+
+void Comparer::merge(const Comparer& other) {
+  TensorCheck& c = check_;
+  const TensorCheck& o = other.check_;
+  c.compared += o.compared;
+  c.bad += o.bad;
+  c.nonfinite += o.nonfinite;
+  c.groups += o.groups;
+  c.bad_groups += o.bad_groups;
+  c.max_abs_err = std::max(c.max_abs_err, o.max_abs_err);
+  c.max_scaled_err = std::max(c.max_scaled_err, o.max_scaled_err);
+  c.max_norm_err = std::max(c.max_norm_err, o.max_norm_err);
+  c.reference_all_zero = c.reference_all_zero && o.reference_all_zero;
+  c.output_all_zero = c.output_all_zero && o.output_all_zero;
+  if (o.first_bad && (!c.first_bad || o.first_bad->flat < c.first_bad->flat))
+    c.first_bad = o.first_bad;
 }
 
 TensorCheck Comparer::finish() const {

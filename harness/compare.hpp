@@ -60,6 +60,10 @@ class Comparer {
   double add_group(std::span<const double> got, std::span<const double> expected,
                    std::span<const std::int64_t> flat, double scale_floor = 0);
 
+  // Adds another comparer's results for the same tensor (from a parallel worker). The
+  // outcome does not depend on how groups were split between workers.
+  void merge(const Comparer& other);
+
   TensorCheck finish() const;
 
  private:

@@ -24,11 +24,12 @@ struct Elements {
   std::int64_t begin, count;
 };
 
+// Signal-safe: spins briefly, then yields the CPU (there may be more workers than cores).
 class SpinLock {
  public:
   explicit SpinLock(std::atomic_flag& f) : f_(f) {
-    while (f_.test_and_set(std::memory_order_acquire)) {
-    }
+    for (int spins = 0; f_.test_and_set(std::memory_order_acquire); ++spins)
+      if (spins >= 64) sched_yield();
   }
   SpinLock(const SpinLock&) = delete;
   SpinLock& operator=(const SpinLock&) = delete;
@@ -41,7 +42,8 @@ class SpinLock {
 }  // namespace
 
 DemandPager::DemandPager(std::uint64_t resident_bytes) {
-  ring_.resize(std::max<std::uint64_t>(2, resident_bytes / kUnitBytes));
+  ring_.resize(std::max<std::uint64_t>(16, resident_bytes / kUnitBytes));
+  batch_.resize(ring_.size() / 8);
   DemandPager* expected = nullptr;
   if (!g_pager.compare_exchange_strong(expected, this))
     throw std::logic_error("only one DemandPager may exist at a time");
@@ -97,15 +99,22 @@ bool DemandPager::resolve(std::uintptr_t address, bool write) {
 
 bool DemandPager::resolve_locked(Paged& p, std::uint32_t buffer, std::uint64_t unit,
                                  bool write) {
-  for (bool mine = false; !mine;) {
+  for (;;) {
+    std::uint64_t claimed = unit;  // the unit this thread fills, if any
+    bool mine = false;
     {
       const SpinLock hold(lock_);
       switch (p.state[unit]) {
         case absent:
-          p.state[unit] = filling;
           mine = true;
           break;
-        case filling:  // another thread is filling it: wait for it
+        case filling:
+          // Another thread fills it: rather than wait idle, fill the next unit of the same
+          // tensor, which a sequential sweep (the common pattern) touches next.
+          if (unit + 1 < p.state.size() && p.state[unit + 1] == absent) {
+            claimed = unit + 1;
+            mine = true;
+          }
           break;
         case readable:
           if (!write) return true;      // raced with the thread that filled it
@@ -118,19 +127,25 @@ bool DemandPager::resolve_locked(Paged& p, std::uint32_t buffer, std::uint64_t u
         case writable:
           return true;
       }
+      if (mine) p.state[claimed] = filling;
     }
-    if (!mine) sched_yield();
+    if (!mine) {
+      sched_yield();
+      continue;
+    }
+    // Filled without the lock, through the alias: the kernel's view of it is still closed.
+    const State filled = fill(p, claimed);
+    const SpinLock hold(lock_);
+    protect(p, claimed, filled == readable ? PROT_READ : PROT_READ | PROT_WRITE);
+    p.state[claimed] = filled;
+    ++stats_.materialized;
+    if (claimed != 0) push_resident(UnitRef{buffer, static_cast<std::uint32_t>(claimed)});
+    if (claimed == unit) {
+      ++stats_.faults;
+      // a write into a unit that came back read-only faults once more and is judged then
+      return true;
+    }
   }
-  // Filled without the lock, through the alias: the kernel's view of it is still closed.
-  const State filled = fill(p, unit);
-  const SpinLock hold(lock_);
-  protect(p, unit, filled == readable ? PROT_READ : PROT_READ | PROT_WRITE);
-  p.state[unit] = filled;
-  ++stats_.faults;
-  ++stats_.materialized;
-  if (unit != 0) push_resident(UnitRef{buffer, static_cast<std::uint32_t>(unit)});
-  // a write into a unit that came back read-only faults once more and is judged then
-  return true;
 }
 
 std::uint64_t DemandPager::unit_bytes(const Paged& p, std::uint64_t unit) const {
@@ -166,26 +181,42 @@ void DemandPager::protect(const Paged& p, std::uint64_t unit, int prot) const {
 }
 
 void DemandPager::push_resident(UnitRef ref) {
-  if (ring_size_ == ring_.size()) {
-    evict(ring_[ring_head_]);
-    ring_head_ = (ring_head_ + 1) % ring_.size();
-    --ring_size_;
-  }
+  if (ring_size_ == ring_.size()) evict_oldest();
   ring_[(ring_head_ + ring_size_) % ring_.size()] = ref;
   ++ring_size_;
   stats_.peak_resident_bytes = std::max<std::int64_t>(
       stats_.peak_resident_bytes, static_cast<std::int64_t>(ring_size_ * kUnitBytes));
 }
 
-void DemandPager::evict(UnitRef ref) {
-  Paged& p = buffers_[ref.buffer];
-  const std::uint64_t unit = ref.unit;
-  protect(p, unit, PROT_NONE);  // from here on no access reaches it
-  if (p.output && p.state[unit] == writable) p.stored[unit] = store_runs(p, unit);
-  fallocate(p.buffer->memfd(), FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-            static_cast<off_t>(unit * kUnitBytes), static_cast<off_t>(unit_bytes(p, unit)));
-  p.state[unit] = absent;
-  ++stats_.evicted;
+// Evicts the oldest eighth of the resident units at once: sorted, neighbouring units of a
+// tensor close and free with one mprotect and one fallocate per run, so the TLB shootdowns
+// those imply are paid per run rather than per unit.
+void DemandPager::evict_oldest() {
+  const std::size_t n = batch_.size();
+  for (std::size_t i = 0; i < n; ++i) batch_[i] = ring_[(ring_head_ + i) % ring_.size()];
+  ring_head_ = (ring_head_ + n) % ring_.size();
+  ring_size_ -= n;
+  std::sort(batch_.begin(), batch_.end(), [](UnitRef a, UnitRef b) {
+    return a.buffer != b.buffer ? a.buffer < b.buffer : a.unit < b.unit;
+  });
+  for (std::size_t i = 0; i < n;) {
+    std::size_t j = i + 1;
+    while (j < n && batch_[j].buffer == batch_[i].buffer && batch_[j].unit == batch_[j - 1].unit + 1)
+      ++j;
+    Paged& p = buffers_[batch_[i].buffer];
+    const std::uint64_t first = batch_[i].unit, last = batch_[j - 1].unit;
+    const std::uint64_t offset = first * kUnitBytes;
+    const std::uint64_t bytes = last * kUnitBytes + unit_bytes(p, last) - offset;
+    mprotect(p.buffer->view() + offset, bytes, PROT_NONE);  // from here on no access reaches them
+    for (std::uint64_t u = first; u <= last; ++u) {
+      if (p.output && p.state[u] == writable) p.stored[u] = store_runs(p, u);
+      p.state[u] = absent;
+    }
+    fallocate(p.buffer->memfd(), FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+              static_cast<off_t>(offset), static_cast<off_t>(bytes));
+    stats_.evicted += static_cast<std::int64_t>(last - first + 1);
+    i = j;
+  }
 }
 
 // A stored unit: [u32 runs] then per run [u32 first element, u32 count, count elements].
@@ -198,13 +229,25 @@ const std::uint8_t* DemandPager::store_runs(const Paged& p, std::uint64_t unit) 
   std::uint8_t* out = record + 4;
   const std::uint8_t* const limit = arena_ + arena_bytes_;
   std::uint32_t runs = 0;
+  // element i of the unit holds the poison pattern
+  const std::uint32_t pattern = poison_bits(p.dtype);
+  auto poisoned = [&](std::int64_t i) {
+    if (eb == 2) {
+      std::uint16_t v = 0;
+      std::memcpy(&v, in + i * 2, 2);
+      return v == static_cast<std::uint16_t>(pattern);
+    }
+    std::uint32_t v = 0;
+    std::memcpy(&v, in + i * 4, 4);
+    return v == pattern;
+  };
   for (std::int64_t i = 0; i < e.count;) {
-    if (is_poison(p.dtype, in, i)) {
+    if (poisoned(i)) {
       ++i;
       continue;
     }
     std::int64_t j = i;
-    while (j < e.count && !is_poison(p.dtype, in, j)) ++j;
+    while (j < e.count && !poisoned(j)) ++j;
     if (out + 8 + (j - i) * eb > limit) std::abort();  // see add_output
     const auto first = static_cast<std::uint32_t>(i), count = static_cast<std::uint32_t>(j - i);
     std::memcpy(out, &first, 4);

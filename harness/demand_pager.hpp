@@ -76,7 +76,7 @@ class DemandPager {
 
   bool resolve_locked(Paged& p, std::uint32_t buffer, std::uint64_t unit, bool write);
   State fill(const Paged& p, std::uint64_t unit) const;
-  void evict(UnitRef ref);
+  void evict_oldest();
   void protect(const Paged& p, std::uint64_t unit, int prot) const;
   std::uint64_t unit_bytes(const Paged& p, std::uint64_t unit) const;
   const std::uint8_t* store_runs(const Paged& p, std::uint64_t unit);
@@ -86,6 +86,7 @@ class DemandPager {
   std::vector<Paged> buffers_;
   std::vector<UnitRef> ring_;  // resident units in the order they came (a FIFO ring)
   std::size_t ring_head_ = 0, ring_size_ = 0;
+  std::vector<UnitRef> batch_;  // scratch for evict_oldest (no allocation in the handler)
   std::uint8_t* arena_ = nullptr;  // the store of written runs: reserved, bump-allocated
   std::uint64_t arena_bytes_ = 0, arena_used_ = 0;
   PagingStats stats_;

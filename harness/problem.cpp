@@ -35,6 +35,10 @@ Shape parse_shape(std::string_view text) {
   return parse_shape_values(kernel, family.keys, values);
 }
 
+std::string Problem::locate(std::size_t tensor, std::int64_t flat) const {
+  return tensors().at(tensor).coordinates(flat);
+}
+
 KeySpec seed_key() {
   return KeySpec{.name = "seed",
                  .kind = KeyKind::integer,

@@ -17,6 +17,37 @@
 
 namespace dc {
 
+// What one run executes and verifies. Small cases run the whole grid and verify everything;
+// large ones run chosen blocks (each with the reason it was chosen) and verify the slices
+// of the output those blocks own.
+struct Plan {
+  std::uint64_t grid_blocks = 0;
+  std::vector<std::uint64_t> blocks;  // linear block ids (x fastest); empty: the whole grid
+  std::vector<std::string> reasons;   // why each block runs, "v-tile 0, sequence 0, head 0: ..."
+  std::string verified;               // what verify() compares, in words
+  std::uint64_t written_bytes = 0;    // output bytes the run writes (0: every output, whole)
+  std::uint64_t working_bytes = 0;    // memory verify() needs besides the tensors
+
+  bool whole_grid() const { return blocks.empty(); }
+};
+
+// Where one offset the kernel computes first reaches 2^bits at this shape.
+struct Reach {
+  int bits = 31;
+  std::string where;  // "sequence 0, chunk 4096, every head"
+  std::int64_t flat = 0;  // the offset's value there (an element offset into the tensor)
+};
+
+// One offset expression of the kernel, for `explain` and for relating a failure to it.
+struct IndexProduct {
+  std::string tensor;
+  std::string expression;              // "i_t*H*V*K"
+  std::string term;                    // "base", "loop" or "offset" (their sum)
+  std::vector<std::string> narrow_in;  // index variants that compute it in 32 bits
+  std::int64_t max = 0;                // its largest value at this shape
+  std::vector<Reach> reaches;          // 2^31 and 2^32, where reached
+};
+
 class Problem {
  public:
   virtual ~Problem() = default;
@@ -24,15 +55,27 @@ class Problem {
   virtual std::vector<TensorSpec> tensors() const = 0;
 
   // Writes elements [begin, begin + count) of input tensor `tensor` (an index into
-  // tensors()), in its dtype, as a pure function of (seed, tensor, element).
+  // tensors()), in its dtype, as a pure function of (seed, tensor, element). Called from the
+  // fault handler when a page is first touched: it must neither allocate nor throw.
   virtual void fill(std::size_t tensor, std::int64_t begin, std::int64_t count,
                     void* out) const = 0;
 
-  // Runs the kernel on the CPU backend over the given tensors (same order as tensors()).
+  // Runs the plan's blocks of the kernel on the CPU backend over the given tensors (same
+  // order as tensors()).
   virtual void launch(std::span<void* const> tensors) const = 0;
 
-  // Computes the reference and compares every output, one TensorCheck per output tensor.
+  // Computes the reference and compares the outputs the plan verifies, one TensorCheck per
+  // output tensor.
   virtual std::vector<TensorCheck> verify(std::span<const void* const> tensors) const = 0;
+
+  // The blocks to run and what to verify; by default the whole grid and every output.
+  virtual Plan plan() const { return {}; }
+
+  // The kernel's offset expressions and where they cross 2^31 and 2^32 (`explain`).
+  virtual std::vector<IndexProduct> index_products() const { return {}; }
+
+  // Where an element lies, in the kernel's terms ("chunk 4096 of sequence 0, head 0").
+  virtual std::string locate(std::size_t tensor, std::int64_t flat) const;
 };
 
 struct KernelFamily {

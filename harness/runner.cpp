@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <fstream>
@@ -24,61 +25,37 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Runs fn(begin, count) over slices of [0, n) on every hardware thread.
-template <class Fn>
-void parallel_slices(std::int64_t n, Fn&& fn) {
-  constexpr std::int64_t kSlice = 1 << 16;
-  std::atomic<std::int64_t> next{0};
-  auto work = [&] {
-    for (std::int64_t b = next.fetch_add(kSlice); b < n; b = next.fetch_add(kSlice))
-      fn(b, std::min(kSlice, n - b));
-  };
-  const auto workers = static_cast<unsigned>(std::max<std::int64_t>(
-      1, std::min<std::int64_t>(std::thread::hardware_concurrency(), n / kSlice + 1)));
-  std::vector<std::jthread> pool;
-  for (unsigned w = 1; w < workers; ++w) pool.emplace_back(work);
-  work();
-}
+// Demand-paged units kept resident at most (the rest is regenerated or stored compactly).
+constexpr std::uint64_t kResidentBytes = std::uint64_t{256} << 20;
 
-void poison_all(const TensorSpec& spec, void* data) {
-  parallel_slices(spec.elements(), [&](std::int64_t begin, std::int64_t count) {
-    poison(spec.dtype, data, begin, count);
-  });
-}
-
-// Fills an input from the problem's generator.
-void generate(const Problem& problem, std::size_t index, const TensorSpec& spec, void* data) {
-  const auto bytes = static_cast<std::int64_t>(dtype_bytes(spec.dtype));
-  parallel_slices(spec.elements(), [&](std::int64_t begin, std::int64_t count) {
-    problem.fill(index, begin, count, static_cast<char*>(data) + begin * bytes);
-  });
-}
-
-// The data path inside the case process.
-Verdict execute(const Shape& shape, const Problem& problem) {
+// The data path inside the case process. Every tensor is demand-paged: nothing is
+// generated or poisoned until the kernel (or the verification) touches it.
+Verdict execute(const Shape& shape, const Problem& problem, const Plan& plan) {
   Verdict v;
   v.shape = shape.print();
+  v.run = RunSummary{plan.grid_blocks, plan.blocks, plan.reasons, plan.verified};
   const std::vector<TensorSpec> specs = problem.tensors();
   std::vector<GuardedBuffer> buffers;
   std::vector<void*> pointers;
   buffers.reserve(specs.size());
   for (const TensorSpec& spec : specs) {
-    if (spec.elements() == 0) {
-      buffers.emplace_back(spec.name, 0, dtype_bytes(spec.dtype));
-      pointers.push_back(nullptr);
-      continue;
-    }
-    buffers.emplace_back(spec.name, spec.bytes(), dtype_bytes(spec.dtype));
-    register_guard_range(buffers.back());
-    pointers.push_back(buffers.back().data());
+    buffers.emplace_back(spec.name, spec.bytes(), dtype_bytes(spec.dtype),
+                         spec.elements() == 0 ? Backing::eager : Backing::demand);
+    pointers.push_back(spec.elements() == 0 ? nullptr : buffers.back().data());
+    if (spec.elements() != 0) register_guard_range(buffers.back());
   }
+  DemandPager pager(kResidentBytes);  // destroyed before the buffers
   for (std::size_t i = 0; i < specs.size(); ++i) {
     if (pointers[i] == nullptr) continue;
     if (specs[i].role == Role::input)
-      generate(problem, i, specs[i], pointers[i]);
+      pager.add_input(buffers[i], specs[i].dtype,
+                      [&problem, i](std::int64_t begin, std::int64_t count, void* out) {
+                        problem.fill(i, begin, count, out);
+                      });
     else
-      poison_all(specs[i], pointers[i]);
+      pager.add_output(buffers[i], specs[i].dtype);
   }
+  install_fault_handlers();
 
   try {
     problem.launch(pointers);
@@ -98,7 +75,9 @@ Verdict execute(const Shape& shape, const Problem& problem) {
       return v;
     }
   }
-  for (std::size_t i = 0; i < specs.size(); ++i) {
+  // A whole-grid run must write every output element. A sparse run writes only the slices
+  // of its blocks: their unwritten elements surface in verification (below).
+  for (std::size_t i = 0; plan.whole_grid() && i < specs.size(); ++i) {
     if (pointers[i] == nullptr || specs[i].role != Role::output) continue;
     const auto [count, first] = scan_unwritten(specs[i].dtype, pointers[i], specs[i].elements());
     if (count == 0) continue;
@@ -112,18 +91,26 @@ Verdict execute(const Shape& shape, const Problem& problem) {
 
   std::vector<const void*> inputs(pointers.begin(), pointers.end());
   v.checks = problem.verify(inputs);
+  v.paging = pager.stats();
   v.kind = VerdictKind::pass;
   for (const TensorCheck& c : v.checks) {
     if (c.status == CheckStatus::pass) continue;
     v.kind = c.status == CheckStatus::nonfinite ? VerdictKind::nonfinite : VerdictKind::mismatch;
     v.tensor = c.tensor;
     v.first_bad = c.first_bad;
-    if (c.first_bad)
-      v.message = fmt::format("{}: first bad element {} (flat {}): got {:.6g}, expected {:.6g}",
-                              c.tensor, c.first_bad->coordinates, c.first_bad->flat,
-                              c.first_bad->got, c.first_bad->expected);
-    else
+    if (!c.first_bad) {
       v.message = fmt::format("{}: output is all zeros where the reference is not", c.tensor);
+      break;
+    }
+    v.message = fmt::format("{}: first bad element {} (flat {}): got {:.6g}, expected {:.6g}",
+                            c.tensor, c.first_bad->coordinates, c.first_bad->flat,
+                            c.first_bad->got, c.first_bad->expected);
+    for (std::size_t i = 0; i < specs.size(); ++i)
+      if (specs[i].name == c.tensor && is_poison(specs[i].dtype, pointers[i], c.first_bad->flat)) {
+        v.kind = VerdictKind::unwritten;
+        v.message = fmt::format("{}: element {} (flat {}) was never written by its block",
+                                c.tensor, c.first_bad->coordinates, c.first_bad->flat);
+      }
     break;
   }
   return v;
@@ -153,7 +140,9 @@ void diagnose_fault(const FaultRecord& r, const Problem& problem, Verdict& v) {
       if (offset + wrap >= 0 && offset + wrap < n) hit.unwrapped = offset + wrap;
     v.kind = r.access == 2 ? VerdictKind::oob_write : VerdictKind::oob_read;
     v.tensor = g.name;
-    std::string where = offset < 0 ? "before its start" : "past its end";
+    const std::string where = offset < 0   ? "before its start"
+                              : offset >= n ? "past its end"
+                                            : "inside it, but it is an input: inputs are read-only";
     v.message = fmt::format("{}: {} at element {} ({}; {} elements){}", g.name, hit.access, offset,
                             where, n, position.empty() ? "" : ", " + position);
     if (hit.unwrapped) {
@@ -197,10 +186,59 @@ std::string read_all_with_deadline(int fd, Clock::time_point deadline, bool& tim
 
 }  // namespace
 
-std::uint64_t memory_estimate(const Problem& problem) {
-  std::uint64_t bytes = 0;
-  for (const TensorSpec& s : problem.tensors()) bytes += s.bytes();
-  return bytes + (std::uint64_t{64} << 20);  // the harness itself and fiber stacks
+MemoryEstimate memory_estimate(const Problem& problem, const Plan& plan) {
+  MemoryEstimate m;
+  std::uint64_t all = 0, outputs = 0;
+  for (const TensorSpec& s : problem.tensors()) {
+    all += s.bytes();
+    if (s.role == Role::output) outputs += s.bytes();
+  }
+  m.resident = std::min(all, kResidentBytes);
+  // written output elements stay in memory, resident or stored (plus a header per run)
+  m.written = plan.written_bytes != 0 ? plan.written_bytes : outputs;
+  m.written += m.written / 8;
+  m.working = plan.working_bytes;
+  m.harness = std::uint64_t{64} << 20;  // the harness itself and fiber stacks
+  return m;
+}
+
+std::uint64_t resident_limit() {
+  return kResidentBytes;
+}
+
+// Relates the first bad element of a failing verdict to the offsets that cross 2^31 or
+// 2^32 at this shape and are computed in 32 bits by the index variant that ran.
+std::string relate_to_crossings(const Verdict& v, const Shape& shape, const Problem& problem) {
+  if (!is_failure(v.kind) || !v.first_bad || v.tensor.empty() || !shape.has("index")) return {};
+  const std::string& variant = shape.text("index");
+  const std::vector<TensorSpec> specs = problem.tensors();
+  std::size_t tensor = specs.size();
+  for (std::size_t i = 0; i < specs.size(); ++i)
+    if (specs[i].name == v.tensor) tensor = i;
+  if (tensor == specs.size()) return {};
+  const IndexProduct* best = nullptr;
+  const Reach* best_reach = nullptr;
+  const std::vector<IndexProduct> products = problem.index_products();
+  for (const IndexProduct& p : products) {
+    if (p.tensor != v.tensor ||
+        std::find(p.narrow_in.begin(), p.narrow_in.end(), variant) == p.narrow_in.end())
+      continue;
+    for (const Reach& r : p.reaches) {
+      if (r.flat > v.first_bad->flat) continue;
+      // the crossing closest below the bad element; a product rather than a sum on ties
+      if (best_reach == nullptr || r.flat > best_reach->flat ||
+          (r.flat == best_reach->flat && best->term == "offset" && p.term != "offset"))
+        best = &p, best_reach = &r;
+    }
+  }
+  const std::string where = problem.locate(tensor, v.first_bad->flat);
+  if (best == nullptr)
+    return fmt::format("{}: first bad {}; no offset computed in 32 bits by index={} crosses "
+                       "2^31 before it",
+                       v.tensor, where, variant);
+  return fmt::format("{}: first bad {}: where {} reaches 2^{} (at {}; 32-bit with index={})",
+                     v.tensor, where, best->expression, best_reach->bits, best_reach->where,
+                     variant);
 }
 
 std::uint64_t available_memory() {
@@ -216,7 +254,8 @@ std::uint64_t available_memory() {
 Verdict run_case(const Shape& shape, const RunOptions& options) {
   const KernelFamily& family = find_family(shape.kernel());
   const std::unique_ptr<Problem> problem = family.make(shape);
-  const std::uint64_t estimate = memory_estimate(*problem);
+  const Plan plan = problem->plan();
+  const std::uint64_t estimate = memory_estimate(*problem, plan).total();
   const std::uint64_t budget =
       options.memory_budget != 0 ? options.memory_budget : available_memory();
   if (estimate > budget)
@@ -227,7 +266,8 @@ Verdict run_case(const Shape& shape, const RunOptions& options) {
 
   const auto start = Clock::now();
   if (!options.isolate) {
-    Verdict v = execute(shape, *problem);
+    Verdict v = execute(shape, *problem, plan);
+    v.crossing = relate_to_crossings(v, shape, *problem);
     v.wall_s = std::chrono::duration<double>(Clock::now() - start).count();
     return v;
   }
@@ -246,7 +286,7 @@ Verdict run_case(const Shape& shape, const RunOptions& options) {
     install_fault_handlers();
     std::string out;
     try {
-      out = to_json(execute(shape, *problem)).dump();
+      out = to_json(execute(shape, *problem, plan)).dump();
     } catch (const std::exception& e) {
       Verdict err;
       err.shape = shape.print();
@@ -294,6 +334,8 @@ Verdict run_case(const Shape& shape, const RunOptions& options) {
   } else {
     v = verdict_from_json(nlohmann::json::parse(payload));
   }
+  v.run = RunSummary{plan.grid_blocks, plan.blocks, plan.reasons, plan.verified};
+  v.crossing = relate_to_crossings(v, shape, *problem);
   v.wall_s = std::chrono::duration<double>(Clock::now() - start).count();
   v.peak_rss_bytes = static_cast<std::int64_t>(usage.ru_maxrss) << 10;
   return v;

@@ -22,7 +22,15 @@ struct Refusal : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-std::uint64_t memory_estimate(const Problem& problem);
+// What a run will hold in memory: demand-paged units kept resident, the output elements it
+// writes, what the verification needs, and the harness itself.
+struct MemoryEstimate {
+  std::uint64_t resident = 0, written = 0, working = 0, harness = 0;
+  std::uint64_t total() const { return resident + written + working + harness; }
+};
+
+MemoryEstimate memory_estimate(const Problem& problem, const Plan& plan);
+std::uint64_t resident_limit();  // bytes of demand-paged units kept resident at most
 std::uint64_t available_memory();
 
 // Throws ShapeError for a bad shape and Refusal for one too large; every other outcome,

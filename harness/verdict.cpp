@@ -48,6 +48,21 @@ nlohmann::json to_json(const Verdict& v) {
         {"buffer", g.tensor}, {"access", g.access}, {"offset", g.offset}, {"position", g.position}};
     if (g.unwrapped) j["guard_hit"]["unwrapped_offset"] = *g.unwrapped;
   }
+  if (!v.crossing.empty()) j["crossing"] = v.crossing;
+  if (v.run.grid_blocks != 0) {
+    auto& run = j["plan"] = {{"grid_blocks", v.run.grid_blocks},
+                             {"whole_grid", v.run.blocks.empty()},
+                             {"verified", v.run.verified}};
+    auto& blocks = run["blocks"] = nlohmann::json::array();
+    for (std::size_t i = 0; i < v.run.blocks.size(); ++i)
+      blocks.push_back({{"block", v.run.blocks[i]},
+                        {"why", i < v.run.reasons.size() ? v.run.reasons[i] : ""}});
+  }
+  j["paging"] = {{"faults", v.paging.faults},
+                 {"materialized", v.paging.materialized},
+                 {"evicted", v.paging.evicted},
+                 {"peak_resident_bytes", v.paging.peak_resident_bytes},
+                 {"stored_bytes", v.paging.stored_bytes}};
   auto& checks = j["checks"] = nlohmann::json::array();
   for (const TensorCheck& c : v.checks) {
     checks.push_back({{"buffer", c.tensor},
@@ -91,6 +106,23 @@ Verdict verdict_from_json(const nlohmann::json& j) {
     if (g.contains("unwrapped_offset"))
       v.guard_hit->unwrapped = g["unwrapped_offset"].get<std::int64_t>();
   }
+  v.crossing = j.value("crossing", "");
+  if (j.contains("plan")) {
+    const auto& run = j["plan"];
+    v.run.grid_blocks = run.value("grid_blocks", std::uint64_t{0});
+    v.run.verified = run.value("verified", "");
+    for (const auto& b : run.value("blocks", nlohmann::json::array())) {
+      v.run.blocks.push_back(b.at("block").get<std::uint64_t>());
+      v.run.reasons.push_back(b.value("why", ""));
+    }
+  }
+  if (j.contains("paging")) {
+    const auto& p = j["paging"];
+    v.paging = PagingStats{p.value("faults", std::int64_t{0}), p.value("materialized", std::int64_t{0}),
+                           p.value("evicted", std::int64_t{0}),
+                           p.value("peak_resident_bytes", std::int64_t{0}),
+                           p.value("stored_bytes", std::int64_t{0})};
+  }
   for (const auto& c : j.value("checks", nlohmann::json::array())) {
     TensorCheck t;
     t.tensor = c.at("buffer").get<std::string>();
@@ -118,6 +150,15 @@ std::string to_text(const Verdict& v) {
                                 is_failure(v.kind) ? "FAIL" : "ok", verdict_name(v.kind), v.shape,
                                 v.wall_s, v.peak_rss_bytes >> 20, v.backend);
   if (!v.message.empty()) out += fmt::format("  {}\n", v.message);
+  if (!v.crossing.empty()) out += fmt::format("  {}\n", v.crossing);
+  if (v.run.grid_blocks != 0) {
+    if (v.run.blocks.empty())
+      out += fmt::format("  ran the whole grid ({} blocks); verified {}\n", v.run.grid_blocks,
+                         v.run.verified);
+    else
+      out += fmt::format("  ran {} of {} blocks (`diffcheck explain` lists them); verified {}\n",
+                         v.run.blocks.size(), v.run.grid_blocks, v.run.verified);
+  }
   for (const TensorCheck& c : v.checks)
     out += fmt::format(
         "  {:<8} {:>10} compared, {:>6} bad; max |err|/(|ref|+rms) {:.3g} (tol {:.3g}), "

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "compare.hpp"
+#include "demand_pager.hpp"
 
 namespace dc {
 
@@ -41,6 +42,14 @@ struct GuardHit {
   std::optional<std::int64_t> unwrapped;  // offset +- 2^32 when that lands in bounds
 };
 
+// What ran and what was verified (Plan, as run).
+struct RunSummary {
+  std::uint64_t grid_blocks = 0;
+  std::vector<std::uint64_t> blocks;  // empty: the whole grid
+  std::vector<std::string> reasons;
+  std::string verified;
+};
+
 struct Verdict {
   std::string shape;  // canonical
   VerdictKind kind = VerdictKind::error;
@@ -52,6 +61,9 @@ struct Verdict {
   std::string message;  // one line saying what went wrong
   std::vector<TensorCheck> checks;
   std::optional<GuardHit> guard_hit;
+  std::string crossing;  // how the first bad element relates to a 2^31 / 2^32 crossing
+  RunSummary run;
+  PagingStats paging;
 };
 
 nlohmann::json to_json(const Verdict& v);

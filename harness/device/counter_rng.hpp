@@ -16,8 +16,17 @@ DC_HD inline std::uint64_t mix64(std::uint64_t z) {
   return z ^ (z >> 31);
 }
 
+// A stream's key: hoisted out of loops that draw many indices from one stream.
+DC_HD inline std::uint64_t stream_key(std::uint64_t seed, std::uint32_t stream) {
+  return mix64(seed ^ (std::uint64_t{stream} << 40));
+}
+
+DC_HD inline std::uint64_t bits_at(std::uint64_t key, std::uint64_t index) {
+  return mix64(key ^ index);
+}
+
 DC_HD inline std::uint64_t bits(std::uint64_t seed, std::uint32_t stream, std::uint64_t index) {
-  return mix64(mix64(seed ^ (std::uint64_t{stream} << 40)) ^ index);
+  return bits_at(stream_key(seed, stream), index);
 }
 
 // Uniform in [0, 1), a multiple of 2^-24 (exact in float).
@@ -25,14 +34,17 @@ DC_HD inline double uniform(std::uint64_t seed, std::uint32_t stream, std::uint6
   return static_cast<double>(bits(seed, stream, index) >> 40) * (1.0 / 16777216.0);
 }
 
-// Roughly normal (Irwin-Hall of 4 uniforms in [-1, 1), variance 4/3), a multiple of 2^-20:
-// sums and squares of these stay exact in double.
-DC_HD inline double normalish(std::uint64_t seed, std::uint32_t stream, std::uint64_t index) {
-  const std::uint64_t a = bits(seed, stream, 2 * index), b = bits(seed, stream, 2 * index + 1);
+// Roughly normal (Irwin-Hall of 3 uniforms in [-1, 1), variance 1) in (-3, 3), a multiple
+// of 2^-20, from one 64-bit draw: sums and squares of these stay exact in double.
+DC_HD inline double normalish_at(std::uint64_t key, std::uint64_t index) {
+  const std::uint64_t a = bits_at(key, index);
   const std::uint64_t m = (1ull << 21) - 1;
-  const double sum = static_cast<double>(a & m) + static_cast<double>((a >> 21) & m) +
-                     static_cast<double>(b & m) + static_cast<double>((b >> 21) & m);
-  return (sum - 4.0 * 1048576.0) * (1.0 / 1048576.0);
+  const auto sum = static_cast<double>((a & m) + ((a >> 21) & m) + ((a >> 42) & m));
+  return (sum - 3.0 * 1048576.0) * (1.0 / 1048576.0);
+}
+
+DC_HD inline double normalish(std::uint64_t seed, std::uint32_t stream, std::uint64_t index) {
+  return normalish_at(stream_key(seed, stream), index);
 }
 
 // A log decay in [-255/4096, 0], a multiple of 2^-12: up to 2^12 of them sum exactly in float.

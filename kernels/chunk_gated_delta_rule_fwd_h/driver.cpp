@@ -1,20 +1,30 @@
 // Driver of chunk_gated_delta_rule_fwd_h: its keys, tensors, inputs, launch and verification.
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <numeric>
+#include <optional>
+#include <thread>
 
 #include <fmt/format.h>
 
 #include "harness/problem.hpp"
 #include "inputs.hpp"
 #include "kernel.hpp"
+#include "harness/device/counter_rng.hpp"
 #include "kernels/runtime/launch.hpp"
+#include "offsets.hpp"
 #include "reference/chunk_gated_delta_rule_fwd_h/reference.hpp"
 
 namespace dc::kernels::gdr {
 namespace {
 
 constexpr std::int64_t kMaxI32 = (std::int64_t{1} << 31) - 1;
+// Above this much kernel work (floating-point operations over the whole grid, about 2-3 s of
+// the CPU backend) a case runs chosen blocks only and verifies sampled V columns of them.
+constexpr double kWholeGridFlops = 8.6e9;
+constexpr int kRandomBlocks = 2;      // seeded random blocks of a sparse plan
+constexpr int kSampledColumns = 8;    // V columns verified per block of a sparse plan
 
 KeyTable keys() {
   auto integer = [](std::string name, std::int64_t lo, std::int64_t hi, std::string def,
@@ -136,7 +146,14 @@ class Problem final : public dc::Problem {
                         K_,
                         V_,
                         BT_};
+    Geometry geometry{cu_, chunk_offsets_, H_, BT_};
+    offsets_.emplace(std::move(geometry), offset_forms());
+    plan_ = make_plan();
   }
+
+  Plan plan() const override { return plan_; }
+  std::vector<IndexProduct> index_products() const override { return offsets_->products(); }
+  std::string locate(std::size_t tensor, std::int64_t flat) const override;
 
   std::vector<TensorSpec> tensors() const override {
     const std::int64_t tokens = cu_.back(), chunks = chunk_offsets_.back();
@@ -203,27 +220,46 @@ class Problem final : public dc::Problem {
       const dim3 grid{static_cast<unsigned>((V_ + kBV - 1) / kBV),
                       static_cast<unsigned>(lengths_.size() * static_cast<std::size_t>(H_)), 1};
       with_index_variant(index_, [&]<class Ix>(Ix) {
-        launch_kernel(grid, dim3{kThreads, 1, 1}, {},
+        launch_kernel(grid, dim3{kThreads, 1, 1}, plan_.blocks,
                       [p] { chunk_gated_delta_rule_fwd_h<T, Ix>(p); });
       });
     });
   }
 
+  // The plan's slices, spread over the hardware threads, each with its own comparers.
   std::vector<TensorCheck> verify(std::span<const void* const> t) const override {
     const auto specs = tensors();
     const std::int64_t max_chunks =
         (*std::max_element(lengths_.begin(), lengths_.end()) + BT_ - 1) / BT_;
     // ht is fp32 but carries the same per-chunk roundings of the input dtype as h
-    const Tolerance tol_state = tolerance_for(dtype_, K_, BT_, max_chunks);
-    Comparer h_cmp(specs[kH], tol_state), v_cmp(specs[kVNew], tol_state),
-        ht_cmp(specs[kHt], tol_state);
-    std::vector<int> columns(static_cast<std::size_t>(V_));
-    std::iota(columns.begin(), columns.end(), 0);
-    for (std::size_t n = 0; n < lengths_.size(); ++n)
-      for (int h = 0; h < H_; ++h) verify_slice(t, specs, n, h, columns, h_cmp, v_cmp, ht_cmp);
-    std::vector<TensorCheck> out{h_cmp.finish()};
-    if (save_vnew_) out.push_back(v_cmp.finish());
-    if (store_ht_) out.push_back(ht_cmp.finish());
+    const Tolerance tol = tolerance_for(dtype_, K_, BT_, max_chunks);
+    struct Comparers {
+      Comparer h, v_new, ht;
+    };
+    const unsigned workers = std::max(
+        1u, std::min<unsigned>(std::thread::hardware_concurrency(),
+                               static_cast<unsigned>(slices_.size())));
+    std::vector<Comparers> partial(workers, Comparers{Comparer(specs[kH], tol),
+                                                      Comparer(specs[kVNew], tol),
+                                                      Comparer(specs[kHt], tol)});
+    std::atomic<std::size_t> next{0};
+    auto work = [&](Comparers& c) {
+      for (std::size_t i = next++; i < slices_.size(); i = next++)
+        verify_slice(t, specs, slices_[i], c.h, c.v_new, c.ht);
+    };
+    {
+      std::vector<std::jthread> pool;
+      for (unsigned w = 1; w < workers; ++w) pool.emplace_back(work, std::ref(partial[w]));
+      work(partial[0]);
+    }
+    for (unsigned w = 1; w < workers; ++w) {
+      partial[0].h.merge(partial[w].h);
+      partial[0].v_new.merge(partial[w].v_new);
+      partial[0].ht.merge(partial[w].ht);
+    }
+    std::vector<TensorCheck> out{partial[0].h.finish()};
+    if (save_vnew_) out.push_back(partial[0].v_new.finish());
+    if (store_ht_) out.push_back(partial[0].ht.finish());
     return out;
   }
 
@@ -238,89 +274,78 @@ class Problem final : public dc::Problem {
       f(static_cast<bf16*>(nullptr));
   }
 
+  // Row by row (a row: the innermost K or V elements of one token and head), so a key row's
+  // norm and a token's beta are drawn once per row; g, gk and h0 element by element. Runs
+  // inside the fault handler: no allocation (the row buffer is K doubles on the stack).
   template <class T>
   void fill_as(std::size_t tensor, std::int64_t begin, std::int64_t count, T* out) const {
     const InputModel& m = model_;
-    std::int64_t norm_row = -1;  // k and w rows share one norm computation per row
-    double norm = 1;
-    auto row_norm = [&](std::int64_t t, int hg) {
-      const std::int64_t row = t * Hg_ + hg;
-      if (row != norm_row) norm = m.key_norm(t, hg), norm_row = row;
-      return norm;
-    };
-    for (std::int64_t i = 0; i < count; ++i) {
-      const std::int64_t e = begin + i;
-      double v = 0;
-      switch (tensor) {
-        case kK: {
-          const std::int64_t t = e / (std::int64_t{Hg_} * K_);
-          const int hg = static_cast<int>(e / K_ % Hg_), kk = static_cast<int>(e % K_);
-          v = m.key(t, hg, kk, row_norm(t, hg));
-          break;
+    const std::int64_t end = begin + count;
+    if (tensor == kK || tensor == kW || tensor == kU) {
+      const int len = tensor == kU ? V_ : K_;
+      const int heads = tensor == kK ? Hg_ : H_;
+      double raw[kMaxK + 1];  // [0]: the norm, then the raw key row
+      for (std::int64_t row = begin / len; row * len < end; ++row) {
+        const std::int64_t t = row / heads;
+        const int head = static_cast<int>(row % heads);
+        const std::int64_t first = std::max(begin, row * len), last = std::min(end, (row + 1) * len);
+        // the same operations as InputModel::key, ::w and ::u, with the row's terms hoisted
+        const double beta = tensor == kK ? 1.0 : m.beta(t, head);
+        if (tensor != kU) raw[0] = m.key_row(t, tensor == kK ? head : head / (H_ / Hg_), raw + 1);
+        const std::uint64_t value_key = rng::stream_key(m.seed, kValue);
+        for (std::int64_t e = first; e < last; ++e) {
+          const int i = static_cast<int>(e - row * len);
+          double v = 0;
+          if (tensor == kU)
+            v = beta * rng::normalish_at(value_key, static_cast<std::uint64_t>(row * len + i));
+          else if (tensor == kK)
+            v = m.key(raw[1 + i], raw[0]);
+          else
+            v = beta * m.key(raw[1 + i], raw[0]);
+          out[e - begin] = from_float<T>(static_cast<float>(v));
         }
-        case kW: {
-          const std::int64_t t = e / (std::int64_t{H_} * K_);
-          const int h = static_cast<int>(e / K_ % H_), kk = static_cast<int>(e % K_);
-          v = m.w(t, h, kk, row_norm(t, h / (H_ / Hg_)));
-          break;
-        }
-        case kU:
-          v = m.u(e / (std::int64_t{H_} * V_), static_cast<int>(e / V_ % H_),
-                  static_cast<int>(e % V_));
-          break;
-        case kG:
-          v = m.g(e / H_, static_cast<int>(e % H_));
-          break;
-        case kGk:
-          v = m.gk(e / (std::int64_t{H_} * K_), static_cast<int>(e / K_ % H_),
-                   static_cast<int>(e % K_));
-          break;
-        case kH0:
-          v = m.h0(e);
-          break;
-        default:
-          break;
       }
-      out[i] = from_float<T>(static_cast<float>(v));
+      return;
+    }
+    for (std::int64_t e = begin; e < end; ++e) {
+      double v = 0;
+      if (tensor == kG)
+        v = m.g(e / H_, static_cast<int>(e % H_));
+      else if (tensor == kGk)
+        v = m.gk(e / (std::int64_t{H_} * K_), static_cast<int>(e / K_ % H_),
+                 static_cast<int>(e % K_));
+      else
+        v = m.h0(e);
+      out[e - begin] = from_float<T>(static_cast<float>(v));
     }
   }
 
-  // Verifies one (sequence, head) over the given V columns: every chunk's state, v_new, ht.
+  // One verified slice: a (sequence, head) and some of its V columns, through every chunk.
+  struct Slice {
+    std::int64_t n;
+    int h;
+    std::vector<int> columns;
+  };
+
+  // Verifies one slice chunk by chunk: the reference advances with the chunk's inputs only,
+  // so memory stays proportional to one chunk however long the sequence is.
   void verify_slice(std::span<const void* const> t, const std::vector<TensorSpec>& specs,
-                    std::size_t n, int h, const std::vector<int>& columns, Comparer& h_cmp,
-                    Comparer& v_cmp, Comparer& ht_cmp) const {
+                    const Slice& slice, Comparer& h_cmp, Comparer& v_cmp, Comparer& ht_cmp) const {
     using reference::gdr::Matrix;
-    const std::int64_t bos = cu_[n], len = lengths_[n];
-    const int hg = h / (H_ / Hg_);
+    const std::int64_t n = slice.n, bos = cu_[n], len = lengths_[n];
+    const int h = slice.h, hg = h / (H_ / Hg_);
+    const std::vector<int>& columns = slice.columns;
     const auto Vs = static_cast<Eigen::Index>(columns.size());
     auto at = [&](Tensor id, std::int64_t flat) {
       return load_as_double(specs[id].dtype, t[id], flat);
     };
-    reference::gdr::SequenceHead in;
-    in.chunk = BT_;
-    in.k.resize(len, K_);
-    in.w.resize(len, K_);
-    in.u.resize(len, Vs);
-    if (use_g_) in.g.resize(len);
-    if (use_gk_) in.gk.resize(len, K_);
-    for (std::int64_t r = 0; r < len; ++r) {
-      const std::int64_t tok = bos + r;
-      for (int kk = 0; kk < K_; ++kk) {
-        in.k(r, kk) = at(kK, (tok * Hg_ + hg) * K_ + kk);
-        in.w(r, kk) = at(kW, (tok * H_ + h) * K_ + kk);
-        if (use_gk_) in.gk(r, kk) = at(kGk, (tok * H_ + h) * K_ + kk);
-      }
-      for (Eigen::Index c = 0; c < Vs; ++c) in.u(r, c) = at(kU, (tok * H_ + h) * V_ + columns[c]);
-      if (use_g_) in.g(r) = at(kG, tok * H_ + h);
-    }
-    const std::int64_t nh_state = (static_cast<std::int64_t>(n) * H_ + h) * V_ * K_;
-    if (use_h0_) {
-      in.h0.resize(Vs, K_);
+    const std::int64_t nh_state = (n * H_ + h) * V_ * K_;
+    Matrix h0 = Matrix::Zero(Vs, K_);
+    if (use_h0_)
       for (Eigen::Index c = 0; c < Vs; ++c)
         for (int kk = 0; kk < K_; ++kk)
-          in.h0(c, kk) = at(kH0, nh_state + std::int64_t{columns[c]} * K_ + kk);
-    }
-    const reference::gdr::ChunkStates ref = reference::gdr::chunk_states(in);
+          h0(c, kk) = at(kH0, nh_state + std::int64_t{columns[c]} * K_ + kk);
+    reference::gdr::ChunkRecurrence recurrence(std::move(h0));
 
     std::vector<double> got, want;
     std::vector<std::int64_t> flat;
@@ -337,24 +362,148 @@ class Problem final : public dc::Problem {
         }
       cmp.add_group(got, want, flat, magnitude);
     };
-    for (std::size_t c = 0; c < ref.h.size(); ++c) {
-      const std::int64_t chunk = chunk_offsets_[n] + static_cast<std::int64_t>(c);
-      compare_state(h_cmp, kH, (chunk * H_ + h) * V_ * K_, ref.h[c],
-                    c > 0 ? ref.update_magnitude[c - 1] : 0.0);
+    // Inputs are regenerated from their pure function rather than read back: exactly the
+    // elements needed, none of the neighbours that share their pages. (A kernel cannot have
+    // changed them: inputs are mapped read-only.) Stored in column-major Eigen order.
+    std::vector<std::uint32_t> scratch(std::max(K_, V_));
+    std::vector<double> u_row(static_cast<std::size_t>(V_));
+    auto input_row = [&](Tensor id, std::int64_t first, int count, double* dst, std::int64_t stride) {
+      fill(id, first, count, scratch.data());
+      for (int i = 0; i < count; ++i) dst[i * stride] = load_as_double(specs[id].dtype, scratch.data(), i);
+    };
+    reference::gdr::SequenceHead in;
+    double previous_update = 0;
+    for (std::int64_t r0 = 0, c = 0; r0 < len; r0 += BT_, ++c) {
+      const std::int64_t rows = std::min<std::int64_t>(BT_, len - r0);
+      in.k.resize(rows, K_);
+      in.w.resize(rows, K_);
+      in.u.resize(rows, Vs);
+      if (use_g_) in.g.resize(rows);
+      if (use_gk_) in.gk.resize(rows, K_);
+      for (std::int64_t r = 0; r < rows; ++r) {
+        const std::int64_t tok = bos + r0 + r;
+        input_row(kK, (tok * Hg_ + hg) * K_, K_, in.k.data() + r, rows);
+        input_row(kW, (tok * H_ + h) * K_, K_, in.w.data() + r, rows);
+        if (use_gk_) input_row(kGk, (tok * H_ + h) * K_, K_, in.gk.data() + r, rows);
+        input_row(kU, (tok * H_ + h) * V_, V_, u_row.data(), 1);
+        for (Eigen::Index col = 0; col < Vs; ++col) in.u(r, col) = u_row[columns[col]];
+        if (use_g_) input_row(kG, tok * H_ + h, 1, in.g.data() + r, 1);
+      }
+      const std::int64_t chunk = chunk_offsets_[n] + c;
+      compare_state(h_cmp, kH, (chunk * H_ + h) * V_ * K_, recurrence.state(), previous_update);
+      const reference::gdr::ChunkStep step = recurrence.step(in);
+      previous_update = step.update_magnitude;
       if (save_vnew_) {
         got.clear(), want.clear(), flat.clear();
-        const std::int64_t r0 = static_cast<std::int64_t>(c) * BT_, r1 = std::min(len, r0 + BT_);
-        for (std::int64_t r = r0; r < r1; ++r)
+        for (std::int64_t r = 0; r < rows; ++r)
           for (Eigen::Index col = 0; col < Vs; ++col) {
-            flat.push_back(((bos + r) * H_ + h) * V_ + columns[col]);
+            flat.push_back(((bos + r0 + r) * H_ + h) * V_ + columns[col]);
             got.push_back(at(kVNew, flat.back()));
-            want.push_back(ref.v_new(r, col));
+            want.push_back(step.v_new(r, col));
           }
-        v_cmp.add_group(got, want, flat, ref.v_new_magnitude[c]);
+        v_cmp.add_group(got, want, flat, step.v_new_magnitude);
       }
     }
-    if (store_ht_)
-      compare_state(ht_cmp, kHt, nh_state, ref.final_state, ref.update_magnitude.back());
+    if (store_ht_) compare_state(ht_cmp, kHt, nh_state, recurrence.state(), previous_update);
+  }
+
+  // The offsets of kernel.hpp, tensor by tensor (offsets.hpp explains the form).
+  std::vector<OffsetForm> offset_forms() const {
+    using S = OffsetForm::Start;
+    const std::int64_t H = H_, Hg = Hg_, K = K_, V = V_;
+    std::vector<OffsetForm> f{
+        {"h", "(boh*H+i_h)*V*K", "i_t*H*V*K", S::chunk, H, 1, V * K, H * V * K, true},
+        {"k", "(bos*Hg+i_h/(H/Hg))*K", "t*Hg*K", S::token, Hg, H / Hg, K, Hg * K, false},
+        {"w", "(bos*H+i_h)*K", "t*H*K", S::token, H, 1, K, H * K, false},
+        {"u", "(bos*H+i_h)*V", "t*H*V", S::token, H, 1, V, H * V, false},
+    };
+    if (save_vnew_)
+      f.push_back({"v_new", "(bos*H+i_h)*V", "t*H*V", S::token, H, 1, V, H * V, false});
+    if (use_g_) f.push_back({"g", "bos*H+i_h", "t*H", S::token, H, 1, 1, H, false});
+    if (use_gk_) f.push_back({"gk", "(bos*H+i_h)*K", "t*H*K", S::token, H, 1, K, H * K, false});
+    if (use_h0_) f.push_back({"h0", "i_nh*V*K", "", S::sequence, H, 1, V * K, 0, false});
+    if (store_ht_) f.push_back({"ht", "i_nh*V*K", "", S::sequence, H, 1, V * K, 0, false});
+    return f;
+  }
+
+  // Small cases: the whole grid, every column. Large ones: the corner blocks, the blocks
+  // where an offset first reaches 2^31 or 2^32 (and the one just before a base offset does),
+  // and a few seeded random ones; each verified on sampled V columns.
+  Plan make_plan() {
+    const auto tiles = static_cast<std::uint64_t>((V_ + kBV - 1) / kBV);
+    const auto N = static_cast<std::int64_t>(lengths_.size());
+    Plan p;
+    p.grid_blocks = tiles * static_cast<std::uint64_t>(N * H_);
+    const double flops = 4.0 * static_cast<double>(chunk_offsets_.back()) * H_ * tiles * kBV *
+                         K_ * BT_;
+    auto block_id = [&](std::uint64_t tile, std::int64_t n, std::int64_t h) {
+      return tile + tiles * static_cast<std::uint64_t>(n * H_ + h);
+    };
+    if (flops <= kWholeGridFlops) {
+      for (std::int64_t n = 0; n < N; ++n)
+        for (int h = 0; h < H_; ++h) {
+          std::vector<int> all(static_cast<std::size_t>(V_));
+          std::iota(all.begin(), all.end(), 0);
+          slices_.push_back(Slice{n, h, std::move(all)});
+        }
+      p.verified = fmt::format("every element: {} (sequence, head) slices x {} V columns",
+                               slices_.size(), V_);
+      return p;
+    }
+    auto add = [&](std::uint64_t tile, std::int64_t n, std::int64_t h, const std::string& why) {
+      const std::uint64_t id = block_id(tile, n, h);
+      for (std::size_t i = 0; i < p.blocks.size(); ++i)
+        if (p.blocks[i] == id) {
+          p.reasons[i] += "; " + why;
+          return;
+        }
+      p.blocks.push_back(id);
+      p.reasons.push_back(
+          fmt::format("v-tile {}, sequence {}, head {}: {}", tile, n, h, why));
+    };
+    add(0, 0, 0, "first block");
+    add(tiles - 1, N - 1, H_ - 1, "last block");
+    for (const Position& pos : offsets_->crossing_positions()) {
+      add(0, pos.n, pos.h, "an offset reaches 2^31 or 2^32 here");
+      if (!pos.every_head && pos.n * H_ + pos.h > 0) {
+        const std::int64_t before = pos.n * H_ + pos.h - 1;
+        add(tiles - 1, before / H_, before % H_, "the last block before a crossing");
+      }
+    }
+    for (int i = 0; i < kRandomBlocks; ++i) {
+      const std::uint64_t id = rng::bits(seed_, 0xb10c, static_cast<std::uint64_t>(i)) % p.grid_blocks;
+      add(id % tiles, static_cast<std::int64_t>(id / tiles) / H_,
+          static_cast<std::int64_t>(id / tiles) % H_, "seeded random");
+    }
+    std::int64_t columns = 0;
+    for (std::size_t i = 0; i < p.blocks.size(); ++i) {
+      const std::uint64_t id = p.blocks[i];
+      const auto tile = static_cast<int>(id % tiles);
+      const auto nh = static_cast<std::int64_t>(id / tiles);
+      const int first = tile * kBV, count = std::min(kBV, V_ - first);
+      std::vector<int> cols{first};
+      if (count > 1) cols.push_back(first + count - 1);
+      for (std::uint64_t draw = 0; static_cast<int>(cols.size()) < std::min(count, kSampledColumns);
+           ++draw) {
+        const int c = first + static_cast<int>(rng::bits(seed_, 0xc01, id * 64 + draw) %
+                                               static_cast<std::uint64_t>(count));
+        if (std::find(cols.begin(), cols.end(), c) == cols.end()) cols.push_back(c);
+      }
+      std::sort(cols.begin(), cols.end());
+      columns += static_cast<std::int64_t>(cols.size());
+      const std::int64_t n = nh / H_;
+      // what the block writes: its states, its v_new columns, its final state
+      p.written_bytes += static_cast<std::uint64_t>(
+          (lengths_[n] + BT_ - 1) / BT_ * count * K_ * dtype_bytes(dtype_) +
+          lengths_[n] * count * dtype_bytes(dtype_) + count * K_ * 4);
+      slices_.push_back(Slice{n, static_cast<int>(nh % H_), std::move(cols)});
+    }
+    p.verified = fmt::format(
+        "the {} blocks' slices through every chunk, on {} sampled V columns in all ({} per "
+        "block at most, the tile's first and last among them)",
+        p.blocks.size(), columns, kSampledColumns);
+    p.working_bytes = std::uint64_t{32} << 20;
+    return p;
   }
 
   std::uint64_t seed_;
@@ -366,7 +515,29 @@ class Problem final : public dc::Problem {
   std::vector<std::int64_t> lengths_, cu_, chunk_offsets_;
   std::vector<std::int32_t> cu32_, chunk_offsets32_;
   InputModel model_;
+  std::optional<Offsets> offsets_;
+  Plan plan_;
+  std::vector<Slice> slices_;
 };
+
+std::string Problem::locate(std::size_t tensor, std::int64_t flat) const {
+  const std::vector<TensorSpec> specs = tensors();
+  const std::string coordinates = specs.at(tensor).coordinates(flat);
+  const Geometry& g = offsets_->geometry();
+  if (tensor == kH) {
+    const std::int64_t chunk = flat / (std::int64_t{H_} * V_ * K_);
+    const std::int64_t n = g.sequence_of_chunk(chunk);
+    return fmt::format("chunk {} of sequence {} ({})", chunk - g.chunk_start[n], n, coordinates);
+  }
+  if (specs[tensor].dims.front().name == "token") {
+    std::int64_t row = 1;
+    for (std::size_t d = 1; d < specs[tensor].dims.size(); ++d) row *= specs[tensor].dims[d].extent;
+    const std::int64_t token = flat / row, n = g.sequence_of_token(token);
+    return fmt::format("chunk {} of sequence {} ({})", (token - g.token_start[n]) / BT_, n,
+                       coordinates);
+  }
+  return coordinates;
+}
 
 const Registration registration{KernelFamily{
     .name = "chunk_gated_delta_rule_fwd_h",

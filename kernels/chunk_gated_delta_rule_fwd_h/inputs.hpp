@@ -43,22 +43,34 @@ struct InputModel {
   DC_HD double key_raw(std::int64_t t, int hg, int kk) const {
     return rng::normalish(seed, kKey, static_cast<std::uint64_t>((t * Hg + hg) * K + kk));
   }
-  // Exact: key_raw values are multiples of 2^-20 below 4, so their squares sum exactly.
+  // Exact: key_raw values are multiples of 2^-20 below 3, so their squares sum exactly.
   DC_HD double key_norm(std::int64_t t, int hg) const {
     double sq = 0;
     for (int kk = 0; kk < K; ++kk) sq += key_raw(t, hg, kk) * key_raw(t, hg, kk);
     return sq > 0 ? std::sqrt(sq) : 1.0;
   }
-  DC_HD double key(std::int64_t t, int hg, int kk, double norm) const {
-    return key_raw(t, hg, kk) / norm;
+  // The whole raw key row (K values) into `raw`, and its norm: the same values as key_raw
+  // and key_norm, in one pass.
+  DC_HD double key_row(std::int64_t t, int hg, double* raw) const {
+    const std::uint64_t key = rng::stream_key(seed, kKey);
+    const auto row = static_cast<std::uint64_t>((t * Hg + hg) * K);
+    double sq = 0;
+    for (int kk = 0; kk < K; ++kk) {
+      raw[kk] = rng::normalish_at(key, row + static_cast<std::uint64_t>(kk));
+      sq += raw[kk] * raw[kk];
+    }
+    return sq > 0 ? std::sqrt(sq) : 1.0;
   }
+  DC_HD double key(double raw, double norm) const { return raw / norm; }
 
   DC_HD double beta(std::int64_t t, int h) const {
     return (0.25 + rng::uniform(seed, kBeta, static_cast<std::uint64_t>(t * H + h))) / BT;
   }
-  DC_HD double w(std::int64_t t, int h, int kk, double norm) const {
-    return beta(t, h) * key(t, h / (H / Hg), kk, norm);
+  // w from the raw key value of its key head (h / (H / Hg)) and that row's norm.
+  DC_HD double w(std::int64_t t, int h, double raw, double norm) const {
+    return beta(t, h) * key(raw, norm);
   }
+  // (driver.cpp's fill hoists beta and the stream keys out of each row: keep them in step)
   DC_HD double u(std::int64_t t, int h, int c) const {
     return beta(t, h) *
            rng::normalish(seed, kValue, static_cast<std::uint64_t>((t * H + h) * V + c));

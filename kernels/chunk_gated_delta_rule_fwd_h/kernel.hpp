@@ -1,7 +1,7 @@
 // chunk_gated_delta_rule_fwd_h: the state recurrence of the chunked gated delta rule.
 // Grid (ceil(V / kBV), N*H): one block per (V tile, sequence, head), as upstream.
 // Per chunk i_t of its sequence, a block
-//   1. stores the state before the chunk into h[boh + i_t]          (rounded to T)
+//   1. stores the state before the chunk into h[boh + i_t]          (rounded to T, kept)
 //   2. v_new = u - w h^T  (state rounded to T, as upstream's dot)   -> v_new (optional)
 //   3. gates: v_new *= exp(g_last - g), state *= exp(g_last), state *= exp(gk_last)
 //   4. state += v_new^T k (v_new rounded to T)
@@ -24,6 +24,7 @@ __global__ void __launch_bounds__(kThreads) chunk_gated_delta_rule_fwd_h(Params<
   using Base = typename Ix::base_t;
 
   __shared__ float state[kBV][kMaxK];    // fp32 state rows [V tile][K]
+  __shared__ float state_t[kBV][kMaxK];  // the same rounded to T (upstream's b_h cast)
   __shared__ float v_tile[kMaxBT][kBV];  // gated v_new of the chunk, rounded to T
   __shared__ float key_decay[kMaxK];     // exp(gk_last) per key
   __shared__ float chunk_decay;          // exp(g_last)
@@ -81,8 +82,11 @@ __global__ void __launch_bounds__(kThreads) chunk_gated_delta_rule_fwd_h(Params<
     T* h_chunk = p.h + widen(Loop(widen(state_base)) + Loop(i_t) * Loop(stride_h));
     for (int e = tid; e < kBV * K; e += kThreads) {
       const int c = e / K, kk = e % K;
-      if (c < cols) h_chunk[std::int64_t{v0 + c} * K + kk] = from_float<T>(state[c][kk]);
+      const T rounded = from_float<T>(state[c][kk]);
+      state_t[c][kk] = to_float(rounded);
+      if (c < cols) h_chunk[std::int64_t{v0 + c} * K + kk] = rounded;
     }
+    __syncthreads();
 
     float g_last = 0.0f;
     if (p.g != nullptr) g_last = p.g[widen(Loop(widen(Base(bos) * H + i_h)) + last_idx * Loop(H))];
@@ -95,7 +99,7 @@ __global__ void __launch_bounds__(kThreads) chunk_gated_delta_rule_fwd_h(Params<
         const Loop row = row0 + j;
         const T* w_row = p.w + widen(Loop(widen(w_base)) + row * Loop(stride_w));
         float dot = 0.0f;
-        for (int kk = 0; kk < K; ++kk) dot += to_float(w_row[kk]) * round_to<T>(state[c][kk]);
+        for (int kk = 0; kk < K; ++kk) dot += to_float(w_row[kk]) * state_t[c][kk];
         const std::int64_t v_off = widen(Loop(widen(v_base)) + row * Loop(stride_v)) + v0 + c;
         v = to_float(p.u[v_off]) - dot;
         if (p.v_new != nullptr) p.v_new[v_off] = from_float<T>(v);
