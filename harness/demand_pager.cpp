@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -42,7 +43,11 @@ class SpinLock {
 }  // namespace
 
 DemandPager::DemandPager(std::uint64_t resident_bytes) {
-  ring_.resize(std::max<std::uint64_t>(16, resident_bytes / kUnitBytes));
+  // The number of resident units is bounded as well as their bytes: every resident unit may
+  // split a mapping in two, and a process has at most vm.max_map_count (65530) of them.
+  constexpr std::uint64_t kMaxResidentUnits = 16384;
+  resident_limit_ = std::max(resident_bytes, 16 * kUnitBytes);
+  ring_.resize(std::min(kMaxResidentUnits, resident_limit_ / kSmallUnitBytes));
   batch_.resize(ring_.size() / 8);
   DemandPager* expected = nullptr;
   if (!g_pager.compare_exchange_strong(expected, this))
@@ -54,16 +59,29 @@ DemandPager::~DemandPager() {
   if (arena_ != nullptr) munmap(arena_, arena_bytes_);
 }
 
-void DemandPager::add_input(const GuardedBuffer& buffer, DType dtype, Fill fill) {
-  const std::uint64_t units = (buffer.mapped_bytes() + kUnitBytes - 1) / kUnitBytes;
-  buffers_.push_back(Paged{&buffer, dtype, false, std::move(fill),
-                           std::vector<State>(units, absent), {}});
+std::uint64_t DemandPager::unit_bytes_for(const TensorSpec& spec) {
+  std::uint64_t row = dtype_bytes(spec.dtype), slice = row;  // dims[1:] and dims[2:], in bytes
+  for (std::size_t d = 1; d < spec.dims.size(); ++d) {
+    row *= static_cast<std::uint64_t>(spec.dims[d].extent);
+    if (d >= 2) slice *= static_cast<std::uint64_t>(spec.dims[d].extent);
+  }
+  return row >= kUnitBytes && slice < kUnitBytes / 4 ? kSmallUnitBytes : kUnitBytes;
 }
 
-void DemandPager::add_output(const GuardedBuffer& buffer, DType dtype) {
-  const std::uint64_t units = (buffer.mapped_bytes() + kUnitBytes - 1) / kUnitBytes;
-  buffers_.push_back(Paged{&buffer, dtype, true, {}, std::vector<State>(units, absent),
-                           std::vector<const std::uint8_t*>(units, nullptr)});
+void DemandPager::add(Paged p) {
+  const std::uint64_t units = (p.buffer->mapped_bytes() + p.unit - 1) / p.unit;
+  p.state.assign(units, absent);
+  if (p.output) p.stored.assign(units, nullptr);
+  buffers_.push_back(std::move(p));
+}
+
+void DemandPager::add_input(const GuardedBuffer& buffer, DType dtype, std::uint64_t unit_bytes,
+                            Fill fill) {
+  add(Paged{&buffer, dtype, unit_bytes, false, std::move(fill), {}, {}});
+}
+
+void DemandPager::add_output(const GuardedBuffer& buffer, DType dtype, std::uint64_t unit_bytes) {
+  add(Paged{&buffer, dtype, unit_bytes, true, {}, {}, {}});
   // Reserved, not committed. The worst case (written and poisoned elements alternating) costs
   // a header per element: 5x for 2-byte elements; stale copies of units written again after
   // a restore are not reclaimed.
@@ -91,7 +109,7 @@ bool DemandPager::resolve(std::uintptr_t address, bool write) {
     Paged& p = pager->buffers_[b];
     const auto view = reinterpret_cast<std::uintptr_t>(p.buffer->view());
     if (address < view || address >= view + p.buffer->mapped_bytes()) continue;
-    return pager->resolve_locked(p, static_cast<std::uint32_t>(b), (address - view) / kUnitBytes,
+    return pager->resolve_locked(p, static_cast<std::uint32_t>(b), (address - view) / p.unit,
                                  write);
   }
   return false;
@@ -127,7 +145,7 @@ bool DemandPager::resolve_locked(Paged& p, std::uint32_t buffer, std::uint64_t u
         case writable:
           return true;
       }
-      if (mine) p.state[claimed] = filling;
+      if (mine) p.state[claimed] = filling;  // not resident yet: eviction cannot reach it
     }
     if (!mine) {
       sched_yield();
@@ -136,10 +154,22 @@ bool DemandPager::resolve_locked(Paged& p, std::uint32_t buffer, std::uint64_t u
     // Filled without the lock, through the alias: the kernel's view of it is still closed.
     const State filled = fill(p, claimed);
     const SpinLock hold(lock_);
-    protect(p, claimed, filled == readable ? PROT_READ : PROT_READ | PROT_WRITE);
+    if (claimed != 0) make_room(unit_bytes(p, claimed));
+    const int prot = filled == readable ? PROT_READ : PROT_READ | PROT_WRITE;
+    if (!protect(p, claimed, prot)) {
+      static const char kMessage[] = "diffcheck: demand paging: mprotect failed\n";
+      (void)!::write(2, kMessage, sizeof kMessage - 1);
+      std::abort();
+    }
     p.state[claimed] = filled;
     ++stats_.materialized;
-    if (claimed != 0) push_resident(UnitRef{buffer, static_cast<std::uint32_t>(claimed)});
+    if (claimed != 0) {
+      ring_[(ring_head_ + ring_size_++) % ring_.size()] =
+          UnitRef{buffer, static_cast<std::uint32_t>(claimed)};
+      resident_ += unit_bytes(p, claimed);
+      stats_.peak_resident_bytes =
+          std::max(stats_.peak_resident_bytes, static_cast<std::int64_t>(resident_));
+    }
     if (claimed == unit) {
       ++stats_.faults;
       // a write into a unit that came back read-only faults once more and is judged then
@@ -149,14 +179,14 @@ bool DemandPager::resolve_locked(Paged& p, std::uint32_t buffer, std::uint64_t u
 }
 
 std::uint64_t DemandPager::unit_bytes(const Paged& p, std::uint64_t unit) const {
-  return std::min(kUnitBytes, p.buffer->mapped_bytes() - unit * kUnitBytes);
+  return std::min(p.unit, p.buffer->mapped_bytes() - unit * p.unit);
 }
 
 namespace {
-Elements elements_of(const GuardedBuffer& b, std::uint64_t unit, std::uint64_t bytes) {
+Elements elements_of(const GuardedBuffer& b, std::uint64_t begin, std::uint64_t bytes) {
   const std::uint64_t data_offset = b.data_begin() - reinterpret_cast<std::uintptr_t>(b.view());
-  const std::uint64_t first = std::max(unit * DemandPager::kUnitBytes, data_offset);
-  const std::uint64_t end = unit * DemandPager::kUnitBytes + bytes;
+  const std::uint64_t first = std::max(begin, data_offset);
+  const std::uint64_t end = begin + bytes;
   const auto eb = static_cast<std::uint64_t>(b.element_bytes());
   return Elements{first, static_cast<std::int64_t>((first - data_offset) / eb),
                   static_cast<std::int64_t>((end - first) / eb)};
@@ -164,7 +194,7 @@ Elements elements_of(const GuardedBuffer& b, std::uint64_t unit, std::uint64_t b
 }  // namespace
 
 DemandPager::State DemandPager::fill(const Paged& p, std::uint64_t unit) const {
-  const Elements e = elements_of(*p.buffer, unit, unit_bytes(p, unit));
+  const Elements e = elements_of(*p.buffer, unit * p.unit, unit_bytes(p, unit));
   std::uint8_t* out = p.buffer->alias() + e.first_byte;
   if (!p.output) {
     p.fill(e.begin, e.count, out);
@@ -176,27 +206,22 @@ DemandPager::State DemandPager::fill(const Paged& p, std::uint64_t unit) const {
   return readable;  // clean: the stored copy stays valid until the first write
 }
 
-void DemandPager::protect(const Paged& p, std::uint64_t unit, int prot) const {
-  mprotect(p.buffer->view() + unit * kUnitBytes, unit_bytes(p, unit), prot);
+bool DemandPager::protect(const Paged& p, std::uint64_t unit, int prot) const {
+  return mprotect(p.buffer->view() + unit * p.unit, unit_bytes(p, unit), prot) == 0;
 }
 
-void DemandPager::push_resident(UnitRef ref) {
-  if (ring_size_ == ring_.size()) evict_oldest();
-  ring_[(ring_head_ + ring_size_) % ring_.size()] = ref;
-  ++ring_size_;
-  stats_.peak_resident_bytes = std::max<std::int64_t>(
-      stats_.peak_resident_bytes, static_cast<std::int64_t>(ring_size_ * kUnitBytes));
+void DemandPager::make_room(std::uint64_t bytes) {
+  while (ring_size_ > 0 && (ring_size_ == ring_.size() || resident_ + bytes > resident_limit_))
+    evict_oldest();
 }
 
-// Evicts the oldest eighth of the resident units at once: sorted, neighbouring units of a
-// tensor close and free with one mprotect and one fallocate per run, so the TLB shootdowns
-// those imply are paid per run rather than per unit.
 void DemandPager::evict_oldest() {
-  const std::size_t n = batch_.size();
+  const std::size_t n = std::max<std::size_t>(1, std::min(batch_.size(), ring_size_));
   for (std::size_t i = 0; i < n; ++i) batch_[i] = ring_[(ring_head_ + i) % ring_.size()];
   ring_head_ = (ring_head_ + n) % ring_.size();
   ring_size_ -= n;
-  std::sort(batch_.begin(), batch_.end(), [](UnitRef a, UnitRef b) {
+  const auto end = batch_.begin() + static_cast<std::ptrdiff_t>(n);
+  std::sort(batch_.begin(), end, [](UnitRef a, UnitRef b) {
     return a.buffer != b.buffer ? a.buffer < b.buffer : a.unit < b.unit;
   });
   for (std::size_t i = 0; i < n;) {
@@ -205,15 +230,16 @@ void DemandPager::evict_oldest() {
       ++j;
     Paged& p = buffers_[batch_[i].buffer];
     const std::uint64_t first = batch_[i].unit, last = batch_[j - 1].unit;
-    const std::uint64_t offset = first * kUnitBytes;
-    const std::uint64_t bytes = last * kUnitBytes + unit_bytes(p, last) - offset;
-    mprotect(p.buffer->view() + offset, bytes, PROT_NONE);  // from here on no access reaches them
+    const std::uint64_t offset = first * p.unit;
+    const std::uint64_t bytes = last * p.unit + unit_bytes(p, last) - offset;
+    mprotect(p.buffer->view() + offset, bytes, PROT_NONE);  // no access reaches them now
     for (std::uint64_t u = first; u <= last; ++u) {
       if (p.output && p.state[u] == writable) p.stored[u] = store_runs(p, u);
       p.state[u] = absent;
     }
     fallocate(p.buffer->memfd(), FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
               static_cast<off_t>(offset), static_cast<off_t>(bytes));
+    resident_ -= bytes;
     stats_.evicted += static_cast<std::int64_t>(last - first + 1);
     i = j;
   }
@@ -222,7 +248,7 @@ void DemandPager::evict_oldest() {
 // A stored unit: [u32 runs] then per run [u32 first element, u32 count, count elements].
 // An all-poison unit stores nothing (null): restoring it is just poisoning it.
 const std::uint8_t* DemandPager::store_runs(const Paged& p, std::uint64_t unit) {
-  const Elements e = elements_of(*p.buffer, unit, unit_bytes(p, unit));
+  const Elements e = elements_of(*p.buffer, unit * p.unit, unit_bytes(p, unit));
   const std::uint8_t* in = p.buffer->alias() + e.first_byte;
   const auto eb = static_cast<std::int64_t>(p.buffer->element_bytes());
   std::uint8_t* const record = arena_ + arena_used_;
@@ -266,7 +292,7 @@ const std::uint8_t* DemandPager::store_runs(const Paged& p, std::uint64_t unit) 
 
 void DemandPager::restore_runs(const Paged& p, std::uint64_t unit,
                                const std::uint8_t* record) const {
-  const Elements e = elements_of(*p.buffer, unit, unit_bytes(p, unit));
+  const Elements e = elements_of(*p.buffer, unit * p.unit, unit_bytes(p, unit));
   std::uint8_t* out = p.buffer->alias() + e.first_byte;
   const auto eb = static_cast<std::int64_t>(p.buffer->element_bytes());
   std::uint32_t runs = 0;

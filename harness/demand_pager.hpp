@@ -2,18 +2,20 @@
 // executed blocks touch, not the shape.
 //
 // Every tensor is a GuardedBuffer with Backing::demand: the kernel's view of its data starts
-// PROT_NONE, in units of kUnitBytes. The first touch of a unit faults; the fault handler
+// PROT_NONE, in units (unit_bytes_for() picks their size per tensor). The first touch of a
+// unit faults; the fault handler
 // (fault_capture.cpp) hands the address to resolve(), which materializes the unit through the
 // buffer's read-write alias and opens the kernel's view of it:
 //   input   filled from the problem's generator (a pure function of the element), read-only:
 //           a write into an input is a fault like any other, never a silent change
 //   output  filled with the poison pattern (or restored, see below), read-write
-// A bounded number of units stays resident (first in, first out). Evicting an input unit
-// drops it (it is regenerated on the next touch). Evicting an output unit first closes the
-// kernel's view (so no write can slip in), then keeps only its written elements: the runs
-// that differ from the poison, in an append-only store. A later touch restores them. No
-// write is ever lost, and a scan for unwritten elements sees exactly what the kernel wrote.
-// The first unit of a buffer (which holds the canary slack) is never evicted.
+// A bounded amount stays resident. When the bound is reached the oldest eighth of the
+// resident units is evicted, sorted so that neighbouring units close and free together (one
+// mprotect and one fallocate per run: fewer TLB shootdowns than one per unit). Evicting an input unit drops it (it is regenerated on the next touch). Evicting an output
+// unit first closes the kernel's view (so no write can slip in), then keeps only its written
+// elements: the runs that differ from the poison, in an append-only store. A later touch
+// restores them. No write is ever lost, and a scan for unwritten elements sees exactly what
+// the kernel wrote. The first unit of a buffer (which holds the canary slack) stays.
 //
 // resolve() runs inside a signal handler: it takes a spin lock, allocates nothing and calls
 // only the fill function (which must neither allocate nor throw), mprotect and fallocate.
@@ -40,6 +42,12 @@ struct PagingStats {
 class DemandPager {
  public:
   static constexpr std::uint64_t kUnitBytes = std::uint64_t{64} << 10;
+  static constexpr std::uint64_t kSmallUnitBytes = std::uint64_t{4} << 10;
+  // Units are 64 KiB (few faults for tensors swept in order), or one page where one outer
+  // index (a token's row) spans 64 KiB or more while one index of the next dimension (a
+  // head's slice of that row) is small: a block that reads one head of such a row then
+  // materializes 4 KiB of it per touch, not 64.
+  static std::uint64_t unit_bytes_for(const TensorSpec& spec);
   // Fills elements [begin, begin + count) of an input into `out`.
   using Fill = std::function<void(std::int64_t begin, std::int64_t count, void* out)>;
 
@@ -50,8 +58,8 @@ class DemandPager {
   ~DemandPager();
 
   // Registration happens before the launch (not from the fault handler).
-  void add_input(const GuardedBuffer& buffer, DType dtype, Fill fill);
-  void add_output(const GuardedBuffer& buffer, DType dtype);
+  void add_input(const GuardedBuffer& buffer, DType dtype, std::uint64_t unit_bytes, Fill fill);
+  void add_output(const GuardedBuffer& buffer, DType dtype, std::uint64_t unit_bytes);
 
   PagingStats stats() const;
 
@@ -64,6 +72,7 @@ class DemandPager {
   struct Paged {
     const GuardedBuffer* buffer;
     DType dtype;
+    std::uint64_t unit;  // bytes per unit
     bool output;
     Fill fill;
     std::vector<State> state;                 // per unit
@@ -74,19 +83,22 @@ class DemandPager {
     std::uint32_t unit;
   };
 
+  void add(Paged p);
   bool resolve_locked(Paged& p, std::uint32_t buffer, std::uint64_t unit, bool write);
   State fill(const Paged& p, std::uint64_t unit) const;
   void evict_oldest();
-  void protect(const Paged& p, std::uint64_t unit, int prot) const;
+  bool protect(const Paged& p, std::uint64_t unit, int prot) const;
   std::uint64_t unit_bytes(const Paged& p, std::uint64_t unit) const;
   const std::uint8_t* store_runs(const Paged& p, std::uint64_t unit);
-  void push_resident(UnitRef ref);
+  void make_room(std::uint64_t bytes);
   void restore_runs(const Paged& p, std::uint64_t unit, const std::uint8_t* record) const;
 
   std::vector<Paged> buffers_;
-  std::vector<UnitRef> ring_;  // resident units in the order they came (a FIFO ring)
+  std::vector<UnitRef> ring_;  // resident units, oldest first from ring_head_ (preallocated)
   std::size_t ring_head_ = 0, ring_size_ = 0;
   std::vector<UnitRef> batch_;  // scratch for evict_oldest (no allocation in the handler)
+  std::uint64_t resident_limit_ = 0, resident_ = 0;  // bytes
+  static constexpr int kMaxFilling = 256;  // threads filling units at once, at most
   std::uint8_t* arena_ = nullptr;  // the store of written runs: reserved, bump-allocated
   std::uint64_t arena_bytes_ = 0, arena_used_ = 0;
   PagingStats stats_;

@@ -48,17 +48,19 @@ Verdict execute(const Shape& shape, const Problem& problem, const Plan& plan) {
   for (std::size_t i = 0; i < specs.size(); ++i) {
     if (pointers[i] == nullptr) continue;
     if (specs[i].role == Role::input)
-      pager.add_input(buffers[i], specs[i].dtype,
+      pager.add_input(buffers[i], specs[i].dtype, DemandPager::unit_bytes_for(specs[i]),
                       [&problem, i](std::int64_t begin, std::int64_t count, void* out) {
                         problem.fill(i, begin, count, out);
                       });
     else
-      pager.add_output(buffers[i], specs[i].dtype);
+      pager.add_output(buffers[i], specs[i].dtype, DemandPager::unit_bytes_for(specs[i]));
   }
   install_fault_handlers();
 
+  const auto launched = Clock::now();
   try {
     problem.launch(pointers);
+    v.launch_s = std::chrono::duration<double>(Clock::now() - launched).count();
   } catch (const simt::LaunchError& e) {
     v.kind = VerdictKind::error;
     v.message = fmt::format("launch refused: {}", e.what());
@@ -90,7 +92,9 @@ Verdict execute(const Shape& shape, const Problem& problem, const Plan& plan) {
   }
 
   std::vector<const void*> inputs(pointers.begin(), pointers.end());
+  const auto verifying = Clock::now();
   v.checks = problem.verify(inputs);
+  v.verify_s = std::chrono::duration<double>(Clock::now() - verifying).count();
   v.paging = pager.stats();
   v.kind = VerdictKind::pass;
   for (const TensorCheck& c : v.checks) {

@@ -49,6 +49,8 @@ nlohmann::json to_json(const Verdict& v) {
     if (g.unwrapped) j["guard_hit"]["unwrapped_offset"] = *g.unwrapped;
   }
   if (!v.crossing.empty()) j["crossing"] = v.crossing;
+  j["launch_s"] = v.launch_s;
+  j["verify_s"] = v.verify_s;
   if (v.run.grid_blocks != 0) {
     auto& run = j["plan"] = {{"grid_blocks", v.run.grid_blocks},
                              {"whole_grid", v.run.blocks.empty()},
@@ -107,6 +109,8 @@ Verdict verdict_from_json(const nlohmann::json& j) {
       v.guard_hit->unwrapped = g["unwrapped_offset"].get<std::int64_t>();
   }
   v.crossing = j.value("crossing", "");
+  v.launch_s = j.value("launch_s", 0.0);
+  v.verify_s = j.value("verify_s", 0.0);
   if (j.contains("plan")) {
     const auto& run = j["plan"];
     v.run.grid_blocks = run.value("grid_blocks", std::uint64_t{0});

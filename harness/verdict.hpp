@@ -55,6 +55,7 @@ struct Verdict {
   VerdictKind kind = VerdictKind::error;
   std::string backend = "cpu";
   double wall_s = 0;
+  double launch_s = 0, verify_s = 0;  // the kernel's launch and the verification, in the case
   std::int64_t peak_rss_bytes = 0;
   std::string tensor;  // JSON "buffer": the tensor the failure is about
   std::optional<FirstBad> first_bad;
