@@ -69,9 +69,20 @@ TEST(Cli, GpuBackendWithoutADeviceExits3) {
 }
 
 TEST(Cli, TooLargeForTheBudgetExits2WithTheEstimate) {
-  const Result r = run("--shape 'chunk_gated_delta_rule_fwd_h:T=270336,H=32,Hg=16' --mem-budget 1");
+  const Result r =
+      run("--shape 'chunk_gated_delta_rule_fwd_h:T=270336,H=32,Hg=16' --mem-budget 0.25");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.output.find("refused before allocating"), std::string::npos) << r.output;
+}
+
+TEST(Cli, ExplainNamesTheCrossingAndThePlanWithoutRunning) {
+  const Result r = run(
+      "explain --shape 'chunk_gated_delta_rule_fwd_h:B=1,T=270336,H=32,Hg=16,index=i32'");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.output.find("i_t*H*V*K"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("sequence 0, chunk 4096, every head"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("plan: 4 of 128 blocks"), std::string::npos) << r.output;
+  EXPECT_EQ(run("explain --shape 'chunk_gated_delta_rule_fwd_h:T=0,H=4'").exit_code, 2);
 }
 
 TEST(Cli, ListShowsEveryKeyWithRangeAndDefault) {

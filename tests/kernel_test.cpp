@@ -87,14 +87,19 @@ TEST(Determinism, SameShapeAndSeedGiveTheSameErrorsAndADifferentSeedDoesNot) {
 }
 
 TEST(Refusal, ACaseLargerThanTheBudgetIsRefusedBeforeAllocating) {
+  const dc::Shape shape = dc::parse_shape("chunk_gated_delta_rule_fwd_h:B=1,T=270336,H=32,Hg=16");
+  const auto problem = dc::find_family(shape.kernel()).make(shape);
+  const std::uint64_t estimate = dc::memory_estimate(*problem, problem->plan()).total();
   dc::RunOptions options;
-  options.memory_budget = std::uint64_t{1} << 30;
+  options.memory_budget = estimate - 1;
   try {
-    dc::run_case(dc::parse_shape("chunk_gated_delta_rule_fwd_h:B=1,T=270336,H=32,Hg=16"), options);
+    dc::run_case(shape, options);
     FAIL() << "not refused";
   } catch (const dc::Refusal& e) {
     EXPECT_NE(std::string(e.what()).find("GiB"), std::string::npos) << e.what();
   }
+  // the estimate follows the plan, not the shape: far below the 12 GiB the tensors span
+  EXPECT_LT(estimate, std::uint64_t{1} << 30);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include "harness/explain.hpp"
 #include "harness/problem.hpp"
 #include "harness/runner.hpp"
 
@@ -69,6 +70,24 @@ int run_check(const CheckArgs& a) {
   return exit_code;
 }
 
+int run_explain(const CheckArgs& a) {
+  if (a.shapes.empty()) {
+    std::cerr << "diffcheck explain: give --shape 'KERNEL:key=value,...'\n";
+    return kExitUsage;
+  }
+  dc::RunOptions options;
+  options.memory_budget = static_cast<std::uint64_t>(a.mem_budget_gib * (1ull << 30));
+  for (const std::string& text : a.shapes) {
+    try {
+      std::cout << dc::explain(dc::parse_shape(text), options) << '\n';
+    } catch (const dc::ShapeError& e) {
+      std::cerr << "diffcheck: bad shape '" << text << "': " << e.what() << '\n';
+      return kExitUsage;
+    }
+  }
+  return kExitPass;
+}
+
 int run_list() {
   for (const dc::KernelFamily& f : dc::kernel_families()) {
     fmt::print("{}{}\n  {}\n", f.name, f.planted_defect ? "  (planted defect)" : "", f.summary);
@@ -95,6 +114,12 @@ int main(int argc, char** argv) {
       app.add_subcommand("check", "check one or more shapes (same as the top-level --shape)");
   add_check_options(*check, sub);
   CLI::App* list = app.add_subcommand("list", "kernels, their keys, ranges and defaults");
+  CheckArgs explain_args;
+  CLI::App* explain = app.add_subcommand(
+      "explain", "sizes, memory, offsets that cross 2^31 or 2^32, and the plan; runs nothing");
+  explain->add_option("--shape", explain_args.shapes, "shape text (repeatable)");
+  explain->add_option("--mem-budget", explain_args.mem_budget_gib, "GiB a case may use")
+      ->check(CLI::NonNegativeNumber);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -104,6 +129,7 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   if (*list) return run_list();
+  if (*explain) return run_explain(explain_args);
   if (*check) return run_check(sub);
   return run_check(top);
 }

@@ -454,7 +454,7 @@ class Problem final : public dc::Problem {
       const std::uint64_t id = block_id(tile, n, h);
       for (std::size_t i = 0; i < p.blocks.size(); ++i)
         if (p.blocks[i] == id) {
-          p.reasons[i] += "; " + why;
+          if (p.reasons[i].find(why) == std::string::npos) p.reasons[i] += "; " + why;
           return;
         }
       p.blocks.push_back(id);
