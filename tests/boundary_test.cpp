@@ -20,6 +20,10 @@ struct Flip {
   const char* where;    // where explain says it first reaches 2^31
 };
 
+void PrintTo(const Flip& f, std::ostream* os) {
+  *os << f.name;
+}
+
 // Products the shape's own index variant computes in 32 bits that reach 2^31.
 std::vector<dc::IndexProduct> narrow_crossings(const dc::Shape& shape) {
   const auto problem = dc::find_family(shape.kernel()).make(shape);
