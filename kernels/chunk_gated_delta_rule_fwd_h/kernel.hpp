@@ -98,8 +98,13 @@ __global__ void __launch_bounds__(kThreads) chunk_gated_delta_rule_fwd_h(Params<
       if (j < rows && c < cols) {
         const Loop row = row0 + j;
         const T* w_row = p.w + widen(Loop(widen(w_base)) + row * Loop(stride_w));
-        float dot = 0.0f;
-        for (int kk = 0; kk < K; ++kk) dot += to_float(w_row[kk]) * state_t[c][kk];
+        // four partial sums, combined pairwise (as a GPU's split reduction would)
+        float part[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+        int kk = 0;
+        for (; kk + 4 <= K; kk += 4)
+          for (int q = 0; q < 4; ++q) part[q] += to_float(w_row[kk + q]) * state_t[c][kk + q];
+        for (; kk < K; ++kk) part[0] += to_float(w_row[kk]) * state_t[c][kk];
+        const float dot = (part[0] + part[1]) + (part[2] + part[3]);
         const std::int64_t v_off = widen(Loop(widen(v_base)) + row * Loop(stride_v)) + v0 + c;
         v = to_float(p.u[v_off]) - dot;
         if (p.v_new != nullptr) p.v_new[v_off] = from_float<T>(v);
@@ -123,13 +128,15 @@ __global__ void __launch_bounds__(kThreads) chunk_gated_delta_rule_fwd_h(Params<
     // 4. decay the state and add the chunk's contribution v_new^T k
     for (int e = tid; e < kBV * K; e += kThreads) {
       const int c = e / K, kk = e % K;
-      float s = state[c][kk] * chunk_decay * key_decay[kk];
+      // the chunk's rows in four partial sums, combined pairwise, then added to the state
+      float part[4] = {0.0f, 0.0f, 0.0f, 0.0f};
       for (int j = 0; j < rows; ++j) {
         const Loop row = row0 + j;
         const T key = p.k[widen(Loop(widen(k_base)) + row * Loop(stride_k)) + kk];
-        s += to_float(key) * v_tile[j][c];
+        part[j % 4] += to_float(key) * v_tile[j][c];
       }
-      state[c][kk] = s;
+      state[c][kk] =
+          state[c][kk] * chunk_decay * key_decay[kk] + ((part[0] + part[1]) + (part[2] + part[3]));
     }
     __syncthreads();
   }
