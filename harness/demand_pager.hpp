@@ -41,12 +41,12 @@ struct PagingStats {
 
 class DemandPager {
  public:
-  static constexpr std::uint64_t kUnitBytes = std::uint64_t{64} << 10;
+  static constexpr std::uint64_t kUnitBytes = std::uint64_t{256} << 10;
   static constexpr std::uint64_t kSmallUnitBytes = std::uint64_t{4} << 10;
-  // Units are 64 KiB (few faults for tensors swept in order), or one page where one outer
-  // index (a token's row) spans 64 KiB or more while one index of the next dimension (a
-  // head's slice of that row) is small: a block that reads one head of such a row then
-  // materializes 4 KiB of it per touch, not 64.
+  // Units are 256 KiB (few faults for tensors swept in order), or one page where one outer
+  // index (a token's row) spans 256 KiB or more while one index of the next dimension (a
+  // head's slice of that row) is under 16 KiB: a block that reads one head of such a row
+  // then materializes 4 KiB of it per touch, not 256.
   static std::uint64_t unit_bytes_for(const TensorSpec& spec);
   // Fills elements [begin, begin + count) of an input into `out`.
   using Fill = std::function<void(std::int64_t begin, std::int64_t count, void* out)>;

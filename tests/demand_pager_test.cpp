@@ -61,7 +61,7 @@ TEST_F(DemandPaging, WritesSurviveEvictionAndUnwrittenElementsStayPoisoned) {
 }
 
 TEST_F(DemandPaging, UnitSizeFollowsHowABlockTouchesARow) {
-  // a head's slice of a long token row: pages; a block's whole [v, k] state slab: 64 KiB
+  // a head's slice of a long token row: pages; a block's whole [v, k] state slab: big units
   EXPECT_EQ(dc::DemandPager::unit_bytes_for(
                 {"w", dc::DType::bf16, dc::Role::input, {{"token", 10}, {"head", 2048}, {"k", 128}}}),
             dc::DemandPager::kSmallUnitBytes);
