@@ -99,8 +99,8 @@ class Summary : public benchmark::ConsoleReporter {
         return it == seconds_.end() || !it->second.contains(args) ? NAN : it->second.at(args) * 1e3;
       };
       const double eager = ms("Guarded"), demand = ms("GuardedDemandPaged");
-      fmt::print("{:>10} {:>10.3f} {:>20.3f} {:>9.1f}% {:>24.3f} {:>9.1f}%\n", args,
-                 plain_s * 1e3, eager, (eager / (plain_s * 1e3) - 1) * 100, demand,
+      fmt::print("{:>10} {:>10.3f} {:>20.3f} {:>9.1f}% {:>24.3f} {:>9.1f}%\n", args, plain_s * 1e3,
+                 eager, (eager / (plain_s * 1e3) - 1) * 100, demand,
                  (demand / (plain_s * 1e3) - 1) * 100);
     }
   }

@@ -18,8 +18,8 @@ using Clock = std::chrono::steady_clock;
 
 void run_seed_shape() {
   fmt::print("seed shape, CPU backend (wall and peak RSS of the case process)\n");
-  fmt::print("{:<6} {:<10} {:>8} {:>9} {:>9} {:>10} {:>8} {:>14}  {}\n", "index", "verdict", "wall s",
-             "launch s", "verify s", "peak RSS", "blocks", "elements", "first bad");
+  fmt::print("{:<6} {:<10} {:>8} {:>9} {:>9} {:>10} {:>8} {:>14}  {}\n", "index", "verdict",
+             "wall s", "launch s", "verify s", "peak RSS", "blocks", "elements", "first bad");
   for (const char* index : {"i32", "i64", "mixed"}) {
     const dc::Shape shape = dc::parse_shape(fmt::format(
         "chunk_gated_delta_rule_fwd_h:B=1,T=270336,H=32,Hg=16,K=128,V=128,index={}", index));

@@ -115,8 +115,7 @@ bool DemandPager::resolve(std::uintptr_t address, bool write) {
   return false;
 }
 
-bool DemandPager::resolve_locked(Paged& p, std::uint32_t buffer, std::uint64_t unit,
-                                 bool write) {
+bool DemandPager::resolve_locked(Paged& p, std::uint32_t buffer, std::uint64_t unit, bool write) {
   for (;;) {
     std::uint64_t claimed = unit;  // the unit this thread fills, if any
     bool mine = false;
@@ -226,7 +225,8 @@ void DemandPager::evict_oldest() {
   });
   for (std::size_t i = 0; i < n;) {
     std::size_t j = i + 1;
-    while (j < n && batch_[j].buffer == batch_[i].buffer && batch_[j].unit == batch_[j - 1].unit + 1)
+    while (j < n && batch_[j].buffer == batch_[i].buffer &&
+           batch_[j].unit == batch_[j - 1].unit + 1)
       ++j;
     Paged& p = buffers_[batch_[i].buffer];
     const std::uint64_t first = batch_[i].unit, last = batch_[j - 1].unit;

@@ -11,11 +11,12 @@
 //   output  filled with the poison pattern (or restored, see below), read-write
 // A bounded amount stays resident. When the bound is reached the oldest eighth of the
 // resident units is evicted, sorted so that neighbouring units close and free together (one
-// mprotect and one fallocate per run: fewer TLB shootdowns than one per unit). Evicting an input unit drops it (it is regenerated on the next touch). Evicting an output
-// unit first closes the kernel's view (so no write can slip in), then keeps only its written
-// elements: the runs that differ from the poison, in an append-only store. A later touch
-// restores them. No write is ever lost, and a scan for unwritten elements sees exactly what
-// the kernel wrote. The first unit of a buffer (which holds the canary slack) stays.
+// mprotect and one fallocate per run: fewer TLB shootdowns than one per unit). Evicting an input
+// unit drops it (it is regenerated on the next touch). Evicting an output unit first closes the
+// kernel's view (so no write can slip in), then keeps only its written elements: the runs that
+// differ from the poison, in an append-only store. A later touch restores them. No write is ever
+// lost, and a scan for unwritten elements sees exactly what the kernel wrote. The first unit of a
+// buffer (which holds the canary slack) stays.
 //
 // resolve() runs inside a signal handler: it takes a spin lock, allocates nothing and calls
 // only the fill function (which must neither allocate nor throw), mprotect and fallocate.
@@ -98,7 +99,7 @@ class DemandPager {
   std::size_t ring_head_ = 0, ring_size_ = 0;
   std::vector<UnitRef> batch_;  // scratch for evict_oldest (no allocation in the handler)
   std::uint64_t resident_limit_ = 0, resident_ = 0;  // bytes
-  static constexpr int kMaxFilling = 256;  // threads filling units at once, at most
+  static constexpr int kMaxFilling = 256;            // threads filling units at once, at most
   std::uint8_t* arena_ = nullptr;  // the store of written runs: reserved, bump-allocated
   std::uint64_t arena_bytes_ = 0, arena_used_ = 0;
   PagingStats stats_;

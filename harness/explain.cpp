@@ -7,14 +7,17 @@ namespace dc {
 namespace {
 
 std::string bytes_text(std::uint64_t b) {
-  if (b >= (std::uint64_t{1} << 30)) return fmt::format("{:.2f} GiB", static_cast<double>(b) / (1 << 30));
-  if (b >= (std::uint64_t{1} << 20)) return fmt::format("{:.1f} MiB", static_cast<double>(b) / (1 << 20));
+  if (b >= (std::uint64_t{1} << 30))
+    return fmt::format("{:.2f} GiB", static_cast<double>(b) / (1 << 30));
+  if (b >= (std::uint64_t{1} << 20))
+    return fmt::format("{:.1f} MiB", static_cast<double>(b) / (1 << 20));
   return fmt::format("{:.1f} KiB", static_cast<double>(b) / 1024);
 }
 
 std::string dims_text(const TensorSpec& s) {
   std::string out;
-  for (const Dim& d : s.dims) out += fmt::format("{}{}={}", out.empty() ? "" : " x ", d.name, d.extent);
+  for (const Dim& d : s.dims)
+    out += fmt::format("{}{}={}", out.empty() ? "" : " x ", d.name, d.extent);
   return out;
 }
 
@@ -30,19 +33,20 @@ std::string explain(const Shape& shape, const RunOptions& options) {
   const KernelFamily& family = find_family(shape.kernel());
   const std::unique_ptr<Problem> problem = family.make(shape);
   const Plan plan = problem->plan();
-  std::string out = fmt::format("{}\n\ntensors (demand-paged: pieces materialize when first touched)\n",
-                                shape.print());
-  out += fmt::format("  {:<14} {:<5} {:<7} {:>15} {:>11}  {}\n", "name", "dtype", "role", "elements",
-                     "size", "dims");
+  std::string out = fmt::format(
+      "{}\n\ntensors (demand-paged: pieces materialize when first touched)\n", shape.print());
+  out += fmt::format("  {:<14} {:<5} {:<7} {:>15} {:>11}  {}\n", "name", "dtype", "role",
+                     "elements", "size", "dims");
   for (const TensorSpec& s : problem->tensors()) {
     if (s.elements() == 0) continue;
     out += fmt::format("  {:<14} {:<5} {:<7} {:>15} {:>11}  {}\n", s.name, dtype_name(s.dtype),
-                       s.role == Role::input ? "input" : "output", s.elements(), bytes_text(s.bytes()),
-                       dims_text(s));
+                       s.role == Role::input ? "input" : "output", s.elements(),
+                       bytes_text(s.bytes()), dims_text(s));
   }
 
   const MemoryEstimate m = memory_estimate(*problem, plan);
-  const std::uint64_t budget = options.memory_budget != 0 ? options.memory_budget : available_memory();
+  const std::uint64_t budget =
+      options.memory_budget != 0 ? options.memory_budget : available_memory();
   out += fmt::format(
       "\nmemory: about {} (resident pieces {}, written outputs {}, verification {}, harness {}); "
       "budget {}: {}\n",
@@ -52,10 +56,11 @@ std::string explain(const Shape& shape, const RunOptions& options) {
 
   const std::vector<IndexProduct> products = problem->index_products();
   if (!products.empty()) {
-    out += "\noffsets the kernel computes, and where they first reach 2^31 and 2^32 (32-bit in: "
-           "the index variants that compute them in 32 bits)\n";
-    out += fmt::format("  {:<8} {:<6} {:<38} {:>15}  {:<11} {:<40} {}\n", "tensor", "term", "expression",
-                       "max", "32-bit in", "reaches 2^31 at", "reaches 2^32 at");
+    out +=
+        "\noffsets the kernel computes, and where they first reach 2^31 and 2^32 (32-bit in: "
+        "the index variants that compute them in 32 bits)\n";
+    out += fmt::format("  {:<8} {:<6} {:<38} {:>15}  {:<11} {:<40} {}\n", "tensor", "term",
+                       "expression", "max", "32-bit in", "reaches 2^31 at", "reaches 2^32 at");
     for (const IndexProduct& p : products) {
       std::string narrow;
       for (const std::string& v : p.narrow_in) narrow += (narrow.empty() ? "" : ",") + v;
@@ -67,12 +72,14 @@ std::string explain(const Shape& shape, const RunOptions& options) {
     for (const IndexProduct& p : products)
       if (!p.reaches.empty() &&
           std::find(p.narrow_in.begin(), p.narrow_in.end(), variant) != p.narrow_in.end())
-        verdict_hint += fmt::format("\n  {} {} ({}) reaches 2^{} at {}", p.tensor, p.term, p.expression,
-                                    p.reaches.front().bits, p.reaches.front().where);
+        verdict_hint += fmt::format("\n  {} {} ({}) reaches 2^{} at {}", p.tensor, p.term,
+                                    p.expression, p.reaches.front().bits, p.reaches.front().where);
     if (!variant.empty())
-      out += verdict_hint.empty()
-                 ? fmt::format("with index={}: no offset computed in 32 bits reaches 2^31\n", variant)
-                 : fmt::format("with index={}, computed in 32 bits and crossing:{}\n", variant, verdict_hint);
+      out +=
+          verdict_hint.empty()
+              ? fmt::format("with index={}: no offset computed in 32 bits reaches 2^31\n", variant)
+              : fmt::format("with index={}, computed in 32 bits and crossing:{}\n", variant,
+                            verdict_hint);
   }
 
   if (plan.grid_blocks != 0) {
@@ -82,7 +89,8 @@ std::string explain(const Shape& shape, const RunOptions& options) {
       out += fmt::format("\nplan: {} of {} blocks (x fastest linear ids)\n", plan.blocks.size(),
                          plan.grid_blocks);
       for (std::size_t i = 0; i < plan.blocks.size(); ++i)
-        out += fmt::format("  block {:<10} {}\n", plan.blocks[i], i < plan.reasons.size() ? plan.reasons[i] : "");
+        out += fmt::format("  block {:<10} {}\n", plan.blocks[i],
+                           i < plan.reasons.size() ? plan.reasons[i] : "");
     }
   } else {
     out += "\nplan: the whole grid\n";

@@ -50,8 +50,8 @@ GuardedBuffer::GuardedBuffer(std::string name, std::uint64_t bytes, std::size_t 
     if (memfd_ < 0 || ftruncate(memfd_, static_cast<off_t>(mapped_bytes_)) != 0) fail("create");
     if (mmap(slack_, mapped_bytes_, PROT_NONE, MAP_SHARED | MAP_FIXED, memfd_, 0) == MAP_FAILED)
       fail("map");
-    void* a = mmap(nullptr, mapped_bytes_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE,
-                   memfd_, 0);
+    void* a =
+        mmap(nullptr, mapped_bytes_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, memfd_, 0);
     if (a == MAP_FAILED) fail("map an alias");
     alias_ = writable = static_cast<std::uint8_t*>(a);
   }

@@ -34,7 +34,7 @@ struct Plan {
 // Where one offset the kernel computes first reaches 2^bits at this shape.
 struct Reach {
   int bits = 31;
-  std::string where;  // "sequence 0, chunk 4096, every head"
+  std::string where;      // "sequence 0, chunk 4096, every head"
   std::int64_t flat = 0;  // the offset's value there (an element offset into the tensor)
 };
 

@@ -16,8 +16,8 @@
 
 #include "fault_capture.hpp"
 #include "guarded_buffer.hpp"
-#include "poison.hpp"
 #include "kernels/runtime/simt_cpu.hpp"
+#include "poison.hpp"
 
 namespace dc {
 
@@ -107,13 +107,13 @@ Verdict execute(const Shape& shape, const Problem& problem, const Plan& plan) {
       break;
     }
     v.message = fmt::format("{}: first bad element {} (flat {}): got {:.6g}, expected {:.6g}",
-                            c.tensor, c.first_bad->coordinates, c.first_bad->flat,
-                            c.first_bad->got, c.first_bad->expected);
+                            c.tensor, c.first_bad->coordinates, c.first_bad->flat, c.first_bad->got,
+                            c.first_bad->expected);
     for (std::size_t i = 0; i < specs.size(); ++i)
       if (specs[i].name == c.tensor && is_poison(specs[i].dtype, pointers[i], c.first_bad->flat)) {
         v.kind = VerdictKind::unwritten;
-        v.message = fmt::format("{}: element {} (flat {}) was never written by its block",
-                                c.tensor, c.first_bad->coordinates, c.first_bad->flat);
+        v.message = fmt::format("{}: element {} (flat {}) was never written by its block", c.tensor,
+                                c.first_bad->coordinates, c.first_bad->flat);
       }
     break;
   }
@@ -144,7 +144,7 @@ void diagnose_fault(const FaultRecord& r, const Problem& problem, Verdict& v) {
       if (offset + wrap >= 0 && offset + wrap < n) hit.unwrapped = offset + wrap;
     v.kind = r.access == 2 ? VerdictKind::oob_write : VerdictKind::oob_read;
     v.tensor = g.name;
-    const std::string where = offset < 0   ? "before its start"
+    const std::string where = offset < 0    ? "before its start"
                               : offset >= n ? "past its end"
                                             : "inside it, but it is an input: inputs are read-only";
     v.message = fmt::format("{}: {} at element {} ({}; {} elements){}", g.name, hit.access, offset,
@@ -237,9 +237,10 @@ std::string relate_to_crossings(const Verdict& v, const Shape& shape, const Prob
   }
   const std::string where = problem.locate(tensor, v.first_bad->flat);
   if (best == nullptr)
-    return fmt::format("{}: first bad {}; no offset computed in 32 bits by index={} crosses "
-                       "2^31 before it",
-                       v.tensor, where, variant);
+    return fmt::format(
+        "{}: first bad {}; no offset computed in 32 bits by index={} crosses "
+        "2^31 before it",
+        v.tensor, where, variant);
   return fmt::format("{}: first bad {}: where {} reaches 2^{} (at {}; 32-bit with index={})",
                      v.tensor, where, best->expression, best_reach->bits, best_reach->where,
                      variant);

@@ -57,8 +57,8 @@ nlohmann::json to_json(const Verdict& v) {
                              {"verified", v.run.verified}};
     auto& blocks = run["blocks"] = nlohmann::json::array();
     for (std::size_t i = 0; i < v.run.blocks.size(); ++i)
-      blocks.push_back({{"block", v.run.blocks[i]},
-                        {"why", i < v.run.reasons.size() ? v.run.reasons[i] : ""}});
+      blocks.push_back(
+          {{"block", v.run.blocks[i]}, {"why", i < v.run.reasons.size() ? v.run.reasons[i] : ""}});
   }
   j["paging"] = {{"faults", v.paging.faults},
                  {"materialized", v.paging.materialized},
@@ -122,10 +122,10 @@ Verdict verdict_from_json(const nlohmann::json& j) {
   }
   if (j.contains("paging")) {
     const auto& p = j["paging"];
-    v.paging = PagingStats{p.value("faults", std::int64_t{0}), p.value("materialized", std::int64_t{0}),
-                           p.value("evicted", std::int64_t{0}),
-                           p.value("peak_resident_bytes", std::int64_t{0}),
-                           p.value("stored_bytes", std::int64_t{0})};
+    v.paging = PagingStats{
+        p.value("faults", std::int64_t{0}), p.value("materialized", std::int64_t{0}),
+        p.value("evicted", std::int64_t{0}), p.value("peak_resident_bytes", std::int64_t{0}),
+        p.value("stored_bytes", std::int64_t{0})};
   }
   for (const auto& c : j.value("checks", nlohmann::json::array())) {
     TensorCheck t;

@@ -14,8 +14,8 @@ constexpr const char* kKernel = "chunk_gated_delta_rule_fwd_h:";
 
 struct Flip {
   const char* name;
-  const char* before;  // the last shape where no 32-bit offset reaches 2^31
-  const char* after;   // the first shape where one does
+  const char* before;   // the last shape where no 32-bit offset reaches 2^31
+  const char* after;    // the first shape where one does
   const char* product;  // the offset expression the failure names
   const char* where;    // where explain says it first reaches 2^31
 };
@@ -29,8 +29,8 @@ std::vector<dc::IndexProduct> narrow_crossings(const dc::Shape& shape) {
   const auto problem = dc::find_family(shape.kernel()).make(shape);
   std::vector<dc::IndexProduct> out;
   for (const dc::IndexProduct& p : problem->index_products()) {
-    const bool narrow = std::find(p.narrow_in.begin(), p.narrow_in.end(),
-                                  shape.text("index")) != p.narrow_in.end();
+    const bool narrow =
+        std::find(p.narrow_in.begin(), p.narrow_in.end(), shape.text("index")) != p.narrow_in.end();
     if (narrow && !p.reaches.empty()) out.push_back(p);
   }
   return out;

@@ -76,8 +76,8 @@ TEST(Cli, TooLargeForTheBudgetExits2WithTheEstimate) {
 }
 
 TEST(Cli, ExplainNamesTheCrossingAndThePlanWithoutRunning) {
-  const Result r = run(
-      "explain --shape 'chunk_gated_delta_rule_fwd_h:B=1,T=270336,H=32,Hg=16,index=i32'");
+  const Result r =
+      run("explain --shape 'chunk_gated_delta_rule_fwd_h:B=1,T=270336,H=32,Hg=16,index=i32'");
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.output.find("i_t*H*V*K"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("sequence 0, chunk 4096, every head"), std::string::npos) << r.output;

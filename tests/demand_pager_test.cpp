@@ -37,7 +37,8 @@ TEST_F(DemandPaging, InputsAreGeneratedOnFirstTouchAndRegeneratedAfterEviction) 
   const dc::PagingStats s = pager.stats();
   EXPECT_GT(s.evicted, 0);
   EXPECT_LE(s.peak_resident_bytes, std::int64_t{16 * kMiB});
-  EXPECT_GE(s.materialized, 2 * (n * 4 / static_cast<std::int64_t>(dc::DemandPager::kUnitBytes)) - 1);
+  EXPECT_GE(s.materialized,
+            2 * (n * 4 / static_cast<std::int64_t>(dc::DemandPager::kUnitBytes)) - 1);
 }
 
 TEST_F(DemandPaging, WritesSurviveEvictionAndUnwrittenElementsStayPoisoned) {
@@ -62,17 +63,19 @@ TEST_F(DemandPaging, WritesSurviveEvictionAndUnwrittenElementsStayPoisoned) {
 
 TEST_F(DemandPaging, UnitSizeFollowsHowABlockTouchesARow) {
   // a head's slice of a long token row: pages; a block's whole [v, k] state slab: big units
-  EXPECT_EQ(dc::DemandPager::unit_bytes_for(
-                {"w", dc::DType::bf16, dc::Role::input, {{"token", 10}, {"head", 2048}, {"k", 128}}}),
-            dc::DemandPager::kSmallUnitBytes);
+  EXPECT_EQ(
+      dc::DemandPager::unit_bytes_for(
+          {"w", dc::DType::bf16, dc::Role::input, {{"token", 10}, {"head", 2048}, {"k", 128}}}),
+      dc::DemandPager::kSmallUnitBytes);
   EXPECT_EQ(dc::DemandPager::unit_bytes_for(
                 {"w", dc::DType::bf16, dc::Role::input, {{"token", 10}, {"head", 32}, {"k", 128}}}),
             dc::DemandPager::kUnitBytes);
-  EXPECT_EQ(dc::DemandPager::unit_bytes_for({"h",
-                                              dc::DType::bf16,
-                                              dc::Role::output,
-                                              {{"chunk", 10}, {"head", 32}, {"v", 128}, {"k", 128}}}),
-            dc::DemandPager::kUnitBytes);
+  EXPECT_EQ(
+      dc::DemandPager::unit_bytes_for({"h",
+                                       dc::DType::bf16,
+                                       dc::Role::output,
+                                       {{"chunk", 10}, {"head", 32}, {"v", 128}, {"k", 128}}}),
+      dc::DemandPager::kUnitBytes);
 }
 
 using DemandPagingDeathTest = DemandPaging;

@@ -8,10 +8,10 @@
 
 #include <fmt/format.h>
 
+#include "harness/device/counter_rng.hpp"
 #include "harness/problem.hpp"
 #include "inputs.hpp"
 #include "kernel.hpp"
-#include "harness/device/counter_rng.hpp"
 #include "kernels/runtime/launch.hpp"
 #include "offsets.hpp"
 #include "reference/chunk_gated_delta_rule_fwd_h/reference.hpp"
@@ -23,8 +23,8 @@ constexpr std::int64_t kMaxI32 = (std::int64_t{1} << 31) - 1;
 // Above this much kernel work (floating-point operations over the whole grid, about 2-3 s of
 // the CPU backend) a case runs chosen blocks only and verifies sampled V columns of them.
 constexpr double kWholeGridFlops = 8.6e9;
-constexpr int kRandomBlocks = 2;      // seeded random blocks of a sparse plan
-constexpr int kSampledColumns = 8;    // V columns verified per block of a sparse plan
+constexpr int kRandomBlocks = 2;    // seeded random blocks of a sparse plan
+constexpr int kSampledColumns = 8;  // V columns verified per block of a sparse plan
 
 KeyTable keys() {
   auto integer = [](std::string name, std::int64_t lo, std::int64_t hi, std::string def,
@@ -236,12 +236,12 @@ class Problem final : public dc::Problem {
     struct Comparers {
       Comparer h, v_new, ht;
     };
-    const unsigned workers = std::max(
-        1u, std::min<unsigned>(std::thread::hardware_concurrency(),
-                               static_cast<unsigned>(slices_.size())));
-    std::vector<Comparers> partial(workers, Comparers{Comparer(specs[kH], tol),
-                                                      Comparer(specs[kVNew], tol),
-                                                      Comparer(specs[kHt], tol)});
+    const unsigned workers =
+        std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(),
+                                        static_cast<unsigned>(slices_.size())));
+    std::vector<Comparers> partial(workers,
+                                   Comparers{Comparer(specs[kH], tol), Comparer(specs[kVNew], tol),
+                                             Comparer(specs[kHt], tol)});
     std::atomic<std::size_t> next{0};
     auto work = [&](Comparers& c) {
       for (std::size_t i = next++; i < slices_.size(); i = next++)
@@ -288,7 +288,8 @@ class Problem final : public dc::Problem {
       for (std::int64_t row = begin / len; row * len < end; ++row) {
         const std::int64_t t = row / heads;
         const int head = static_cast<int>(row % heads);
-        const std::int64_t first = std::max(begin, row * len), last = std::min(end, (row + 1) * len);
+        const std::int64_t first = std::max(begin, row * len),
+                           last = std::min(end, (row + 1) * len);
         // the same operations as InputModel::key, ::w and ::u, with the row's terms hoisted
         const double beta = tensor == kK ? 1.0 : m.beta(t, head);
         if (tensor != kU) raw[0] = m.key_row(t, tensor == kK ? head : head / (H_ / Hg_), raw + 1);
@@ -367,9 +368,11 @@ class Problem final : public dc::Problem {
     // changed them: inputs are mapped read-only.) Stored in column-major Eigen order.
     std::vector<std::uint32_t> scratch(std::max(K_, V_));
     std::vector<double> u_row(static_cast<std::size_t>(V_));
-    auto input_row = [&](Tensor id, std::int64_t first, int count, double* dst, std::int64_t stride) {
+    auto input_row = [&](Tensor id, std::int64_t first, int count, double* dst,
+                         std::int64_t stride) {
       fill(id, first, count, scratch.data());
-      for (int i = 0; i < count; ++i) dst[i * stride] = load_as_double(specs[id].dtype, scratch.data(), i);
+      for (int i = 0; i < count; ++i)
+        dst[i * stride] = load_as_double(specs[id].dtype, scratch.data(), i);
     };
     reference::gdr::SequenceHead in;
     double previous_update = 0;
@@ -434,8 +437,8 @@ class Problem final : public dc::Problem {
     const auto N = static_cast<std::int64_t>(lengths_.size());
     Plan p;
     p.grid_blocks = tiles * static_cast<std::uint64_t>(N * H_);
-    const double flops = 4.0 * static_cast<double>(chunk_offsets_.back()) * H_ * tiles * kBV *
-                         K_ * BT_;
+    const double flops =
+        4.0 * static_cast<double>(chunk_offsets_.back()) * H_ * tiles * kBV * K_ * BT_;
     auto block_id = [&](std::uint64_t tile, std::int64_t n, std::int64_t h) {
       return tile + tiles * static_cast<std::uint64_t>(n * H_ + h);
     };
@@ -458,8 +461,7 @@ class Problem final : public dc::Problem {
           return;
         }
       p.blocks.push_back(id);
-      p.reasons.push_back(
-          fmt::format("v-tile {}, sequence {}, head {}: {}", tile, n, h, why));
+      p.reasons.push_back(fmt::format("v-tile {}, sequence {}, head {}: {}", tile, n, h, why));
     };
     add(0, 0, 0, "first block");
     add(tiles - 1, N - 1, H_ - 1, "last block");
@@ -471,7 +473,8 @@ class Problem final : public dc::Problem {
       }
     }
     for (int i = 0; i < kRandomBlocks; ++i) {
-      const std::uint64_t id = rng::bits(seed_, 0xb10c, static_cast<std::uint64_t>(i)) % p.grid_blocks;
+      const std::uint64_t id =
+          rng::bits(seed_, 0xb10c, static_cast<std::uint64_t>(i)) % p.grid_blocks;
       add(id % tiles, static_cast<std::int64_t>(id / tiles) / H_,
           static_cast<std::int64_t>(id / tiles) % H_, "seeded random");
     }

@@ -90,10 +90,11 @@ std::vector<IndexProduct> Offsets::products() const {
     std::int64_t max_rows = 0, max_sum = 0;
     for (std::int64_t n = 0; n < N; ++n) {
       max_rows = std::max(max_rows, rows(f, n));
-      max_sum = std::max(max_sum, base(f, n, H - 1) + std::max<std::int64_t>(rows(f, n) - 1, 0) * f.C);
+      max_sum =
+          std::max(max_sum, base(f, n, H - 1) + std::max<std::int64_t>(rows(f, n) - 1, 0) * f.C);
     }
-    auto product = [&](std::string expression, std::string term,
-                       std::vector<std::string> narrow_in, std::int64_t max,
+    auto product = [&](std::string expression, std::string term, std::vector<std::string> narrow_in,
+                       std::int64_t max,
                        std::optional<Position> (Offsets::*reaches)(const OffsetForm&, std::int64_t)
                            const) {
       IndexProduct p{f.tensor, std::move(expression), std::move(term), std::move(narrow_in), max,

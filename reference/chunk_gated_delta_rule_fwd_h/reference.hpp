@@ -30,9 +30,9 @@ struct SequenceHead {
 // One chunk's results. Magnitudes that rounding errors are relative to (running-error
 // analysis: a computed sum errs by up to n u sum|terms|), as RMS over the chunk:
 struct ChunkStep {
-  Matrix v_new;                   // [rows, Vs]
-  double v_new_magnitude = 0;     // of |U_c| + |W_c| |S|^T
-  double update_magnitude = 0;    // of |exp(g_last) S| + |D v_new|^T |K_c|
+  Matrix v_new;                 // [rows, Vs]
+  double v_new_magnitude = 0;   // of |U_c| + |W_c| |S|^T
+  double update_magnitude = 0;  // of |exp(g_last) S| + |D v_new|^T |K_c|
 };
 
 class ChunkRecurrence {
@@ -52,9 +52,9 @@ class ChunkRecurrence {
 };
 
 struct ChunkStates {
-  std::vector<Matrix> h;  // state before each chunk, [Vs, K]
-  Matrix v_new;           // [T, Vs]
-  Matrix final_state;     // [Vs, K]
+  std::vector<Matrix> h;                 // state before each chunk, [Vs, K]
+  Matrix v_new;                          // [T, Vs]
+  Matrix final_state;                    // [Vs, K]
   std::vector<double> update_magnitude;  // per chunk
   std::vector<double> v_new_magnitude;   // per chunk
 };
