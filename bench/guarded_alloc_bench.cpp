@@ -94,9 +94,10 @@ class Summary : public benchmark::ConsoleReporter {
     fmt::print("{:>10} {:>10} {:>20} {:>10} {:>24} {:>10}\n", "bytes", "plain ms",
                "guarded (eager) ms", "overhead", "guarded (demand) ms", "overhead");
     for (const auto& [args, plain_s] : plain->second) {
+      const std::int64_t size = args;  // (a structured binding cannot be captured in C++17)
       auto ms = [&](const char* name) {
         const auto it = seconds_.find(name);
-        return it == seconds_.end() || !it->second.contains(args) ? NAN : it->second.at(args) * 1e3;
+        return it == seconds_.end() || !it->second.contains(size) ? NAN : it->second.at(size) * 1e3;
       };
       const double eager = ms("Guarded"), demand = ms("GuardedDemandPaged");
       fmt::print("{:>10} {:>10.3f} {:>20.3f} {:>9.1f}% {:>24.3f} {:>9.1f}%\n", args, plain_s * 1e3,

@@ -134,9 +134,10 @@ Shape parse_shape_values(const std::string& kernel, const KeyTable& keys, std::s
   return Shape(kernel, keys, std::move(given));
 }
 
-Shape::Shape(std::string kernel, const KeyTable& keys, std::map<std::string, std::string> values)
+Shape::Shape(std::string kernel, const KeyTable& keys,
+             const std::map<std::string, std::string>& values)
     : kernel_(std::move(kernel)), keys_(&keys) {
-  for (auto& [k, v] : values) values_.emplace(k, std::move(v));
+  for (const auto& [k, v] : values) values_.emplace(k, v);
   for (const KeySpec& key : keys) {
     const bool ignored = !key.ignored_if.empty() && values_.count(key.ignored_if) != 0;
     if (ignored) {

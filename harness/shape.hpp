@@ -43,7 +43,7 @@ struct ShapeError : std::runtime_error {
 
 class Shape {
  public:
-  Shape(std::string kernel, const KeyTable& keys, std::map<std::string, std::string> values);
+  Shape(std::string kernel, const KeyTable& keys, const std::map<std::string, std::string>& values);
 
   const std::string& kernel() const { return kernel_; }
   const KeyTable& keys() const { return *keys_; }

@@ -102,9 +102,7 @@ int run_list() {
   return kExitPass;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run_main(int argc, char** argv) {
   CLI::App app{
       "diffcheck: differential correctness and fuzz testing of GPU kernels near the int32 limit"};
   app.require_subcommand(0, 1);
@@ -132,4 +130,15 @@ int main(int argc, char** argv) {
   if (*explain) return run_explain(explain_args);
   if (*check) return run_check(sub);
   return run_check(top);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run_main(argc, argv);
+  } catch (const std::exception& e) {  // the machine refused something (fork, mmap, ...)
+    std::cerr << "diffcheck: " << e.what() << '\n';
+    return kExitEnvironment;
+  }
 }

@@ -525,7 +525,7 @@ class Problem final : public dc::Problem {
 
 std::string Problem::locate(std::size_t tensor, std::int64_t flat) const {
   const std::vector<TensorSpec> specs = tensors();
-  const std::string coordinates = specs.at(tensor).coordinates(flat);
+  std::string coordinates = specs.at(tensor).coordinates(flat);
   const Geometry& g = offsets_->geometry();
   if (tensor == kH) {
     const std::int64_t chunk = flat / (std::int64_t{H_} * V_ * K_);

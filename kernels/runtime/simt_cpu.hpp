@@ -16,12 +16,14 @@
 #include <stdexcept>
 #include <string>
 
+// NOLINTBEGIN(bugprone-reserved-identifier): these are HIP's own keywords
 #define __global__
 #define __device__
 #define __host__
 #define __forceinline__ inline
 #define __launch_bounds__(...)
 #define __shared__ static thread_local
+// NOLINTEND(bugprone-reserved-identifier)
 
 namespace dc::simt {
 
