@@ -131,7 +131,7 @@ Shape parse_shape_values(const std::string& kernel, const KeyTable& keys, std::s
       throw ShapeError(name, fmt::format("key '{}' is given twice", name));
     given[name] = canonical_value(*key, trim(item.substr(eq + 1)));
   }
-  return Shape(kernel, keys, std::move(given));
+  return Shape(kernel, keys, given);
 }
 
 Shape::Shape(std::string kernel, const KeyTable& keys,
@@ -184,13 +184,13 @@ Shape Shape::with(std::string_view key, const std::string& value) const {
   if (spec == nullptr) throw ShapeError(std::string(key), fmt::format("unknown key '{}'", key));
   std::map<std::string, std::string> values(values_.begin(), values_.end());
   values[std::string(key)] = canonical_value(*spec, value);
-  return Shape(kernel_, *keys_, std::move(values));
+  return Shape(kernel_, *keys_, values);
 }
 
 Shape Shape::without(std::string_view key) const {
   std::map<std::string, std::string> values(values_.begin(), values_.end());
   values.erase(std::string(key));
-  return Shape(kernel_, *keys_, std::move(values));
+  return Shape(kernel_, *keys_, values);
 }
 
 std::string Shape::print() const {

@@ -58,5 +58,5 @@ void launch(dim3 grid, dim3 block, const std::function<void()>& body,
 #define blockIdx (::dc::simt::current_position().block)
 #define blockDim (::dc::simt::current_position().block_dim)
 #define gridDim (::dc::simt::current_position().grid_dim)
-#define __syncthreads() ::dc::simt::syncthreads()
+#define __syncthreads() ::dc::simt::syncthreads()  // NOLINT(bugprone-reserved-identifier)
 using dim3 = ::dc::simt::dim3;
