@@ -18,14 +18,29 @@ bool predicts_overflow(const Shape& shape, const std::string& variant) {
 std::optional<std::int64_t> first_overflow(const Shape& shape, const std::string& key,
                                            const std::string& variant, std::int64_t lo,
                                            std::int64_t hi) {
-  auto overflows = [&](std::int64_t value) {
+  auto at = [&](std::int64_t value) {
+    return parse_shape(shape.with(key, std::to_string(value)).print());
+  };
+  auto valid = [&](std::int64_t value) {
     try {
-      return predicts_overflow(parse_shape(shape.with(key, std::to_string(value)).print()),
-                               variant);
+      find_family(shape.kernel()).make(at(value));
+      return true;
     } catch (const ShapeError&) {
       return false;
     }
   };
+  auto overflows = [&](std::int64_t value) {
+    return valid(value) && predicts_overflow(at(value), variant);
+  };
+  if (!valid(lo)) return std::nullopt;
+  if (!valid(hi)) {  // the largest valid value (e.g. B*T <= 2^31-1): valid shapes come first
+    std::int64_t good = lo, bad = hi;
+    while (bad - good > 1) {
+      const std::int64_t mid = good + (bad - good) / 2;
+      (valid(mid) ? good : bad) = mid;
+    }
+    hi = good;
+  }
   if (!overflows(hi)) return std::nullopt;
   while (lo < hi) {  // invariant: overflows(hi)
     const std::int64_t mid = lo + (hi - lo) / 2;

@@ -16,8 +16,8 @@ namespace dc {
 bool predicts_overflow(const Shape& shape, const std::string& variant);
 
 // The smallest value of integer key `key` in [lo, hi] at which predicts_overflow holds (the
-// offsets grow with the key), or nullopt when it does not hold even at hi. Shapes the key
-// table or the kernel reject count as not overflowing.
+// offsets grow with the key), or nullopt when it does not hold even at the largest value the
+// kernel accepts (a prefix of [lo, hi]: e.g. B*T must stay below 2^31).
 std::optional<std::int64_t> first_overflow(const Shape& shape, const std::string& key,
                                            const std::string& variant, std::int64_t lo,
                                            std::int64_t hi);

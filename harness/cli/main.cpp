@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "harness/explain.hpp"
+#include "harness/fuzz.hpp"
 #include "harness/problem.hpp"
 #include "harness/runner.hpp"
 
@@ -88,6 +89,28 @@ int run_explain(const CheckArgs& a) {
   return kExitPass;
 }
 
+int run_fuzz(const dc::FuzzOptions& options, int jobs) {
+  if (jobs != 1) {
+    std::cerr << "diffcheck fuzz: --jobs " << jobs
+              << ": only one case at a time is supported so far (--jobs 1)\n";
+    return kExitUsage;
+  }
+  try {
+    dc::find_family(options.kernel);
+  } catch (const dc::ShapeError& e) {
+    std::cerr << "diffcheck fuzz: " << e.what() << '\n';
+    return kExitUsage;
+  }
+  const dc::FuzzSummary s = dc::fuzz(options, std::cerr);
+  std::int64_t findings = 0;
+  for (const auto& [kind, n] : s.findings) findings += n;
+  fmt::print(
+      "{} cases run, {} proposals skipped (invalid, too costly or refused), {} distinct findings\n",
+      s.cases, s.skipped, findings);
+  for (const std::string& f : s.files) fmt::print("  {}\n", f);
+  return findings > 0 ? kExitFail : kExitPass;
+}
+
 int run_list() {
   for (const dc::KernelFamily& f : dc::kernel_families()) {
     fmt::print("{}{}\n  {}\n", f.name, f.planted_defect ? "  (planted defect)" : "", f.summary);
@@ -112,6 +135,19 @@ int run_main(int argc, char** argv) {
       app.add_subcommand("check", "check one or more shapes (same as the top-level --shape)");
   add_check_options(*check, sub);
   CLI::App* list = app.add_subcommand("list", "kernels, their keys, ranges and defaults");
+  dc::FuzzOptions fuzz_args;
+  int jobs = 1;
+  CLI::App* fuzz = app.add_subcommand(
+      "fuzz",
+      "propose shapes near the int32 boundary; keep each distinct failure as a corpus file");
+  fuzz->add_option("--kernel", fuzz_args.kernel, "kernel to fuzz (see `diffcheck list`)")
+      ->required();
+  fuzz->add_option("--index", fuzz_args.index, "index variant the shapes use")
+      ->check(CLI::IsMember({"i32", "mixed", "i64"}));
+  fuzz->add_option("--time", fuzz_args.time_s, "seconds to run")->check(CLI::PositiveNumber);
+  fuzz->add_option("--jobs", jobs, "cases at once (1: one at a time)")->check(CLI::PositiveNumber);
+  fuzz->add_option("--seed", fuzz_args.seed, "campaign seed");
+  fuzz->add_option("--out", fuzz_args.out, "folder for finding files (corpus format)");
   CheckArgs explain_args;
   CLI::App* explain = app.add_subcommand(
       "explain", "sizes, memory, offsets that cross 2^31 or 2^32, and the plan; runs nothing");
@@ -127,6 +163,7 @@ int run_main(int argc, char** argv) {
     return kExitUsage;
   }
   if (*list) return run_list();
+  if (*fuzz) return run_fuzz(fuzz_args, jobs);
   if (*explain) return run_explain(explain_args);
   if (*check) return run_check(sub);
   return run_check(top);

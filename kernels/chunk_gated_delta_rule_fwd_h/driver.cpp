@@ -135,6 +135,11 @@ class Problem final : public dc::Problem {
                        fmt::format("total tokens {} exceed 2^31-1 (cu_seqlens are int32); valid: "
                                    "B*T or the sum of seqlens <= 2^31-1",
                                    cu_.back()));
+    const auto rows = static_cast<std::int64_t>(lengths_.size()) * H_;
+    if (rows > 65535)
+      throw ShapeError("H", fmt::format("key 'H': {} sequences x H={} = {} block rows exceed the "
+                                        "grid's y limit; valid: sequences * H <= 65535",
+                                        lengths_.size(), H_, rows));
     cu32_.assign(cu_.begin(), cu_.end());
     chunk_offsets32_.assign(chunk_offsets_.begin(), chunk_offsets_.end());
     model_ = InputModel{seed_,
@@ -443,6 +448,7 @@ class Problem final : public dc::Problem {
       return tile + tiles * static_cast<std::uint64_t>(n * H_ + h);
     };
     if (flops <= kWholeGridFlops) {
+      p.work_flops = flops;
       for (std::int64_t n = 0; n < N; ++n)
         for (int h = 0; h < H_; ++h) {
           std::vector<int> all(static_cast<std::size_t>(V_));
@@ -495,6 +501,7 @@ class Problem final : public dc::Problem {
       std::sort(cols.begin(), cols.end());
       columns += static_cast<std::int64_t>(cols.size());
       const std::int64_t n = nh / H_;
+      p.work_flops += 4.0 * static_cast<double>((lengths_[n] + BT_ - 1) / BT_) * kBV * K_ * BT_;
       // what the block writes: its states, its v_new columns, its final state
       p.written_bytes += static_cast<std::uint64_t>(
           (lengths_[n] + BT_ - 1) / BT_ * count * K_ * dtype_bytes(dtype_) +
