@@ -1,0 +1,112 @@
+// libFuzzer target: the input is a shape line, run as a case (in its own process, as always),
+// so every crash or finding file libFuzzer writes is a replayable `diffcheck --shape` line.
+// A failing verdict is a finding: it aborts with the verdict, unless DIFFCHECK_FUZZ_KEEP_GOING
+// is set (then findings are printed and the campaign continues, as `diffcheck fuzz` does).
+//
+// The custom mutator edits one key at a time: a small random edit, or a move to just before,
+// at or just after the value where the shape's 32-bit offsets first reach 2^31
+// (harness/boundary.hpp); the cross-over takes each key from one parent or the other.
+// Cases over a work budget are skipped, so near-limit shapes stay cheap.
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <string>
+
+#include "harness/boundary.hpp"
+#include "harness/runner.hpp"
+
+namespace {
+
+constexpr double kMaxWorkFlops = 2e10;
+
+std::size_t emit(const std::string& text, std::uint8_t* out, std::size_t max_size) {
+  if (text.size() > max_size) return 0;
+  std::memcpy(out, text.data(), text.size());
+  return text.size();
+}
+
+std::optional<dc::Shape> parse(const std::uint8_t* data, std::size_t size) {
+  try {
+    return dc::parse_shape(std::string_view(reinterpret_cast<const char*>(data), size));
+  } catch (const dc::ShapeError&) {
+    return std::nullopt;
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const auto shape = parse(data, size);
+  if (!shape) return -1;  // not a shape: do not add to the corpus
+  std::unique_ptr<dc::Problem> problem;
+  try {
+    problem = dc::find_family(shape->kernel()).make(*shape);
+  } catch (const dc::ShapeError&) {
+    return -1;
+  }
+  if (problem->plan().work_flops > kMaxWorkFlops) return -1;
+  dc::RunOptions options;
+  options.timeout_s = 120;
+  try {
+    const dc::Verdict v = dc::run_case(*shape, options);
+    if (dc::is_failure(v.kind)) {
+      std::fprintf(stderr, "finding: %s\n%s", std::string(dc::verdict_name(v.kind)).c_str(),
+                   dc::to_text(v).c_str());
+      if (std::getenv("DIFFCHECK_FUZZ_KEEP_GOING") == nullptr) std::abort();
+    }
+  } catch (const dc::Refusal&) {
+    return -1;
+  }
+  return 0;
+}
+
+extern "C" std::size_t LLVMFuzzerCustomMutator(std::uint8_t* data, std::size_t size,
+                                               std::size_t max_size, unsigned int seed) {
+  std::mt19937_64 rng(seed);
+  const auto shape = parse(data, size);
+  const dc::KernelFamily& family =
+      shape ? dc::find_family(shape->kernel()) : dc::kernel_families().front();
+  if (!shape) return emit(family.name + ":T=1000,H=4", data, max_size);
+  std::vector<const dc::KeySpec*> keys;
+  for (const dc::KeySpec& k : family.keys)
+    if (k.kind == dc::KeyKind::integer && k.name != "seed" && shape->has(k.name))
+      keys.push_back(&k);
+  if (keys.empty()) return size;
+  const dc::KeySpec& k = *keys[rng() % keys.size()];
+  std::int64_t value = shape->integer(k.name);
+  if (rng() % 2 == 0 && shape->has("index") && k.max > 1) {
+    const auto crossing = dc::first_overflow(*shape, k.name, shape->text("index"), k.min, k.max);
+    if (crossing) value = *crossing + static_cast<std::int64_t>(rng() % 3) - 1;
+  } else {
+    const std::int64_t step = std::max<std::int64_t>(1, value / 8);
+    value += static_cast<std::int64_t>(rng() % 3) - 1 == 0 ? 0 : (rng() % 2 ? step : -step);
+    if (rng() % 4 == 0) value = k.min + static_cast<std::int64_t>(rng() % 64);
+  }
+  value = std::clamp(value, k.min, k.max);
+  try {
+    return emit(dc::parse_shape(shape->with(k.name, std::to_string(value)).print()).print(), data,
+                max_size);
+  } catch (const dc::ShapeError&) {
+    return size;
+  }
+}
+
+extern "C" std::size_t LLVMFuzzerCustomCrossOver(const std::uint8_t* data1, std::size_t size1,
+                                                 const std::uint8_t* data2, std::size_t size2,
+                                                 std::uint8_t* out, std::size_t max_size,
+                                                 unsigned int seed) {
+  const auto a = parse(data1, size1), b = parse(data2, size2);
+  if (!a || !b || a->kernel() != b->kernel()) return 0;
+  std::mt19937_64 rng(seed);
+  dc::Shape child = *a;
+  for (const dc::KeySpec& k : dc::find_family(a->kernel()).keys)
+    if (b->has(k.name) && rng() % 2 == 0) child = child.with(k.name, b->text(k.name));
+  try {
+    return emit(dc::parse_shape(child.print()).print(), out, max_size);
+  } catch (const dc::ShapeError&) {
+    return 0;
+  }
+}
