@@ -99,7 +99,6 @@ class DemandPager {
   std::size_t ring_head_ = 0, ring_size_ = 0;
   std::vector<UnitRef> batch_;  // scratch for evict_oldest (no allocation in the handler)
   std::uint64_t resident_limit_ = 0, resident_ = 0;  // bytes
-  static constexpr int kMaxFilling = 256;            // threads filling units at once, at most
   std::uint8_t* arena_ = nullptr;  // the store of written runs: reserved, bump-allocated
   std::uint64_t arena_bytes_ = 0, arena_used_ = 0;
   PagingStats stats_;

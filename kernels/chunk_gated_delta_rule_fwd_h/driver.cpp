@@ -279,8 +279,7 @@ class Problem final : public dc::Problem {
       f(static_cast<bf16*>(nullptr));
   }
 
-  // Row by row (a row: the innermost K or V elements of one token and head), so a key row's
-  // norm and a token's beta are drawn once per row; g, gk and h0 element by element. Runs
+  // k, w, u row by row (InputModel's definitions); g, gk and h0 element by element. Runs
   // inside the fault handler: no allocation (the row buffer is K doubles on the stack).
   template <class T>
   void fill_as(std::size_t tensor, std::int64_t begin, std::int64_t count, T* out) const {
@@ -295,19 +294,14 @@ class Problem final : public dc::Problem {
         const int head = static_cast<int>(row % heads);
         const std::int64_t first = std::max(begin, row * len),
                            last = std::min(end, (row + 1) * len);
-        // the same operations as InputModel::key, ::w and ::u, with the row's terms hoisted
         const double beta = tensor == kK ? 1.0 : m.beta(t, head);
         if (tensor != kU) raw[0] = m.key_row(t, tensor == kK ? head : head / (H_ / Hg_), raw + 1);
-        const std::uint64_t value_key = rng::stream_key(m.seed, kValue);
+        const std::uint64_t values = m.value_stream();
         for (std::int64_t e = first; e < last; ++e) {
           const int i = static_cast<int>(e - row * len);
-          double v = 0;
-          if (tensor == kU)
-            v = beta * rng::normalish_at(value_key, static_cast<std::uint64_t>(row * len + i));
-          else if (tensor == kK)
-            v = m.key(raw[1 + i], raw[0]);
-          else
-            v = beta * m.key(raw[1 + i], raw[0]);
+          const double v = tensor == kU   ? m.u(beta, values, t, head, i)
+                           : tensor == kK ? m.key(raw[1 + i], raw[0])
+                                          : m.w(beta, raw[1 + i], raw[0]);
           out[e - begin] = from_float<T>(static_cast<float>(v));
         }
       }

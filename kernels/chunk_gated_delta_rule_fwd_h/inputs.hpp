@@ -40,17 +40,11 @@ struct InputModel {
     return cu_seqlens[lo];
   }
 
-  DC_HD double key_raw(std::int64_t t, int hg, int kk) const {
-    return rng::normalish(seed, kKey, static_cast<std::uint64_t>((t * Hg + hg) * K + kk));
-  }
-  // Exact: key_raw values are multiples of 2^-20 below 3, so their squares sum exactly.
-  DC_HD double key_norm(std::int64_t t, int hg) const {
-    double sq = 0;
-    for (int kk = 0; kk < K; ++kk) sq += key_raw(t, hg, kk) * key_raw(t, hg, kk);
-    return sq > 0 ? std::sqrt(sq) : 1.0;
-  }
-  // The whole raw key row (K values) into `raw`, and its norm: the same values as key_raw
-  // and key_norm, in one pass.
+  // Elements are defined row by row (a row: the K or V values of one token and head), so a
+  // key row's norm and a token's beta are drawn once per row.
+  //
+  // The raw key row (K values) into `raw`, and its norm. Exact: the raw values are multiples
+  // of 2^-20 below 3, so their squares sum exactly.
   DC_HD double key_row(std::int64_t t, int hg, double* raw) const {
     const std::uint64_t key = rng::stream_key(seed, kKey);
     const auto row = static_cast<std::uint64_t>((t * Hg + hg) * K);
@@ -66,14 +60,14 @@ struct InputModel {
   DC_HD double beta(std::int64_t t, int h) const {
     return (0.25 + rng::uniform(seed, kBeta, static_cast<std::uint64_t>(t * H + h))) / BT;
   }
-  // w from the raw key value of its key head (h / (H / Hg)) and that row's norm.
-  DC_HD double w(std::int64_t t, int h, double raw, double norm) const {
-    return beta(t, h) * key(raw, norm);
+  // w from its row's beta, the raw key value of its key head (h / (H / Hg)) and its norm.
+  DC_HD double w(double row_beta, double raw, double norm) const {
+    return row_beta * key(raw, norm);
   }
-  // (driver.cpp's fill hoists beta and the stream keys out of each row: keep them in step)
-  DC_HD double u(std::int64_t t, int h, int c) const {
-    return beta(t, h) *
-           rng::normalish(seed, kValue, static_cast<std::uint64_t>((t * H + h) * V + c));
+  DC_HD std::uint64_t value_stream() const { return rng::stream_key(seed, kValue); }
+  // u from its row's beta and value_stream().
+  DC_HD double u(double row_beta, std::uint64_t stream, std::int64_t t, int h, int c) const {
+    return row_beta * rng::normalish_at(stream, static_cast<std::uint64_t>((t * H + h) * V + c));
   }
   // Sum of log decays from the first token of t's chunk to t (chunks restart per sequence).
   DC_HD double g(std::int64_t t, int h) const {
