@@ -366,7 +366,6 @@ class Problem final : public dc::Problem {
     // elements needed, none of the neighbours that share their pages. (A kernel cannot have
     // changed them: inputs are mapped read-only.) Stored in column-major Eigen order.
     std::vector<std::uint32_t> scratch(std::max(K_, V_));
-    std::vector<double> u_row(static_cast<std::size_t>(V_));
     auto input_row = [&](Tensor id, std::int64_t first, int count, double* dst,
                          std::int64_t stride) {
       fill(id, first, count, scratch.data());
@@ -387,8 +386,8 @@ class Problem final : public dc::Problem {
         input_row(kK, (tok * Hg_ + hg) * K_, K_, in.k.data() + r, rows);
         input_row(kW, (tok * H_ + h) * K_, K_, in.w.data() + r, rows);
         if (use_gk_) input_row(kGk, (tok * H_ + h) * K_, K_, in.gk.data() + r, rows);
-        input_row(kU, (tok * H_ + h) * V_, V_, u_row.data(), 1);
-        for (Eigen::Index col = 0; col < Vs; ++col) in.u(r, col) = u_row[columns[col]];
+        for (Eigen::Index col = 0; col < Vs; ++col)  // only the verified columns
+          input_row(kU, (tok * H_ + h) * V_ + columns[col], 1, &in.u(r, col), 1);
         if (use_g_) input_row(kG, tok * H_ + h, 1, in.g.data() + r, 1);
       }
       const std::int64_t chunk = chunk_offsets_[n] + c;
