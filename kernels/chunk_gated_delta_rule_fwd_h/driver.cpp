@@ -241,9 +241,14 @@ class Problem final : public dc::Problem {
     struct Comparers {
       Comparer h, v_new, ht;
     };
-    const unsigned workers =
-        std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(),
-                                        static_cast<unsigned>(slices_.size())));
+    // A sparse plan's few slices are verified all at once (as its blocks ran): they sweep
+    // the same output pages together instead of each restoring them again. A whole-grid
+    // plan's many small slices go to one worker per hardware thread.
+    const unsigned workers = std::max(
+        1u, plan_.whole_grid()
+                ? std::min<unsigned>(std::thread::hardware_concurrency(),
+                                     static_cast<unsigned>(slices_.size()))
+                : std::min<unsigned>(16, static_cast<unsigned>(slices_.size())));
     std::vector<Comparers> partial(workers,
                                    Comparers{Comparer(specs[kH], tol), Comparer(specs[kVNew], tol),
                                              Comparer(specs[kHt], tol)});
