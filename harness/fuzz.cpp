@@ -47,7 +47,7 @@ std::optional<Shape> random_base(const KernelFamily& family, const std::string& 
   values["seed"] = std::to_string(rng() % 1000);
   for (int attempt = 0; attempt < 8; ++attempt) {
     std::string text = family.name + ":";
-    for (const auto& [key, value] : values) text += key + "=" + value + ",";
+    for (const auto& [key, value] : values) text.append(key).append("=").append(value).append(",");
     text.pop_back();
     try {
       const Shape shape = parse_shape(text);

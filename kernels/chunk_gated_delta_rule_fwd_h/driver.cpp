@@ -245,10 +245,9 @@ class Problem final : public dc::Problem {
     // the same output pages together instead of each restoring them again. A whole-grid
     // plan's many small slices go to one worker per hardware thread.
     const unsigned workers = std::max(
-        1u, plan_.whole_grid()
-                ? std::min<unsigned>(std::thread::hardware_concurrency(),
-                                     static_cast<unsigned>(slices_.size()))
-                : std::min<unsigned>(16, static_cast<unsigned>(slices_.size())));
+        1u, plan_.whole_grid() ? std::min<unsigned>(std::thread::hardware_concurrency(),
+                                                    static_cast<unsigned>(slices_.size()))
+                               : std::min<unsigned>(16, static_cast<unsigned>(slices_.size())));
     std::vector<Comparers> partial(workers,
                                    Comparers{Comparer(specs[kH], tol), Comparer(specs[kVNew], tol),
                                              Comparer(specs[kHt], tol)});
@@ -499,7 +498,8 @@ class Problem final : public dc::Problem {
       std::sort(cols.begin(), cols.end());
       columns += static_cast<std::int64_t>(cols.size());
       const std::int64_t n = nh / H_;
-      p.work_flops += 4.0 * static_cast<double>((lengths_[n] + BT_ - 1) / BT_) * kBV * K_ * BT_;
+      const std::int64_t chunks = (lengths_[n] + BT_ - 1) / BT_;
+      p.work_flops += 4.0 * static_cast<double>(chunks) * kBV * K_ * BT_;
       // what the block writes: its states, its v_new columns, its final state
       p.written_bytes += static_cast<std::uint64_t>(
           (lengths_[n] + BT_ - 1) / BT_ * count * K_ * dtype_bytes(dtype_) +
