@@ -31,9 +31,9 @@ constexpr std::uint64_t kResidentBytes = std::uint64_t{256} << 20;
 // The data path inside the case process. Every tensor is demand-paged: nothing is
 // generated or poisoned until the kernel (or the verification) touches it.
 Verdict execute(const Shape& shape, const Problem& problem, const Plan& plan) {
-  Verdict v;
-  v.shape = shape.print();
-  v.run = RunSummary{plan.grid_blocks, plan.blocks, plan.reasons, plan.verified};
+  Verdict base;
+  base.shape = shape.print();
+  base.run = RunSummary{plan.grid_blocks, plan.blocks, plan.reasons, plan.verified};
   const std::vector<TensorSpec> specs = problem.tensors();
   std::vector<GuardedBuffer> buffers;
   std::vector<void*> pointers;
@@ -57,67 +57,74 @@ Verdict execute(const Shape& shape, const Problem& problem, const Plan& plan) {
   }
   install_fault_handlers();
 
-  const auto launched = Clock::now();
-  try {
-    problem.launch(pointers);
-    v.launch_s = std::chrono::duration<double>(Clock::now() - launched).count();
-  } catch (const simt::LaunchError& e) {
-    v.kind = VerdictKind::error;
-    v.message = fmt::format("launch refused: {}", e.what());
-    return v;
-  }
-
-  for (std::size_t i = 0; i < specs.size(); ++i) {
-    if (pointers[i] == nullptr) continue;
-    if (const auto damage = buffers[i].first_canary_damage()) {
-      v.kind = VerdictKind::canary;
-      v.tensor = specs[i].name;
-      v.message = fmt::format("{}: canary before the start damaged at byte offset {}",
-                              specs[i].name, *damage);
+  // everything after the setup; every outcome also reports what demand paging did
+  const auto outcome = [&](Verdict v) -> Verdict {
+    const auto launched = Clock::now();
+    try {
+      problem.launch(pointers);
+      v.launch_s = std::chrono::duration<double>(Clock::now() - launched).count();
+    } catch (const simt::LaunchError& e) {
+      v.kind = VerdictKind::error;
+      v.message = fmt::format("launch refused: {}", e.what());
       return v;
     }
-  }
-  // A whole-grid run must write every output element. A sparse run writes only the slices
-  // of its blocks: their unwritten elements surface in verification (below).
-  for (std::size_t i = 0; plan.whole_grid() && i < specs.size(); ++i) {
-    if (pointers[i] == nullptr || specs[i].role != Role::output) continue;
-    const auto [count, first] = scan_unwritten(specs[i].dtype, pointers[i], specs[i].elements());
-    if (count == 0) continue;
-    v.kind = VerdictKind::unwritten;
-    v.tensor = specs[i].name;
-    v.first_bad = FirstBad{first, specs[i].coordinates(first), NAN, NAN};
-    v.message = fmt::format("{}: {} of {} elements never written; first at {} ({})", specs[i].name,
-                            count, specs[i].elements(), first, specs[i].coordinates(first));
-    return v;
-  }
 
-  std::vector<const void*> inputs(pointers.begin(), pointers.end());
-  const auto verifying = Clock::now();
-  v.checks = problem.verify(inputs);
-  v.verify_s = std::chrono::duration<double>(Clock::now() - verifying).count();
-  v.paging = pager.stats();
-  v.kind = VerdictKind::pass;
-  for (const TensorCheck& c : v.checks) {
-    if (c.status == CheckStatus::pass) continue;
-    v.kind = c.status == CheckStatus::nonfinite ? VerdictKind::nonfinite : VerdictKind::mismatch;
-    v.tensor = c.tensor;
-    v.first_bad = c.first_bad;
-    if (!c.first_bad) {
-      v.message = fmt::format("{}: output is all zeros where the reference is not", c.tensor);
+    for (std::size_t i = 0; i < specs.size(); ++i) {
+      if (pointers[i] == nullptr) continue;
+      if (const auto damage = buffers[i].first_canary_damage()) {
+        v.kind = VerdictKind::canary;
+        v.tensor = specs[i].name;
+        v.message = fmt::format("{}: canary before the start damaged at byte offset {}",
+                                specs[i].name, *damage);
+        return v;
+      }
+    }
+    // A whole-grid run must write every output element. A sparse run writes only the slices
+    // of its blocks: their unwritten elements surface in verification (below).
+    for (std::size_t i = 0; plan.whole_grid() && i < specs.size(); ++i) {
+      if (pointers[i] == nullptr || specs[i].role != Role::output) continue;
+      const auto [count, first] = scan_unwritten(specs[i].dtype, pointers[i], specs[i].elements());
+      if (count == 0) continue;
+      v.kind = VerdictKind::unwritten;
+      v.tensor = specs[i].name;
+      v.first_bad = FirstBad{first, specs[i].coordinates(first), NAN, NAN};
+      v.message =
+          fmt::format("{}: {} of {} elements never written; first at {} ({})", specs[i].name, count,
+                      specs[i].elements(), first, specs[i].coordinates(first));
+      return v;
+    }
+
+    std::vector<const void*> inputs(pointers.begin(), pointers.end());
+    const auto verifying = Clock::now();
+    v.checks = problem.verify(inputs);
+    v.verify_s = std::chrono::duration<double>(Clock::now() - verifying).count();
+    v.kind = VerdictKind::pass;
+    for (const TensorCheck& c : v.checks) {
+      if (c.status == CheckStatus::pass) continue;
+      v.kind = c.status == CheckStatus::nonfinite ? VerdictKind::nonfinite : VerdictKind::mismatch;
+      v.tensor = c.tensor;
+      v.first_bad = c.first_bad;
+      if (!c.first_bad) {
+        v.message = fmt::format("{}: output is all zeros where the reference is not", c.tensor);
+        break;
+      }
+      v.message = fmt::format("{}: first bad element {} (flat {}): got {:.6g}, expected {:.6g}",
+                              c.tensor, c.first_bad->coordinates, c.first_bad->flat,
+                              c.first_bad->got, c.first_bad->expected);
+      for (std::size_t i = 0; i < specs.size(); ++i)
+        if (specs[i].name == c.tensor &&
+            is_poison(specs[i].dtype, pointers[i], c.first_bad->flat)) {
+          v.kind = VerdictKind::unwritten;
+          v.message = fmt::format("{}: element {} (flat {}) was never written by its block",
+                                  c.tensor, c.first_bad->coordinates, c.first_bad->flat);
+        }
       break;
     }
-    v.message = fmt::format("{}: first bad element {} (flat {}): got {:.6g}, expected {:.6g}",
-                            c.tensor, c.first_bad->coordinates, c.first_bad->flat, c.first_bad->got,
-                            c.first_bad->expected);
-    for (std::size_t i = 0; i < specs.size(); ++i)
-      if (specs[i].name == c.tensor && is_poison(specs[i].dtype, pointers[i], c.first_bad->flat)) {
-        v.kind = VerdictKind::unwritten;
-        v.message = fmt::format("{}: element {} (flat {}) was never written by its block", c.tensor,
-                                c.first_bad->coordinates, c.first_bad->flat);
-      }
-    break;
-  }
-  return v;
+    return v;
+  };
+  Verdict out = outcome(std::move(base));
+  out.paging = pager.stats();
+  return out;
 }
 
 // Turns a fault record into a verdict: which tensor, read or write, the offset in elements.
