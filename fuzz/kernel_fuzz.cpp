@@ -16,11 +16,10 @@
 #include <string>
 
 #include "harness/boundary.hpp"
+#include "harness/fuzz.hpp"
 #include "harness/runner.hpp"
 
 namespace {
-
-constexpr double kMaxWorkFlops = 2e10;
 
 std::size_t emit(const std::string& text, std::uint8_t* out, std::size_t max_size) {
   if (text.size() > max_size) return 0;
@@ -47,7 +46,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   } catch (const dc::ShapeError&) {
     return -1;
   }
-  if (problem->plan().work_flops > kMaxWorkFlops) return -1;
+  if (problem->plan().work_flops > dc::FuzzOptions{}.max_work_flops) return -1;
   dc::RunOptions options;
   options.timeout_s = 120;
   try {
@@ -70,16 +69,14 @@ extern "C" std::size_t LLVMFuzzerCustomMutator(std::uint8_t* data, std::size_t s
   const dc::KernelFamily& family =
       shape ? dc::find_family(shape->kernel()) : dc::kernel_families().front();
   if (!shape) return emit(family.name + ":T=1000,H=4", data, max_size);
-  std::vector<const dc::KeySpec*> keys;
-  for (const dc::KeySpec& k : family.keys)
-    if (k.kind == dc::KeyKind::integer && k.name != "seed" && shape->has(k.name))
-      keys.push_back(&k);
+  const std::vector<const dc::KeySpec*> keys = dc::movable_keys(*shape);
   if (keys.empty()) return size;
   const dc::KeySpec& k = *keys[rng() % keys.size()];
   std::int64_t value = shape->integer(k.name);
-  if (rng() % 2 == 0 && shape->has("index") && k.max > 1) {
-    const auto crossing = dc::first_overflow(*shape, k.name, shape->text("index"), k.min, k.max);
-    if (crossing) value = *crossing + static_cast<std::int64_t>(rng() % 3) - 1;
+  if (rng() % 2 == 0 && shape->has("index")) {
+    const auto near = dc::near_overflow(*shape, k, shape->text("index"),
+                                        static_cast<std::int64_t>(rng() % 3) - 1);
+    if (near) value = *near;
   } else {
     const std::int64_t step = std::max<std::int64_t>(1, value / 8);
     value += static_cast<std::int64_t>(rng() % 3) - 1 == 0 ? 0 : (rng() % 2 ? step : -step);

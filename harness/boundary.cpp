@@ -7,10 +7,8 @@ namespace dc {
 bool predicts_overflow(const Shape& shape, const std::string& variant) {
   const std::unique_ptr<Problem> problem = find_family(shape.kernel()).make(shape);
   for (const IndexProduct& p : problem->index_products()) {
-    const bool narrow =
-        std::find(p.narrow_in.begin(), p.narrow_in.end(), variant) != p.narrow_in.end();
     for (const Reach& r : p.reaches)
-      if (narrow && r.bits == 31) return true;
+      if (p.narrow(variant) && r.bits == 31) return true;
   }
   return false;
 }
@@ -50,6 +48,22 @@ std::optional<std::int64_t> first_overflow(const Shape& shape, const std::string
       lo = mid + 1;
   }
   return lo;
+}
+
+std::vector<const KeySpec*> movable_keys(const Shape& shape) {
+  std::vector<const KeySpec*> keys;
+  for (const KeySpec& k : find_family(shape.kernel()).keys)
+    if (k.kind == KeyKind::integer && !(k.min == 0 && k.max == 1) && k.name != "seed" &&
+        shape.has(k.name))
+      keys.push_back(&k);
+  return keys;
+}
+
+std::optional<std::int64_t> near_overflow(const Shape& shape, const KeySpec& key,
+                                          const std::string& variant, std::int64_t delta) {
+  const auto crossing = first_overflow(shape, key.name, variant, key.min, key.max);
+  if (!crossing) return std::nullopt;
+  return std::clamp(*crossing + delta, key.min, key.max);
 }
 
 }  // namespace dc

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "problem.hpp"
 
@@ -21,5 +22,13 @@ bool predicts_overflow(const Shape& shape, const std::string& variant);
 std::optional<std::int64_t> first_overflow(const Shape& shape, const std::string& key,
                                            const std::string& variant, std::int64_t lo,
                                            std::int64_t hi);
+
+// The integer keys of a shape's kernel that a boundary search may move (not 0/1 flags, not
+// the seed), and the value of one of them `delta` away from its first overflow (clamped to
+// the key's range), or nullopt when it never overflows. Used by `diffcheck fuzz` and the
+// libFuzzer mutator.
+std::vector<const KeySpec*> movable_keys(const Shape& shape);
+std::optional<std::int64_t> near_overflow(const Shape& shape, const KeySpec& key,
+                                          const std::string& variant, std::int64_t delta);
 
 }  // namespace dc

@@ -70,8 +70,7 @@ std::string explain(const Shape& shape, const RunOptions& options) {
     const std::string variant = shape.has("index") ? shape.text("index") : "";
     std::string verdict_hint;
     for (const IndexProduct& p : products)
-      if (!p.reaches.empty() &&
-          std::find(p.narrow_in.begin(), p.narrow_in.end(), variant) != p.narrow_in.end())
+      if (!p.reaches.empty() && p.narrow(variant))
         verdict_hint += fmt::format("\n  {} {} ({}) reaches 2^{} at {}", p.tensor, p.term,
                                     p.expression, p.reaches.front().bits, p.reaches.front().where);
     if (!variant.empty())

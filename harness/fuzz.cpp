@@ -62,20 +62,14 @@ std::optional<Shape> random_base(const KernelFamily& family, const std::string& 
 }
 
 // Moves one integer key next to where the variant's offsets first reach 2^31.
-Shape toward_boundary(const KernelFamily& family, const Shape& base, const std::string& index,
-                      std::mt19937_64& rng) {
-  std::vector<const KeySpec*> keys;
-  for (const KeySpec& k : family.keys)
-    if (k.kind == KeyKind::integer && !is_flag(k) && k.name != "seed" && base.has(k.name))
-      keys.push_back(&k);
+Shape toward_boundary(const Shape& base, const std::string& index, std::mt19937_64& rng) {
+  const std::vector<const KeySpec*> keys = movable_keys(base);
   if (keys.empty()) return base;
   const KeySpec& k = *keys[rng() % keys.size()];
-  const auto crossing = first_overflow(base, k.name, index, base.integer(k.name), k.max);
-  if (!crossing) return base;
-  const std::int64_t value =
-      std::clamp<std::int64_t>(*crossing + static_cast<std::int64_t>(rng() % 3) - 1, k.min, k.max);
+  const auto value = near_overflow(base, k, index, static_cast<std::int64_t>(rng() % 3) - 1);
+  if (!value) return base;
   try {
-    return parse_shape(base.with(k.name, std::to_string(value)).print());
+    return parse_shape(base.with(k.name, std::to_string(*value)).print());
   } catch (const ShapeError&) {
     return base;
   }
@@ -109,7 +103,7 @@ FuzzSummary fuzz(const FuzzOptions& o, std::ostream& progress) {
   while (elapsed() < o.time_s) {
     const std::optional<Shape> base = random_base(family, o.index, rng);
     if (!base) continue;
-    const Shape shape = rng() % 3 == 0 ? *base : toward_boundary(family, *base, o.index, rng);
+    const Shape shape = rng() % 3 == 0 ? *base : toward_boundary(*base, o.index, rng);
     std::unique_ptr<Problem> problem;
     try {
       problem = family.make(shape);  // a key moved alone may break a cross-key constraint

@@ -4,6 +4,7 @@
 // its reference. The harness owns everything else: memory, isolation, faults, verdicts.
 #pragma once
 
+#include <algorithm>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -47,6 +48,10 @@ struct IndexProduct {
   std::vector<std::string> narrow_in;  // index variants that compute it in 32 bits
   std::int64_t max = 0;                // its largest value at this shape
   std::vector<Reach> reaches;          // 2^31 and 2^32, where reached
+
+  bool narrow(std::string_view variant) const {  // computed in 32 bits by `variant`
+    return std::find(narrow_in.begin(), narrow_in.end(), variant) != narrow_in.end();
+  }
 };
 
 class Problem {

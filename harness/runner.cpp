@@ -231,9 +231,7 @@ std::string relate_to_crossings(const Verdict& v, const Shape& shape, const Prob
   const Reach* best_reach = nullptr;
   const std::vector<IndexProduct> products = problem.index_products();
   for (const IndexProduct& p : products) {
-    if (p.tensor != v.tensor ||
-        std::find(p.narrow_in.begin(), p.narrow_in.end(), variant) == p.narrow_in.end())
-      continue;
+    if (p.tensor != v.tensor || !p.narrow(variant)) continue;
     for (const Reach& r : p.reaches) {
       if (r.flat > v.first_bad->flat) continue;
       // the crossing closest below the bad element; a product rather than a sum on ties

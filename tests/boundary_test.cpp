@@ -29,8 +29,7 @@ std::vector<dc::IndexProduct> narrow_crossings(const dc::Shape& shape) {
   const auto problem = dc::find_family(shape.kernel()).make(shape);
   std::vector<dc::IndexProduct> out;
   for (const dc::IndexProduct& p : problem->index_products()) {
-    const bool narrow =
-        std::find(p.narrow_in.begin(), p.narrow_in.end(), shape.text("index")) != p.narrow_in.end();
+    const bool narrow = p.narrow(shape.text("index"));
     if (narrow && !p.reaches.empty()) out.push_back(p);
   }
   return out;
