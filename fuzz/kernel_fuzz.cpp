@@ -3,9 +3,10 @@
 // A failing verdict is a finding: it aborts with the verdict, unless DIFFCHECK_FUZZ_KEEP_GOING
 // is set (then findings are printed and the campaign continues, as `diffcheck fuzz` does).
 //
-// The custom mutator edits one key at a time: a small random edit, or a move to just before,
-// at or just after the value where the shape's 32-bit offsets first reach 2^31
-// (harness/boundary.hpp); the cross-over takes each key from one parent or the other.
+// The custom mutator edits one key at a time: a small random edit, or one of the boundary
+// moves of harness/boundary.hpp (next to where the shape's 32-bit offsets reach 2^31 or 2^32,
+// powers of two, primes, the largest accepted value, a batch whose last sequence starts past
+// the crossing); the cross-over takes each key from one parent or the other.
 // Cases over a work budget are skipped, so near-limit shapes stay cheap.
 #include <cstddef>
 #include <cstdint>
@@ -69,19 +70,18 @@ extern "C" std::size_t LLVMFuzzerCustomMutator(std::uint8_t* data, std::size_t s
   const dc::KernelFamily& family =
       shape ? dc::find_family(shape->kernel()) : dc::kernel_families().front();
   if (!shape) return emit(family.name + ":T=1000,H=4", data, max_size);
+  if (rng() % 2 == 0 && shape->has("index")) {  // a boundary move (harness/boundary.hpp)
+    if (const auto moved = dc::boundary_move(*shape, shape->text("index"), rng))
+      return emit(moved->shape.print(), data, max_size);
+    return size;
+  }
   const std::vector<const dc::KeySpec*> keys = dc::movable_keys(*shape);
   if (keys.empty()) return size;
   const dc::KeySpec& k = *keys[rng() % keys.size()];
-  std::int64_t value = shape->integer(k.name);
-  if (rng() % 2 == 0 && shape->has("index")) {
-    const auto near = dc::near_overflow(*shape, k, shape->text("index"),
-                                        static_cast<std::int64_t>(rng() % 3) - 1);
-    if (near) value = *near;
-  } else {
-    const std::int64_t step = std::max<std::int64_t>(1, value / 8);
-    value += static_cast<std::int64_t>(rng() % 3) - 1 == 0 ? 0 : (rng() % 2 ? step : -step);
-    if (rng() % 4 == 0) value = k.min + static_cast<std::int64_t>(rng() % 64);
-  }
+  std::int64_t value = shape->integer(k.name);  // a small edit of one key
+  const std::int64_t step = std::max<std::int64_t>(1, value / 8);
+  value += rng() % 2 == 0 ? step : -step;
+  if (rng() % 4 == 0) value = k.min + static_cast<std::int64_t>(rng() % 64);
   value = std::clamp(value, k.min, k.max);
   try {
     return emit(dc::parse_shape(shape->with(k.name, std::to_string(value)).print()).print(), data,

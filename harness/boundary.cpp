@@ -1,48 +1,81 @@
 #include "boundary.hpp"
 
 #include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
 
 namespace dc {
 
-bool predicts_overflow(const Shape& shape, const std::string& variant) {
+namespace {
+
+// The shape with key set to value, if the kernel accepts it (ranges and cross-key rules).
+std::optional<Shape> valid_with(const Shape& shape, const std::string& key,
+                                const std::string& value) {
+  try {
+    Shape s = parse_shape(shape.with(key, value).print());
+    find_family(s.kernel()).make(s);
+    return s;
+  } catch (const ShapeError&) {
+    return std::nullopt;
+  }
+}
+
+bool is_prime(std::int64_t n) {
+  if (n < 2) return false;
+  for (std::int64_t d = 2; d * d <= n; ++d)
+    if (n % d == 0) return false;
+  return true;
+}
+
+// The largest value in [lo, hi] the kernel accepts for `key`, assuming valid values come first.
+std::int64_t largest_valid(const Shape& shape, const KeySpec& k) {
+  const auto invalid = [&](std::int64_t v) {
+    return !valid_with(shape, k.name, std::to_string(v));
+  };
+  const std::int64_t lo = std::max(k.min, shape.integer(k.name));
+  return first_where(lo, k.max, invalid).value_or(k.max + 1) - 1;
+}
+
+std::int64_t log_uniform(std::int64_t lo, std::int64_t hi, std::mt19937_64& rng) {
+  const double a = std::log(static_cast<double>(std::max<std::int64_t>(lo, 1)));
+  const double b = std::log(static_cast<double>(std::max(hi, lo)));
+  return std::clamp<std::int64_t>(
+      std::llround(std::exp(std::uniform_real_distribution<double>(a, std::max(a, b))(rng))), lo,
+      hi);
+}
+
+}  // namespace
+
+std::optional<std::int64_t> first_predicted(
+    std::int64_t lo, std::int64_t hi,
+    const std::function<std::optional<Shape>(std::int64_t)>& shape_at, const std::string& variant,
+    int bits) {
+  const auto valid = [&](std::int64_t v) { return shape_at(v).has_value(); };
+  if (!valid(lo)) return std::nullopt;
+  if (!valid(hi))  // the largest valid value (e.g. B*T <= 2^31-1): valid shapes come first
+    hi = first_where(lo, hi, [&](std::int64_t v) { return !valid(v); }).value_or(hi + 1) - 1;
+  return first_where(lo, hi, [&](std::int64_t v) {
+    const auto s = shape_at(v);
+    return s && predicts_overflow(*s, variant, bits);
+  });
+}
+
+bool predicts_overflow(const Shape& shape, const std::string& variant, int bits) {
   const std::unique_ptr<Problem> problem = find_family(shape.kernel()).make(shape);
   for (const IndexProduct& p : problem->index_products()) {
     for (const Reach& r : p.reaches)
-      if (p.narrow(variant) && r.bits == 31) return true;
+      if (p.narrow(variant) && r.bits >= bits) return true;
   }
   return false;
 }
 
-std::optional<std::int64_t> first_overflow(const Shape& shape, const std::string& key,
-                                           const std::string& variant, std::int64_t lo,
-                                           std::int64_t hi) {
-  auto at = [&](std::int64_t value) {
-    return parse_shape(shape.with(key, std::to_string(value)).print());
-  };
-  auto valid = [&](std::int64_t value) {
-    try {
-      find_family(shape.kernel()).make(at(value));
-      return true;
-    } catch (const ShapeError&) {
-      return false;
-    }
-  };
-  auto overflows = [&](std::int64_t value) {
-    return valid(value) && predicts_overflow(at(value), variant);
-  };
-  if (!valid(lo)) return std::nullopt;
-  if (!valid(hi)) {  // the largest valid value (e.g. B*T <= 2^31-1): valid shapes come first
-    std::int64_t good = lo, bad = hi;
-    while (bad - good > 1) {
-      const std::int64_t mid = good + (bad - good) / 2;
-      (valid(mid) ? good : bad) = mid;
-    }
-    hi = good;
-  }
-  if (!overflows(hi)) return std::nullopt;
-  while (lo < hi) {  // invariant: overflows(hi)
+std::optional<std::int64_t> first_where(std::int64_t lo, std::int64_t hi,
+                                        const std::function<bool(std::int64_t)>& holds) {
+  if (lo > hi || !holds(hi)) return std::nullopt;
+  while (lo < hi) {  // invariant: holds(hi)
     const std::int64_t mid = lo + (hi - lo) / 2;
-    if (overflows(mid))
+    if (holds(mid))
       hi = mid;
     else
       lo = mid + 1;
@@ -50,20 +83,73 @@ std::optional<std::int64_t> first_overflow(const Shape& shape, const std::string
   return lo;
 }
 
+std::optional<std::int64_t> first_overflow(const Shape& shape, const std::string& key,
+                                           const std::string& variant, std::int64_t lo,
+                                           std::int64_t hi, int bits) {
+  return first_predicted(
+      lo, hi, [&](std::int64_t v) { return valid_with(shape, key, std::to_string(v)); }, variant,
+      bits);
+}
+
 std::vector<const KeySpec*> movable_keys(const Shape& shape) {
   std::vector<const KeySpec*> keys;
   for (const KeySpec& k : find_family(shape.kernel()).keys)
-    if (k.kind == KeyKind::integer && !(k.min == 0 && k.max == 1) && k.name != "seed" &&
-        shape.has(k.name))
+    if (k.kind == KeyKind::integer && !k.is_flag() && k.name != "seed" && shape.has(k.name))
       keys.push_back(&k);
   return keys;
 }
 
-std::optional<std::int64_t> near_overflow(const Shape& shape, const KeySpec& key,
-                                          const std::string& variant, std::int64_t delta) {
-  const auto crossing = first_overflow(shape, key.name, variant, key.min, key.max);
-  if (!crossing) return std::nullopt;
-  return std::clamp(*crossing + delta, key.min, key.max);
+std::optional<BoundaryMove> boundary_move(const Shape& base, const std::string& variant,
+                                          std::mt19937_64& rng) {
+  const std::vector<const KeySpec*> keys = movable_keys(base);
+  const KeySpec* list = nullptr;
+  for (const KeySpec& k : base.keys())
+    if (k.kind == KeyKind::list) list = &k;
+  if (keys.empty()) return std::nullopt;
+  const KeySpec& k = *keys[rng() % keys.size()];
+  const int bits = rng() % 4 == 0 ? 32 : 31;
+  const auto crossing = first_overflow(base, k.name, variant, k.min, k.max, bits);
+  const std::int64_t top = crossing.value_or(std::min<std::int64_t>(k.max, 1 << 20));
+  const auto moved = [&](std::int64_t v, const std::string& what) -> std::optional<BoundaryMove> {
+    const auto s = valid_with(base, k.name, std::to_string(std::clamp(v, k.min, k.max)));
+    if (!s) return std::nullopt;
+    return BoundaryMove{*s, what};
+  };
+  switch (rng() % 6) {
+    case 0:
+    case 1: {  // next to the crossing: at it, +-1, or +- a power of two up to 64
+      if (!crossing) return std::nullopt;
+      const std::int64_t step = rng() % 2 == 0 ? 1 : std::int64_t{1} << (rng() % 7);
+      const std::int64_t delta = static_cast<std::int64_t>(rng() % 3) - 1;
+      return moved(*crossing + delta * step,
+                   fmt::format("crossing {} 2^{} {:+}", k.name, bits, delta * step));
+    }
+    case 2: {
+      const auto b = static_cast<int>(std::log2(static_cast<double>(std::max<std::int64_t>(
+          top, 1))));
+      return moved(std::int64_t{1} << (rng() % (b + 1)), fmt::format("pow2 {}", k.name));
+    }
+    case 3: {
+      std::int64_t p = log_uniform(std::max<std::int64_t>(k.min, 2), top, rng);
+      while (!is_prime(p)) ++p;
+      return moved(p, fmt::format("prime {}", k.name));
+    }
+    case 4:
+      return moved(largest_valid(base, k), fmt::format("largest {}", k.name));
+    default: {  // a variable-length batch whose last sequence starts near the crossing
+      if (list == nullptr) return std::nullopt;
+      const std::int64_t last = log_uniform(list->min, 4096, rng);
+      const auto with_first = [&](std::int64_t first) {
+        return valid_with(base, list->name, fmt::format("{}/{}", first, last));
+      };
+      const auto start = first_predicted(list->min, list->max, with_first, variant, bits);
+      if (!start) return std::nullopt;
+      const std::int64_t delta = static_cast<std::int64_t>(rng() % 3) - 1;
+      const auto s = with_first(std::clamp(*start + delta, list->min, list->max));
+      if (!s) return std::nullopt;
+      return BoundaryMove{*s, fmt::format("varlen {} 2^{} {:+}", list->name, bits, delta)};
+    }
+  }
 }
 
 }  // namespace dc

@@ -1,11 +1,13 @@
 // Boundary-aware shapes: where, along one integer key, a kernel's offsets computed in 32 bits
-// by an index variant first reach 2^31. The kernel's own index_products() (what `explain`
-// prints) is the oracle, so the search works for any kernel that declares its offsets.
-// Shapes on both sides of that point are what the property tests and fuzzers run.
+// by an index variant first reach 2^31 (or 2^32). The kernel's own index_products() (what
+// `explain` prints) is the oracle, so the search works for any kernel that declares its
+// offsets. Shapes on both sides of that point are what the property tests and fuzzers run.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -13,22 +15,47 @@
 
 namespace dc {
 
-// True when some offset that `variant` computes in 32 bits reaches 2^31 at this shape.
-bool predicts_overflow(const Shape& shape, const std::string& variant);
+// True when some offset that `variant` computes in 32 bits reaches 2^bits at this shape.
+bool predicts_overflow(const Shape& shape, const std::string& variant, int bits = 31);
+
+// The smallest v in [lo, hi] at which `holds` is true, for a predicate that stays true once
+// it is (bisection); nullopt when it is false at hi.
+std::optional<std::int64_t> first_where(std::int64_t lo, std::int64_t hi,
+                                        const std::function<bool(std::int64_t)>& holds);
+
+// The smallest v in [lo, hi] at whose shape an offset computed in 32 bits by `variant`
+// reaches 2^bits; shape_at(v) is nullopt where the kernel rejects the shape (valid values
+// must come first: the search looks only below the first rejected one).
+std::optional<std::int64_t> first_predicted(
+    std::int64_t lo, std::int64_t hi,
+    const std::function<std::optional<Shape>(std::int64_t)>& shape_at, const std::string& variant,
+    int bits = 31);
 
 // The smallest value of integer key `key` in [lo, hi] at which predicts_overflow holds (the
 // offsets grow with the key), or nullopt when it does not hold even at the largest value the
 // kernel accepts (a prefix of [lo, hi]: e.g. B*T must stay below 2^31).
 std::optional<std::int64_t> first_overflow(const Shape& shape, const std::string& key,
                                            const std::string& variant, std::int64_t lo,
-                                           std::int64_t hi);
+                                           std::int64_t hi, int bits = 31);
 
 // The integer keys of a shape's kernel that a boundary search may move (not 0/1 flags, not
-// the seed), and the value of one of them `delta` away from its first overflow (clamped to
-// the key's range), or nullopt when it never overflows. Used by `diffcheck fuzz` and the
-// libFuzzer mutator.
+// the seed).
 std::vector<const KeySpec*> movable_keys(const Shape& shape);
-std::optional<std::int64_t> near_overflow(const Shape& shape, const KeySpec& key,
-                                          const std::string& variant, std::int64_t delta);
+
+// One boundary move away from `base`, chosen at random among:
+//   crossing  a key next to where an offset computed in 32 bits reaches 2^31 or 2^32: at it,
+//             one before or after, or a power of two up to 64 (one chunk) before or after;
+//   pow2      a key set to a power of two (up to its crossing, if any);
+//   prime     a key set to a prime (idem);
+//   largest   a key set to the largest value the kernel accepts (e.g. the 65535 grid limit);
+//   varlen    a list key (a variable-length batch) whose last sequence starts just before or
+//             past the crossing.
+// Every result is a valid shape of the kernel; nullopt when the chosen move does not apply.
+struct BoundaryMove {
+  Shape shape;
+  std::string what;  // "crossing T 2^31 +1", "pow2 H", ...
+};
+std::optional<BoundaryMove> boundary_move(const Shape& base, const std::string& variant,
+                                          std::mt19937_64& rng);
 
 }  // namespace dc

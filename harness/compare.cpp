@@ -19,9 +19,39 @@ double unit_roundoff(DType t) {
   return 0.0;
 }
 
+ErrorMap ErrorMap::for_tensor(const TensorSpec& spec) {
+  ErrorMap m;
+  const std::int64_t n = std::max<std::int64_t>(spec.elements(), 1);
+  m.inner = spec.dims.empty() ? 1 : std::max<std::int64_t>(spec.dims.back().extent, 1);
+  m.col_span = (m.inner + kMaxBins - 1) / kMaxBins;
+  m.cols = (m.inner + m.col_span - 1) / m.col_span;
+  const std::int64_t outer = (n + m.inner - 1) / m.inner;
+  m.row_span = ((outer + kMaxBins - 1) / kMaxBins) * m.inner;
+  m.rows = (n + m.row_span - 1) / m.row_span;
+  m.compared.assign(static_cast<std::size_t>(m.rows * m.cols), 0);
+  m.bad = m.compared;
+  return m;
+}
+
+void ErrorMap::add(std::int64_t flat, bool is_bad) {
+  const std::int64_t r = std::clamp<std::int64_t>(flat / row_span, 0, rows - 1);
+  const std::int64_t c = (flat % inner) / col_span;
+  const auto at = static_cast<std::size_t>(r * cols + c);
+  ++compared[at];
+  if (is_bad) ++bad[at];
+}
+
+void ErrorMap::merge(const ErrorMap& other) {
+  for (std::size_t i = 0; i < compared.size() && i < other.compared.size(); ++i) {
+    compared[i] += other.compared[i];
+    bad[i] += other.bad[i];
+  }
+}
+
 Comparer::Comparer(TensorSpec spec, Tolerance tolerance) : spec_(std::move(spec)) {
   check_.tensor = spec_.name;
   check_.tolerance = tolerance;
+  check_.map = ErrorMap::for_tensor(spec_);
 }
 
 void Comparer::note_bad(std::int64_t flat, double got, double expected) {
@@ -48,6 +78,7 @@ double Comparer::add_group(std::span<const double> got, std::span<const double> 
     if (!std::isfinite(g)) {
       ++check_.nonfinite;
       note_bad(flat[i], g, r);
+      check_.map.add(flat[i], true);
       continue;
     }
     const double err = std::abs(g - r);
@@ -57,6 +88,7 @@ double Comparer::add_group(std::span<const double> got, std::span<const double> 
     const double scaled = scale > 0 ? err / scale : (err > 0 ? INFINITY : 0.0);
     check_.max_scaled_err = std::max(check_.max_scaled_err, scaled);
     if (scaled > tol.elementwise) note_bad(flat[i], g, r);
+    check_.map.add(flat[i], scaled > tol.elementwise);
     if (scaled > worst_err) {
       worst_err = scaled;
       worst = static_cast<std::int64_t>(i);
@@ -92,6 +124,7 @@ void Comparer::merge(const Comparer& other) {
   c.max_norm_err = std::max(c.max_norm_err, o.max_norm_err);
   c.reference_all_zero = c.reference_all_zero && o.reference_all_zero;
   c.output_all_zero = c.output_all_zero && o.output_all_zero;
+  c.map.merge(o.map);
   if (o.first_bad && (!c.first_bad || o.first_bad->flat < c.first_bad->flat))
     c.first_bad = o.first_bad;
 }

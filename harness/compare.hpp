@@ -14,6 +14,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "tensor.hpp"
 
@@ -33,6 +34,22 @@ struct FirstBad {
   double got = 0, expected = 0;
 };
 
+// Where a tensor's compared and bad elements lie, for the report's picture: rows are equal
+// ranges of flat offsets (the outer dimensions, e.g. the state's chunks), columns the innermost
+// index (e.g. the V column); both binned to at most kMaxBins.
+struct ErrorMap {
+  static constexpr std::int64_t kMaxBins = 64;
+  std::int64_t rows = 0, cols = 0;
+  std::int64_t row_span = 1, col_span = 1;  // flat elements per row; innermost indices per column
+  std::int64_t inner = 1;                   // extent of the innermost dimension
+  std::vector<std::int64_t> compared, bad;  // rows * cols, row-major
+
+  static ErrorMap for_tensor(const TensorSpec& spec);
+  void add(std::int64_t flat, bool is_bad);
+  void merge(const ErrorMap& other);
+  std::int64_t row_of(std::int64_t flat) const { return flat / row_span; }
+};
+
 enum class CheckStatus : std::uint8_t { pass, mismatch, nonfinite };
 
 struct TensorCheck {
@@ -49,6 +66,7 @@ struct TensorCheck {
   bool reference_all_zero = true;
   bool output_all_zero = true;
   std::optional<FirstBad> first_bad;  // the failing element with the smallest flat offset
+  ErrorMap map;
 };
 
 class Comparer {

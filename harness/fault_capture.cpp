@@ -13,18 +13,28 @@
 
 namespace dc {
 
-FaultRecord& fault_record() {
-  static FaultRecord* record = [] {
-    void* p = mmap(nullptr, sizeof(FaultRecord), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-                   -1, 0);
-    if (p == MAP_FAILED) throw std::bad_alloc();
-    return new (p) FaultRecord{};
-  }();
-  return *record;
+SharedFaultRecord::SharedFaultRecord() {
+  void* p = mmap(nullptr, sizeof(FaultRecord), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+                 -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+  record_ = new (p) FaultRecord{};
 }
 
-void reset_fault_record() {
-  std::memset(static_cast<void*>(&fault_record()), 0, sizeof(FaultRecord));
+SharedFaultRecord::~SharedFaultRecord() {
+  munmap(record_, sizeof(FaultRecord));
+}
+
+namespace {
+FaultRecord* current_record = nullptr;
+}  // namespace
+
+FaultRecord& fault_record() {
+  static SharedFaultRecord fallback;  // a process that runs a case in itself
+  return current_record != nullptr ? *current_record : fallback.get();
+}
+
+void use_fault_record(FaultRecord& record) {
+  current_record = &record;
 }
 
 void register_guard_range(const GuardedBuffer& b) {

@@ -27,9 +27,23 @@ struct FaultRecord {
   GuardRange ranges[kMaxRanges];
 };
 
-// The shared record (mapped MAP_SHARED before the case process forks).
+// One case's record, mapped MAP_SHARED before its case process forks: each case has its own,
+// so several cases can run at once from threads of the harness.
+class SharedFaultRecord {
+ public:
+  SharedFaultRecord();
+  ~SharedFaultRecord();
+  SharedFaultRecord(const SharedFaultRecord&) = delete;
+  SharedFaultRecord& operator=(const SharedFaultRecord&) = delete;
+  FaultRecord& get() { return *record_; }
+
+ private:
+  FaultRecord* record_;
+};
+
+// The record this process's handlers write to; the case process points it at its case's.
 FaultRecord& fault_record();
-void reset_fault_record();
+void use_fault_record(FaultRecord& record);
 void register_guard_range(const GuardedBuffer& buffer);
 // Installs SIGSEGV/SIGBUS handlers in the calling (case) process.
 void install_fault_handlers();

@@ -1,17 +1,19 @@
 #include "fuzz.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <ctime>
 #include <filesystem>
-#include <fstream>
+#include <mutex>
 #include <ostream>
-#include <random>
 #include <set>
 
 #include <fmt/format.h>
 
 #include "boundary.hpp"
+#include "corpus.hpp"
+#include "minimize.hpp"
 #include "runner.hpp"
 
 namespace dc {
@@ -20,10 +22,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr std::int64_t kBaseCap = 4096;  // largest value a base shape draws for a key
-
-bool is_flag(const KeySpec& k) {
-  return k.kind == KeyKind::integer && k.min == 0 && k.max == 1;
-}
 
 // Random values for the family's keys; a key the kernel rejects falls back to its default.
 std::optional<Shape> random_base(const KernelFamily& family, const std::string& index,
@@ -35,7 +33,7 @@ std::optional<Shape> random_base(const KernelFamily& family, const std::string& 
       values[k.name] = index;
     } else if (k.kind == KeyKind::choice) {
       values[k.name] = k.choices[rng() % k.choices.size()];
-    } else if (is_flag(k)) {
+    } else if (k.is_flag()) {
       values[k.name] = std::to_string(rng() % 2);
     } else {
       const double lo = std::log(static_cast<double>(std::max<std::int64_t>(k.min, 1)));
@@ -61,20 +59,6 @@ std::optional<Shape> random_base(const KernelFamily& family, const std::string& 
   return std::nullopt;
 }
 
-// Moves one integer key next to where the variant's offsets first reach 2^31.
-Shape toward_boundary(const Shape& base, const std::string& index, std::mt19937_64& rng) {
-  const std::vector<const KeySpec*> keys = movable_keys(base);
-  if (keys.empty()) return base;
-  const KeySpec& k = *keys[rng() % keys.size()];
-  const auto value = near_overflow(base, k, index, static_cast<std::int64_t>(rng() % 3) - 1);
-  if (!value) return base;
-  try {
-    return parse_shape(base.with(k.name, std::to_string(*value)).print());
-  } catch (const ShapeError&) {
-    return base;
-  }
-}
-
 // "(verdict, buffer, offset)": what makes a finding distinct.
 std::string finding_class(const Verdict& v) {
   std::string offset;
@@ -90,66 +74,153 @@ std::string today() {
   return buf;
 }
 
+// The corpus file of a finding; `found` is the verdict as first found (before minimization).
+CorpusEntry finding_entry(const FuzzOptions& o, const Verdict& v, const Verdict& found,
+                          const std::string& minimized) {
+  CorpusEntry e;
+  e.shape = v.shape;
+  e.expect = std::string(verdict_name(v.kind));
+  e.origin = fmt::format("diffcheck fuzz --kernel {} --index {} --seed {} --jobs {}", o.kernel,
+                         o.index, o.seed, o.jobs);
+  e.date = today();
+  e.comments.push_back(v.message);
+  if (!v.crossing.empty()) e.comments.push_back(v.crossing);
+  e.comments.push_back("minimized: " + minimized);
+  if (found.shape != v.shape) e.comments.push_back("found as: " + found.shape);
+  return e;
+}
+
+class Campaign {
+ public:
+  Campaign(const FuzzOptions& o, std::ostream& progress)
+      : o_(o),
+        progress_(progress),
+        propose_(o.propose ? o.propose : boundary_proposer(o.kernel, o.index)),
+        start_(Clock::now()) {}
+
+  FuzzSummary run() {
+    if (!o_.out.empty()) std::filesystem::create_directories(o_.out);
+    run_in_parallel(static_cast<std::size_t>(o_.jobs), o_.jobs,
+                    [this](std::size_t w) { worker(w); });
+    summary_.elapsed_s = elapsed();
+    progress_ << "\n";
+    return summary_;
+  }
+
+ private:
+  double elapsed() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
+  bool done() const { return elapsed() >= o_.time_s || (o_.stop_at_first && stop_); }
+
+  void worker(std::size_t w) {
+    std::seed_seq seq{o_.seed, static_cast<std::uint64_t>(w)};
+    std::mt19937_64 rng(seq);
+    const KernelFamily& family = find_family(o_.kernel);
+    for (std::int64_t n = 0; !done(); ++n) {
+      const std::optional<Shape> shape = propose_(rng, n);
+      std::optional<Verdict> v;
+      if (shape) v = run_one(family, *shape);
+      std::unique_lock lock(mutex_);
+      if (!v) {
+        ++summary_.skipped;
+        continue;
+      }
+      ++summary_.cases;
+      if (is_failure(v->kind) && seen_.insert(finding_class(*v)).second) record(*v, lock);
+      print_progress();
+    }
+  }
+
+  std::optional<Verdict> run_one(const KernelFamily& family, const Shape& shape) const {
+    try {
+      if (family.make(shape)->plan().work_flops > o_.max_work_flops) return std::nullopt;
+      RunOptions run;
+      run.timeout_s = 120;  // a case within the work budget takes well under a minute
+      run.memory_budget = available_memory() / static_cast<std::uint64_t>(o_.jobs);
+      return run_case(shape, run);
+    } catch (const ShapeError&) {  // a key moved alone may break a cross-key constraint
+      return std::nullopt;
+    } catch (const Refusal&) {
+      return std::nullopt;
+    }
+  }
+
+  // A new distinct finding: written at once, then minimized in the time left (the campaign's
+  // lock is released while minimizing).
+  void record(const Verdict& found, std::unique_lock<std::mutex>& lock) {
+    if (!summary_.first_finding_s) summary_.first_finding_s = elapsed();
+    if (o_.stop_at_first) stop_ = true;
+    ++summary_.findings[std::string(verdict_name(found.kind))];
+    const std::size_t index = summary_.finding_verdicts.size();
+    summary_.finding_verdicts.push_back(found);
+    progress_ << fmt::format("\nfinding: {}\n  {}\n  repro: diffcheck --shape '{}'\n",
+                             verdict_name(found.kind), found.message, found.shape);
+    std::string file;
+    if (!o_.out.empty()) {
+      file = fmt::format("{}/{}-{}-{:03}.shape", o_.out, o_.kernel, verdict_name(found.kind),
+                         index + 1);
+      write_file_atomically(file, corpus_text(finding_entry(o_, found, found, "not yet")));
+      summary_.files.push_back(file);
+    }
+    const double budget = std::min(o_.minimize_s, o_.time_s - elapsed());
+    if (budget <= 0 || o_.stop_at_first) return;
+    lock.unlock();
+    MinimizeOptions mo;
+    mo.budget_s = budget;
+    mo.run.timeout_s = 120;
+    mo.run.memory_budget = available_memory() / static_cast<std::uint64_t>(o_.jobs);
+    const Minimized m = minimize(found, mo);
+    lock.lock();
+    summary_.finding_verdicts[index] = m.minimal;
+    progress_ << fmt::format("\nminimized ({} cases{}): diffcheck --shape '{}'\n", m.cases_run,
+                             m.budget_ran_out ? ", time ran out" : "", m.minimal.shape);
+    if (!file.empty())
+      write_file_atomically(
+          file, corpus_text(finding_entry(
+                    o_, m.minimal, found,
+                    fmt::format("{} steps, {} cases{}", m.steps.size(), m.cases_run,
+                                m.budget_ran_out ? " (time ran out)" : ""))));
+  }
+
+  void print_progress() {
+    std::int64_t total = 0;
+    std::string found;
+    for (const auto& [kind, n] : summary_.findings) {
+      found += fmt::format(" {} {}", kind, n);
+      total += n;
+    }
+    const double t = elapsed();
+    summary_.timeline.push_back({t, summary_.cases, total});
+    progress_ << fmt::format("\r[{:5.0f} s] cases {} ({:.2f}/s), skipped {}, findings:{}   ", t,
+                             summary_.cases, static_cast<double>(summary_.cases) / t,
+                             summary_.skipped, found.empty() ? " none" : found)
+              << std::flush;
+  }
+
+  const FuzzOptions& o_;
+  std::ostream& progress_;
+  Proposer propose_;
+  Clock::time_point start_;
+  std::mutex mutex_;
+  FuzzSummary summary_;
+  std::set<std::string> seen_;
+  std::atomic<bool> stop_{false};
+};
+
 }  // namespace
 
-FuzzSummary fuzz(const FuzzOptions& o, std::ostream& progress) {
-  const KernelFamily& family = find_family(o.kernel);
-  std::mt19937_64 rng(o.seed);
-  FuzzSummary summary;
-  std::set<std::string> seen;
-  const auto start = Clock::now();
-  auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - start).count(); };
-  if (!o.out.empty()) std::filesystem::create_directories(o.out);
-  while (elapsed() < o.time_s) {
-    const std::optional<Shape> base = random_base(family, o.index, rng);
-    if (!base) continue;
-    const Shape shape = rng() % 3 == 0 ? *base : toward_boundary(*base, o.index, rng);
-    std::unique_ptr<Problem> problem;
-    try {
-      problem = family.make(shape);  // a key moved alone may break a cross-key constraint
-    } catch (const ShapeError&) {
-      ++summary.skipped;
-      continue;
-    }
-    const Plan plan = problem->plan();
-    if (plan.work_flops > o.max_work_flops) {
-      ++summary.skipped;
-      continue;
-    }
-    RunOptions run;
-    run.timeout_s = 120;  // a case within the work budget takes well under a minute
-    Verdict v;
-    try {
-      v = run_case(shape, run);
-    } catch (const Refusal&) {
-      ++summary.skipped;
-      continue;
-    }
-    ++summary.cases;
-    if (is_failure(v.kind) && seen.insert(finding_class(v)).second) {
-      ++summary.findings[std::string(verdict_name(v.kind))];
-      if (!o.out.empty()) {
-        const std::string file =
-            fmt::format("{}/{}-{}-{:03}.shape", o.out, o.kernel, verdict_name(v.kind), seen.size());
-        std::ofstream(file) << v.shape << "\n# expect: " << verdict_name(v.kind)
-                            << "\n# origin: diffcheck fuzz --kernel " << o.kernel << " --index "
-                            << o.index << " --seed " << o.seed << "\n# date: " << today() << "\n# "
-                            << v.message << "\n"
-                            << (v.crossing.empty() ? "" : "# " + v.crossing + "\n");
-        summary.files.push_back(file);
-      }
-      progress << fmt::format("\nfinding: {}\n  {}\n  repro: diffcheck --shape '{}'\n",
-                              verdict_name(v.kind), v.message, v.shape);
-    }
-    std::string found;
-    for (const auto& [kind, n] : summary.findings) found += fmt::format(" {} {}", kind, n);
-    progress << fmt::format("\r[{:5.0f} s] cases {} ({:.2f}/s), skipped {}, findings:{}", elapsed(),
-                            summary.cases, static_cast<double>(summary.cases) / elapsed(),
-                            summary.skipped, found.empty() ? " none" : found)
-             << std::flush;
-  }
-  progress << "\n";
-  return summary;
+Proposer boundary_proposer(const std::string& kernel, const std::string& index) {
+  return [&family = find_family(kernel), index](std::mt19937_64& rng,
+                                                std::int64_t) -> std::optional<Shape> {
+    const std::optional<Shape> base = random_base(family, index, rng);
+    if (!base || rng() % 3 == 0) return base;
+    const std::optional<BoundaryMove> moved = boundary_move(*base, index, rng);
+    if (!moved) return std::nullopt;
+    return moved->shape;
+  };
+}
+
+FuzzSummary fuzz(const FuzzOptions& options, std::ostream& progress) {
+  return Campaign(options, progress).run();
 }
 
 }  // namespace dc

@@ -2,37 +2,59 @@
 // index variant, runs each as a case, and keeps every distinct failure as a corpus file.
 //
 // A proposal starts from random values of the kernel's integer keys (log-uniform, capped so
-// that the base shape is small), then moves one key to just before, at or just after the
-// value where the kernel's own offsets, computed in 32 bits by the variant, first reach 2^31
-// (harness/boundary.hpp); a third of the proposals stay ordinary small shapes. Proposals
-// whose plan would cost more than a budget of kernel work are skipped before running.
-// Findings are deduplicated by (verdict, buffer, the offset named in the crossing line).
+// that the base shape is small), then applies one boundary move of harness/boundary.hpp (a
+// key next to where the variant's 32-bit offsets reach 2^31 or 2^32, a power of two, a prime,
+// the largest value the kernel accepts, a batch whose last sequence starts past the
+// crossing); a third of the proposals stay ordinary small shapes. Proposals whose plan would
+// cost more than a budget of kernel work are skipped before running.
+// Findings are deduplicated by (verdict, buffer, the offset named in the crossing line); each
+// is written at once (atomically) and then minimized in the campaign's remaining time.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <map>
+#include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
+#include "report.hpp"
+#include "shape.hpp"
+
 namespace dc {
+
+// Proposes the next shape of a campaign (nullopt: nothing this time). `n` counts proposals.
+using Proposer = std::function<std::optional<Shape>(std::mt19937_64& rng, std::int64_t n)>;
 
 struct FuzzOptions {
   std::string kernel;
   std::string index = "i32";
   double time_s = 60;
   std::uint64_t seed = 0;
+  int jobs = 1;                  // cases at once; worker w draws from the stream (seed, w)
   std::string out;               // folder for finding files ("" : none written)
   double max_work_flops = 2e10;  // skip proposals whose plan costs more (about 10 s)
+  double minimize_s = 60;        // per finding, within the campaign's time
+  bool stop_at_first = false;    // end the campaign at its first finding (benchmarks)
+  Proposer propose;              // empty: the boundary-aware proposals above
 };
 
 struct FuzzSummary {
   std::int64_t cases = 0, skipped = 0;  // skipped: invalid, too costly or refused proposals
   std::map<std::string, std::int64_t> findings;  // distinct findings per verdict
+  std::vector<Verdict> finding_verdicts;         // minimized where time allowed
   std::vector<std::string> files;                // corpus files written
+  std::optional<double> first_finding_s;         // time to the first detection
+  double elapsed_s = 0;
+  std::vector<CampaignPoint> timeline;  // cases and findings over time
 };
 
-// Runs the campaign until time_s has passed; prints a progress line per case to `progress`.
+// The boundary-aware proposals `diffcheck fuzz` makes by default.
+Proposer boundary_proposer(const std::string& kernel, const std::string& index);
+
+// Runs the campaign until time_s has passed; keeps a progress line on `progress`.
 FuzzSummary fuzz(const FuzzOptions& options, std::ostream& progress);
 
 }  // namespace dc

@@ -285,14 +285,19 @@ Verdict run_case(const Shape& shape, const RunOptions& options) {
   const double timeout_s = options.timeout_s > 0  ? options.timeout_s
                            : family.timeout_s > 0 ? family.timeout_s
                                                   : 600.0;
-  reset_fault_record();
+  SharedFaultRecord record;
   int pipe_fds[2];
   if (pipe(pipe_fds) != 0) throw std::runtime_error(fmt::format("pipe: {}", std::strerror(errno)));
   std::fflush(nullptr);
   const pid_t pid = fork();
   if (pid < 0) throw std::runtime_error(fmt::format("fork: {}", std::strerror(errno)));
   if (pid == 0) {
-    close(pipe_fds[0]);
+    // only the write end of this case's pipe stays open: a case forked by another thread of
+    // the harness must not hold that case's pipe open past its end
+    const auto keep = static_cast<unsigned>(pipe_fds[1]);
+    close_range(3, keep - 1, 0);
+    close_range(keep + 1, ~0U, 0);
+    use_fault_record(record.get());
     install_fault_handlers();
     std::string out;
     try {
@@ -329,7 +334,7 @@ Verdict run_case(const Shape& shape, const RunOptions& options) {
     v.kind = VerdictKind::timeout;
     v.message = fmt::format("no result within {} s; the case process was killed", timeout_s);
   } else if (WIFSIGNALED(status)) {
-    const FaultRecord& r = fault_record();
+    const FaultRecord& r = record.get();
     if (r.faulted != 0) {
       diagnose_fault(r, *problem, v);
     } else {

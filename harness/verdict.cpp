@@ -82,6 +82,11 @@ nlohmann::json to_json(const Verdict& v) {
                       {"tol_elementwise", c.tolerance.elementwise},
                       {"tol_normwise", c.tolerance.normwise},
                       {"reference_all_zero", c.reference_all_zero}});
+    if (c.status != CheckStatus::pass && c.map.rows > 0)  // where the errors are (reports)
+      checks.back()["map"] = {{"rows", c.map.rows},         {"cols", c.map.cols},
+                              {"row_span", c.map.row_span}, {"col_span", c.map.col_span},
+                              {"inner", c.map.inner},       {"compared", c.map.compared},
+                              {"bad", c.map.bad}};
   }
   return j;
 }
@@ -144,6 +149,16 @@ Verdict verdict_from_json(const nlohmann::json& j) {
     t.max_norm_err = number_or_nan(c, "max_norm_err");
     t.tolerance = Tolerance{c.value("tol_elementwise", 0.0), c.value("tol_normwise", 0.0)};
     t.reference_all_zero = c.value("reference_all_zero", false);
+    if (c.contains("map")) {
+      const auto& m = c["map"];
+      t.map.rows = m.at("rows").get<std::int64_t>();
+      t.map.cols = m.at("cols").get<std::int64_t>();
+      t.map.row_span = m.at("row_span").get<std::int64_t>();
+      t.map.col_span = m.at("col_span").get<std::int64_t>();
+      t.map.inner = m.at("inner").get<std::int64_t>();
+      t.map.compared = m.at("compared").get<std::vector<std::int64_t>>();
+      t.map.bad = m.at("bad").get<std::vector<std::int64_t>>();
+    }
     v.checks.push_back(std::move(t));
   }
   return v;

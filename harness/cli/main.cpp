@@ -1,13 +1,17 @@
 // diffcheck: the command line. Stable interface: ../shared/DESIGN.md, "Stable interface".
 #include <cstdio>
 #include <iostream>
+#include <mutex>
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include "harness/corpus.hpp"
 #include "harness/explain.hpp"
 #include "harness/fuzz.hpp"
+#include "harness/minimize.hpp"
 #include "harness/problem.hpp"
+#include "harness/report.hpp"
 #include "harness/runner.hpp"
 
 namespace {
@@ -20,13 +24,20 @@ struct CheckArgs {
   bool json = false;
   double timeout_s = 0;
   double mem_budget_gib = 0;
+  std::string report;
+  int jobs = 1;
+
+  dc::RunOptions run_options() const {
+    dc::RunOptions o;
+    o.timeout_s = timeout_s;
+    o.memory_budget = static_cast<std::uint64_t>(mem_budget_gib * (1ull << 30));
+    return o;
+  }
 };
 
-void add_check_options(CLI::App& app, CheckArgs& a) {
-  app.add_option("--shape", a.shapes, "shape text KERNEL:key=value,... (repeatable)");
+void add_run_options(CLI::App& app, CheckArgs& a) {
   app.add_option("--backend", a.backend, "where the kernel runs")
       ->check(CLI::IsMember({"cpu", "gpu"}));
-  app.add_flag("--json", a.json, "print one JSON object per case");
   app.add_option(
          "--timeout", a.timeout_s,
          "seconds before a case is killed (verdict timeout); default 600, or the kernel's own")
@@ -36,39 +47,160 @@ void add_check_options(CLI::App& app, CheckArgs& a) {
       ->check(CLI::NonNegativeNumber);
 }
 
-int run_check(const CheckArgs& a) {
+void add_check_options(CLI::App& app, CheckArgs& a) {
+  app.add_option("--shape", a.shapes, "shape text KERNEL:key=value,... (repeatable)");
+  add_run_options(app, a);
+  app.add_flag("--json", a.json, "print one JSON object per case");
+  app.add_option("--report", a.report, "write JSON, JUnit, Markdown and HTML reports there");
+}
+
+std::string command_line(int argc, char** argv) {
+  std::string s;
+  for (int i = 0; i < argc; ++i) {
+    const std::string arg = argv[i];
+    const bool quote = arg.find_first_of(" ',=:") != std::string::npos && arg[0] != '-';
+    s += (i == 0 ? "" : " ") + (quote ? "'" + arg + "'" : arg);
+  }
+  return s;
+}
+
+int refuse_gpu(const CheckArgs& a) {
+  if (a.backend != "gpu") return kExitPass;
+  std::cerr << "diffcheck: --backend gpu: this build has no GPU backend (build the nvidia or amd "
+               "preset)\n";
+  return kExitEnvironment;
+}
+
+void write_report(const std::string& dir, const dc::ReportInput& input) {
+  if (dir.empty()) return;
+  for (const auto& file : dc::write_reports(dir, input)) std::cerr << "report: " << file.string()
+                                                                   << '\n';
+}
+
+int run_check(const CheckArgs& a, const std::string& command) {
   if (a.shapes.empty()) {
     std::cerr << "diffcheck: give --shape 'KERNEL:key=value,...' (see `diffcheck list`)\n";
     return kExitUsage;
   }
-  if (a.backend == "gpu") {
-    std::cerr << "diffcheck: --backend gpu: this build has no GPU backend (build the nvidia or amd "
-                 "preset)\n";
-    return kExitEnvironment;
-  }
-  dc::RunOptions options;
-  options.timeout_s = a.timeout_s;
-  options.memory_budget = static_cast<std::uint64_t>(a.mem_budget_gib * (1ull << 30));
-  int exit_code = kExitPass;
-  for (const std::string& text : a.shapes) {
+  if (const int refused = refuse_gpu(a)) return refused;
+  std::vector<dc::Shape> shapes;
+  for (const std::string& text : a.shapes) {  // every shape is checked before any runs
     try {
-      const dc::Shape shape = dc::parse_shape(text);
-      const dc::Verdict v = dc::run_case(shape, options);
+      shapes.push_back(dc::parse_shape(text));
+      dc::find_family(shapes.back().kernel()).make(shapes.back());
+    } catch (const dc::ShapeError& e) {
+      std::cerr << "diffcheck: bad shape '" << text << "': " << e.what() << '\n';
+      return kExitUsage;
+    }
+  }
+  dc::ReportInput report{"diffcheck check", command, {}, {}};
+  int exit_code = kExitPass;
+  for (const dc::Shape& shape : shapes) {
+    try {
+      const dc::Verdict v = dc::run_case(shape, a.run_options());
       if (a.json)
         std::cout << dc::to_json(v).dump() << '\n';
       else
         std::cout << dc::to_text(v);
       std::cout.flush();
+      report.cases.push_back({v, "", ""});
       if (dc::is_failure(v.kind)) exit_code = std::max(exit_code, kExitFail);
-    } catch (const dc::ShapeError& e) {
-      std::cerr << "diffcheck: bad shape '" << text << "': " << e.what() << '\n';
-      return kExitUsage;
     } catch (const dc::Refusal& e) {
-      std::cerr << "diffcheck: " << text << ": " << e.what() << '\n';
-      return kExitUsage;
+      std::cerr << "diffcheck: " << shape.print() << ": " << e.what() << '\n';
+      exit_code = kExitUsage;
     }
   }
+  write_report(a.report, report);
   return exit_code;
+}
+
+int run_replay(const CheckArgs& a, const std::vector<std::string>& paths,
+               const std::string& command) {
+  if (const int refused = refuse_gpu(a)) return refused;
+  std::vector<dc::CorpusEntry> entries;
+  try {  // every file is read before anything runs: a malformed corpus is a usage error
+    for (const auto& file : dc::corpus_files(paths)) entries.push_back(dc::read_corpus_entry(file));
+  } catch (const dc::CorpusError& e) {
+    std::cerr << "diffcheck replay: " << e.what() << '\n';
+    return kExitUsage;
+  }
+  if (entries.empty()) {
+    std::cerr << "diffcheck replay: no corpus files under the given paths\n";
+    return kExitUsage;
+  }
+  dc::RunOptions options = a.run_options();
+  if (options.memory_budget == 0)
+    options.memory_budget = dc::available_memory() / static_cast<std::uint64_t>(a.jobs);
+  std::vector<dc::ReportCase> results(entries.size());
+  std::mutex print;
+  std::size_t done = 0;
+  std::cout << fmt::format("{:<4} {:<10} {:<10} {:>8}  {}\n", "", "expect", "got", "wall s",
+                           "file");
+  dc::run_in_parallel(entries.size(), a.jobs, [&](std::size_t i) {
+    dc::Verdict v;
+    try {
+      v = dc::run_case(dc::parse_shape(entries[i].shape), options);
+    } catch (const dc::Refusal& e) {
+      v.shape = entries[i].shape;
+      v.kind = dc::VerdictKind::error;
+      v.message = e.what();
+    }
+    results[i] = {v, entries[i].expect, entries[i].file};
+    const std::lock_guard lock(print);
+    ++done;
+    std::cout << fmt::format("{:<4} {:<10} {:<10} {:>8.2f}  {}\n",
+                             results[i].ok() ? "ok" : "FAIL", entries[i].expect,
+                             dc::verdict_name(v.kind), v.wall_s, entries[i].file);
+    if (!results[i].ok()) std::cout << "     " << v.message << "\n     repro: diffcheck --shape '"
+                                    << v.shape << "'\n";
+    std::cout.flush();
+  });
+  std::size_t unexpected = 0;
+  for (const dc::ReportCase& r : results) unexpected += r.ok() ? 0 : 1;
+  std::cout << fmt::format("{} entries, {} as expected, {} not\n", results.size(),
+                           results.size() - unexpected, unexpected);
+  for (const dc::ReportCase& r : results)
+    if (!r.ok())
+      std::cout << fmt::format("  not as expected: {} (expect {}, got {})\n", r.file, r.expect,
+                               dc::verdict_name(r.verdict.kind));
+  write_report(a.report, {"diffcheck replay", command, results, {}});
+  return unexpected == 0 ? kExitPass : kExitFail;
+}
+
+int run_minimize(const CheckArgs& a, double budget_s) {
+  if (a.shapes.size() != 1) {
+    std::cerr << "diffcheck minimize: give one --shape 'KERNEL:key=value,...'\n";
+    return kExitUsage;
+  }
+  if (const int refused = refuse_gpu(a)) return refused;
+  dc::MinimizeOptions mo;
+  mo.budget_s = budget_s;
+  mo.run = a.run_options();
+  dc::Verdict original;
+  try {
+    original = dc::run_case(dc::parse_shape(a.shapes[0]), mo.run);
+  } catch (const dc::ShapeError& e) {
+    std::cerr << "diffcheck: bad shape '" << a.shapes[0] << "': " << e.what() << '\n';
+    return kExitUsage;
+  } catch (const dc::Refusal& e) {
+    std::cerr << "diffcheck: " << e.what() << '\n';
+    return kExitUsage;
+  }
+  std::cout << fmt::format("start: {} ({}, {:.1f} s)\n", original.shape,
+                           dc::is_failure(original.kind) ? dc::failure_class(original) : "pass",
+                           original.wall_s);
+  if (!dc::is_failure(original.kind)) {
+    std::cout << "the shape passes: nothing to minimize\n";
+    return kExitPass;
+  }
+  const dc::Minimized m = dc::minimize(original, mo, [](const std::string& line) {
+    std::cout << line << '\n' << std::flush;
+  });
+  std::cout << fmt::format("\n{} accepted moves, {} cases run{}:\n", m.steps.size(), m.cases_run,
+                           m.budget_ran_out ? " (the time budget ran out; --budget for more)" : "");
+  for (const dc::MinimizeStep& s : m.steps) std::cout << "  " << s.change << '\n';
+  std::cout << "\n" << dc::to_text(m.minimal);
+  return kExitFail;  // the minimal shape fails
 }
 
 int run_explain(const CheckArgs& a) {
@@ -76,11 +208,9 @@ int run_explain(const CheckArgs& a) {
     std::cerr << "diffcheck explain: give --shape 'KERNEL:key=value,...'\n";
     return kExitUsage;
   }
-  dc::RunOptions options;
-  options.memory_budget = static_cast<std::uint64_t>(a.mem_budget_gib * (1ull << 30));
   for (const std::string& text : a.shapes) {
     try {
-      std::cout << dc::explain(dc::parse_shape(text), options) << '\n';
+      std::cout << dc::explain(dc::parse_shape(text), a.run_options()) << '\n';
     } catch (const dc::ShapeError& e) {
       std::cerr << "diffcheck: bad shape '" << text << "': " << e.what() << '\n';
       return kExitUsage;
@@ -89,12 +219,8 @@ int run_explain(const CheckArgs& a) {
   return kExitPass;
 }
 
-int run_fuzz(const dc::FuzzOptions& options, int jobs) {
-  if (jobs != 1) {
-    std::cerr << "diffcheck fuzz: --jobs " << jobs
-              << ": only one case at a time is supported so far (--jobs 1)\n";
-    return kExitUsage;
-  }
+int run_fuzz(const dc::FuzzOptions& options, const std::string& report,
+             const std::string& command) {
   try {
     dc::find_family(options.kernel);
   } catch (const dc::ShapeError& e) {
@@ -105,9 +231,21 @@ int run_fuzz(const dc::FuzzOptions& options, int jobs) {
   std::int64_t findings = 0;
   for (const auto& [kind, n] : s.findings) findings += n;
   fmt::print(
-      "{} cases run, {} proposals skipped (invalid, too costly or refused), {} distinct findings\n",
-      s.cases, s.skipped, findings);
+      "{} cases in {:.0f} s ({:.2f} exec/s), {} proposals skipped (invalid, too costly or "
+      "refused), {} distinct findings{}\n",
+      s.cases, s.elapsed_s, static_cast<double>(s.cases) / std::max(s.elapsed_s, 1e-9), s.skipped,
+      findings,
+      s.first_finding_s ? fmt::format(", the first after {:.1f} s", *s.first_finding_s) : "");
+  for (const dc::Verdict& v : s.finding_verdicts)
+    fmt::print("  {:<10} diffcheck --shape '{}'\n", dc::verdict_name(v.kind), v.shape);
   for (const std::string& f : s.files) fmt::print("  {}\n", f);
+  dc::ReportInput input{fmt::format("diffcheck fuzz {} index={}", options.kernel, options.index),
+                        command,
+                        {},
+                        s.timeline};
+  for (std::size_t i = 0; i < s.finding_verdicts.size(); ++i)
+    input.cases.push_back({s.finding_verdicts[i], "", i < s.files.size() ? s.files[i] : ""});
+  write_report(report, input);
   return findings > 0 ? kExitFail : kExitPass;
 }
 
@@ -126,6 +264,7 @@ int run_list() {
 }
 
 int run_main(int argc, char** argv) {
+  const std::string command = command_line(argc, argv);
   CLI::App app{
       "diffcheck: differential correctness and fuzz testing of GPU kernels near the int32 limit"};
   app.require_subcommand(0, 1);
@@ -135,8 +274,9 @@ int run_main(int argc, char** argv) {
       app.add_subcommand("check", "check one or more shapes (same as the top-level --shape)");
   add_check_options(*check, sub);
   CLI::App* list = app.add_subcommand("list", "kernels, their keys, ranges and defaults");
+
   dc::FuzzOptions fuzz_args;
-  int jobs = 1;
+  std::string fuzz_report;
   CLI::App* fuzz = app.add_subcommand(
       "fuzz",
       "propose shapes near the int32 boundary; keep each distinct failure as a corpus file");
@@ -145,9 +285,33 @@ int run_main(int argc, char** argv) {
   fuzz->add_option("--index", fuzz_args.index, "index variant the shapes use")
       ->check(CLI::IsMember({"i32", "mixed", "i64"}));
   fuzz->add_option("--time", fuzz_args.time_s, "seconds to run")->check(CLI::PositiveNumber);
-  fuzz->add_option("--jobs", jobs, "cases at once (1: one at a time)")->check(CLI::PositiveNumber);
+  fuzz->add_option("--jobs", fuzz_args.jobs, "cases at once")->check(CLI::PositiveNumber);
   fuzz->add_option("--seed", fuzz_args.seed, "campaign seed");
   fuzz->add_option("--out", fuzz_args.out, "folder for finding files (corpus format)");
+  fuzz->add_option("--minimize-time", fuzz_args.minimize_s,
+                   "seconds to minimize each finding (within --time)")
+      ->check(CLI::NonNegativeNumber);
+  fuzz->add_option("--report", fuzz_report, "write JSON, JUnit, Markdown and HTML reports there");
+
+  CheckArgs replay_args;
+  std::vector<std::string> replay_paths;
+  CLI::App* replay = app.add_subcommand(
+      "replay", "run every corpus file; exit 1 if a verdict differs from its expectation");
+  replay->add_option("paths", replay_paths, "corpus folders or files")->required();
+  add_run_options(*replay, replay_args);
+  replay->add_option("--jobs", replay_args.jobs, "cases at once")->check(CLI::PositiveNumber);
+  replay->add_option("--report", replay_args.report,
+                     "write JSON, JUnit, Markdown and HTML reports there");
+
+  CheckArgs minimize_args;
+  double minimize_budget = 600;
+  CLI::App* minimize = app.add_subcommand(
+      "minimize", "shrink a failing shape while its failure class stays the same");
+  minimize->add_option("--shape", minimize_args.shapes, "the failing shape")->required();
+  add_run_options(*minimize, minimize_args);
+  minimize->add_option("--budget", minimize_budget, "seconds to spend at most")
+      ->check(CLI::PositiveNumber);
+
   CheckArgs explain_args;
   CLI::App* explain = app.add_subcommand(
       "explain", "sizes, memory, offsets that cross 2^31 or 2^32, and the plan; runs nothing");
@@ -163,10 +327,12 @@ int run_main(int argc, char** argv) {
     return kExitUsage;
   }
   if (*list) return run_list();
-  if (*fuzz) return run_fuzz(fuzz_args, jobs);
+  if (*fuzz) return run_fuzz(fuzz_args, fuzz_report, command);
+  if (*replay) return run_replay(replay_args, replay_paths, command);
+  if (*minimize) return run_minimize(minimize_args, minimize_budget);
   if (*explain) return run_explain(explain_args);
-  if (*check) return run_check(sub);
-  return run_check(top);
+  if (*check) return run_check(sub, command);
+  return run_check(top, command);
 }
 
 }  // namespace

@@ -1,0 +1,52 @@
+// The regression corpus: one text file per case (DESIGN.md, "Corpus file").
+//
+//   chunk_gated_delta_rule_fwd_h:B=1,T=262145,H=32,Hg=16,index=i32
+//   # expect: fail
+//   # origin: tests/boundary_test.cpp
+//   # date: 2026-11-25
+//   # any other comment line
+//
+// The first line is the shape; `# key: value` lines follow (expect: a verdict name or `fail`
+// for any failing verdict; origin: where it came from; date:), then free comments.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "verdict.hpp"
+
+namespace dc {
+
+struct CorpusEntry {
+  std::string file;
+  std::string shape;   // as written on the first line
+  std::string expect;  // "pass", "fail" or a verdict name
+  std::string origin, date;
+  std::vector<std::string> comments;  // free comment lines, without "# "
+};
+
+// A malformed corpus file: names the file and the line (exit 2).
+struct CorpusError : std::runtime_error {
+  CorpusError(const std::string& file, int line, const std::string& what);
+};
+
+CorpusEntry read_corpus_entry(const std::filesystem::path& file);
+std::string corpus_text(const CorpusEntry& entry);
+
+// Every corpus file under the given files or folders (recursively; README and hidden files
+// skipped), sorted.
+std::vector<std::filesystem::path> corpus_files(const std::vector<std::string>& paths);
+
+// Whether a verdict is what the entry expects.
+bool meets_expectation(const std::string& expect, VerdictKind got);
+
+// Writes a file so that a reader (or a crash of the writer) never sees it half written.
+void write_file_atomically(const std::filesystem::path& file, const std::string& text);
+
+// Runs fn(0) ... fn(count-1) on `jobs` threads (each case is its own process).
+void run_in_parallel(std::size_t count, int jobs, const std::function<void(std::size_t)>& fn);
+
+}  // namespace dc

@@ -1,0 +1,43 @@
+// Reports of a run of diffcheck (check, replay, fuzz), in four forms written to one folder:
+//   report.json   every verdict (the stable JSON of DESIGN.md) and the campaign timeline
+//   junit.xml     one test case per case, for CI systems that show tests
+//   summary.md    a table that fits a CI job summary
+//   report.html   one offline page: per failing case a picture of where the errors are
+//                 (the tensor with its 2^31 crossings and the first bad element or guard hit;
+//                 the error map, outer offsets x innermost index), per campaign its exec/s
+//                 and findings over time
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "verdict.hpp"
+
+namespace dc {
+
+struct ReportCase {
+  Verdict verdict;
+  std::string expect;  // corpus expectation ("" : a failing verdict is the failure)
+  std::string file;    // the corpus or finding file, if any
+  bool ok() const;     // met its expectation (no expectation: did not fail)
+};
+
+struct CampaignPoint {
+  double t = 0;  // seconds since the start
+  std::int64_t cases = 0, findings = 0;
+};
+
+struct ReportInput {
+  std::string title;    // "diffcheck replay corpus/"
+  std::string command;  // the command line, as run
+  std::vector<ReportCase> cases;
+  std::vector<CampaignPoint> timeline;  // fuzz campaigns only
+};
+
+// Writes the four files into `dir` (created); returns their paths.
+std::vector<std::filesystem::path> write_reports(const std::filesystem::path& dir,
+                                                 const ReportInput& input);
+
+}  // namespace dc
