@@ -162,9 +162,27 @@ class Minimizer {
     }
   }
 
+  // Elements of every tensor: a move must not make the case larger (a smaller chunk size
+  // lowers a key but multiplies the chunks).
+  static double size_of(const Shape& s) {
+    double n = 0;
+    for (const TensorSpec& t : find_family(s.kernel()).make(s)->tensors())
+      n += static_cast<double>(t.elements());
+    return n;
+  }
+
   // Runs a candidate; true when it fails with the target class (then it is kept in best_).
   bool try_shape(const Shape& candidate, const std::string& change) {
     if (out_of_time()) return false;
+    try {
+      if (size_of(parse_shape(candidate.print())) > size_of(current_)) {
+        say(fmt::format("  {}: skipped, the tensors would be larger", change));
+        return false;
+      }
+    } catch (const ShapeError& e) {
+      say(fmt::format("  {}: not a valid shape ({})", change, e.what()));
+      return false;
+    }
     if (!variant_.empty() && !predicts(candidate)) {
       say(fmt::format("  {}: skipped, explain predicts no 32-bit offset reaches 2^31", change));
       return false;
