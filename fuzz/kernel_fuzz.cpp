@@ -28,9 +28,12 @@ std::size_t emit(const std::string& text, std::uint8_t* out, std::size_t max_siz
   return text.size();
 }
 
+// The first line: a corpus file (shape, then `# expect:` ...) seeds the fuzzer as it is.
 std::optional<dc::Shape> parse(const std::uint8_t* data, std::size_t size) {
+  std::string_view text(reinterpret_cast<const char*>(data), size);
+  text = text.substr(0, text.find('\n'));
   try {
-    return dc::parse_shape(std::string_view(reinterpret_cast<const char*>(data), size));
+    return dc::parse_shape(text);
   } catch (const dc::ShapeError&) {
     return std::nullopt;
   }

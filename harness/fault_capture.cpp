@@ -4,6 +4,7 @@
 #include <sys/mman.h>
 #include <ucontext.h>
 
+#include <algorithm>
 #include <cstring>
 #include <new>
 
@@ -63,26 +64,66 @@ int access_kind(void* context) {
 #endif
 }
 
+void die_of(int sig) {
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
+// After every worker of a launch finished or was parked: the fault of the lowest block (then
+// thread) becomes the record's fault, and the process dies of its signal.
+void finish_with_lowest_fault() {
+  FaultRecord& r = fault_record();
+  const int n = std::min(r.pending_count, FaultRecord::kMaxPending);
+  const PendingFault* low = nullptr;
+  for (int i = 0; i < n; ++i)
+    if (low == nullptr || r.pending[i].order < low->order) low = &r.pending[i];
+  if (low == nullptr) die_of(SIGSEGV);
+  r.signal = low->signal;
+  r.address = low->address;
+  r.access = low->access;
+  r.in_kernel = 1;
+  std::copy(low->block, low->block + 3, r.block);
+  std::copy(low->thread, low->thread + 3, r.thread);
+  r.faulted = 1;
+  die_of(low->signal);
+}
+
 void on_fault(int sig, siginfo_t* info, void* context) {
   const auto address = reinterpret_cast<std::uintptr_t>(info->si_addr);
   const int access = access_kind(context);
   // A first touch of a demand-paged unit: materialized now, the access is retried.
   if (sig == SIGSEGV && DemandPager::resolve(address, access != 1)) return;
   FaultRecord& r = fault_record();
+  const simt::ThreadPosition* pos = simt::position_if_in_kernel();
+  if (pos != nullptr && simt::in_parallel_worker()) {
+    // the lowest faulting block decides, whatever the order the workers ran in
+    const std::uint64_t block =
+        pos->block.x + std::uint64_t{pos->grid_dim.x} *
+                           (pos->block.y + std::uint64_t{pos->grid_dim.y} * pos->block.z);
+    const int slot = __atomic_fetch_add(&r.pending_count, 1, __ATOMIC_SEQ_CST);
+    if (slot < FaultRecord::kMaxPending) {
+      PendingFault& f = r.pending[slot];
+      const std::uint64_t thread =
+          pos->thread.x + std::uint64_t{pos->block_dim.x} *
+                              (pos->thread.y + std::uint64_t{pos->block_dim.y} * pos->thread.z);
+      f = PendingFault{(block << 20) + thread, address, sig, access,
+                       {pos->block.x, pos->block.y, pos->block.z},
+                       {pos->thread.x, pos->thread.y, pos->thread.z}};
+    }
+    simt::park_faulted_worker(block);
+  }
   if (r.faulted == 0) {
     r.signal = sig;
     r.address = address;
     r.access = access;
-    if (const simt::ThreadPosition* pos = simt::position_if_in_kernel()) {
+    if (pos != nullptr) {
       r.in_kernel = 1;
       r.block[0] = pos->block.x, r.block[1] = pos->block.y, r.block[2] = pos->block.z;
       r.thread[0] = pos->thread.x, r.thread[1] = pos->thread.y, r.thread[2] = pos->thread.z;
     }
     r.faulted = 1;
   }
-  // die of the same signal: the harness reads the record
-  signal(sig, SIG_DFL);
-  raise(sig);
+  die_of(sig);  // the harness reads the record
 }
 
 }  // namespace
@@ -94,6 +135,7 @@ void install_fault_handlers() {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGSEGV, &sa, nullptr);
   sigaction(SIGBUS, &sa, nullptr);
+  simt::set_parked_fault_finisher(finish_with_lowest_fault);
 }
 
 }  // namespace dc

@@ -15,8 +15,17 @@ struct GuardRange {
   std::uint32_t element_bytes;
 };
 
+// A fault of a parked kernel worker (simt::park_faulted_worker), ordered by block then thread.
+struct PendingFault {
+  std::uint64_t order;  // linear block id * 2^20 + linear thread id
+  std::uintptr_t address;
+  int signal, access;
+  unsigned block[3], thread[3];
+};
+
 struct FaultRecord {
   static constexpr int kMaxRanges = 64;
+  static constexpr int kMaxPending = 256;
   volatile int faulted;  // set last by the handler
   int signal;
   int access;  // 0 unknown, 1 read, 2 write
@@ -25,6 +34,8 @@ struct FaultRecord {
   unsigned block[3], thread[3];
   int range_count;
   GuardRange ranges[kMaxRanges];
+  int pending_count;
+  PendingFault pending[kMaxPending];
 };
 
 // One case's record, mapped MAP_SHARED before its case process forks: each case has its own,

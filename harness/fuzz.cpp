@@ -158,7 +158,9 @@ class Campaign {
     if (!o_.out.empty()) {
       file = fmt::format("{}/{}-{}-{:03}.shape", o_.out, o_.kernel, verdict_name(found.kind),
                          index + 1);
-      write_file_atomically(file, corpus_text(finding_entry(o_, found, found, "not yet")));
+      const bool later = o_.minimize_s > 0 && !o_.stop_at_first && elapsed() < o_.time_s;
+      write_file_atomically(file, corpus_text(finding_entry(o_, found, found,
+                                                            later ? "not yet" : "no")));
       summary_.files.push_back(file);
     }
     const double budget = std::min(o_.minimize_s, o_.time_s - elapsed());

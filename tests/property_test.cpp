@@ -4,7 +4,12 @@
 // Many heads keep the crossing within a few hundred chunks, so each case takes seconds.
 //   (a) index=i64 matches the reference on every such shape;
 //   (b) index=i32 and index=mixed fail exactly when explain's offsets predict a wrap.
+// (c), parse . print is the identity on generated shape text, is in shape_test.cpp.
+// DIFFCHECK_PROPERTY_INDEX=i32 runs (a) on the broken variant: RapidCheck then shrinks the
+// failing case and prints its `diffcheck --shape` line.
 // CI runs a few cases per property; RC_PARAMS="max_success=100" at configure time runs more.
+#include <cstdlib>
+
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
@@ -50,9 +55,35 @@ RC_GTEST_PROP(BoundaryProperty, I32AndMixedFailExactlyWhenAnOffsetIsPredictedToW
   if (g.predicted) RC_ASSERT(v.crossing.find("reaches 2^31") != std::string::npos);
 }
 
+// The variant property (a) checks: i64, unless DIFFCHECK_PROPERTY_INDEX names a broken one
+// (i32 or mixed) to watch the property fail and shrink to a minimal shape line.
+std::string checked_variant() {
+  const char* v = std::getenv("DIFFCHECK_PROPERTY_INDEX");
+  return v != nullptr ? v : "i64";
+}
+
 RC_GTEST_PROP(BoundaryProperty, I64MatchesTheReferenceAtTheBoundary, ()) {
   const Generated g = boundary_shape(*rc::gen::element<std::string>("i32", "mixed"));
-  const dc::Shape shape = dc::parse_shape(g.shape.with("index", "i64").print());
+  const dc::Shape shape = dc::parse_shape(g.shape.with("index", checked_variant()).print());
+  const dc::Verdict v = dc::run_case(shape);
+  RC_LOG() << "diffcheck --shape '" << shape.print() << "'  got " << dc::verdict_name(v.kind)
+           << "\n";
+  RC_ASSERT(v.kind == dc::VerdictKind::pass);
+}
+
+// (a) on ordinary small shapes too: every key drawn from a small range, whole grid verified.
+RC_GTEST_PROP(SmallShapeProperty, I64MatchesTheReferenceOnSmallShapes, ()) {
+  const auto Hg = *rc::gen::inRange<std::int64_t>(1, 4);
+  const auto H = Hg * *rc::gen::inRange<std::int64_t>(1, 4);
+  const dc::Shape shape = dc::parse_shape(fmt::format(
+      "chunk_gated_delta_rule_fwd_h:B={},T={},H={},Hg={},K={},V={},BT={},dtype={},g={},gk={},"
+      "h0={},index={},seed={}",
+      *rc::gen::inRange<std::int64_t>(1, 3), *rc::gen::inRange<std::int64_t>(1, 300), H, Hg,
+      *rc::gen::inRange<std::int64_t>(1, 65), *rc::gen::inRange<std::int64_t>(1, 65),
+      *rc::gen::element<std::int64_t>(16, 32, 64),
+      *rc::gen::element<std::string>("bf16", "fp16", "fp32"), *rc::gen::inRange(0, 2),
+      *rc::gen::inRange(0, 2), *rc::gen::inRange(0, 2), checked_variant(),
+      *rc::gen::inRange(0, 1000)));
   const dc::Verdict v = dc::run_case(shape);
   RC_LOG() << "diffcheck --shape '" << shape.print() << "'  got " << dc::verdict_name(v.kind)
            << "\n";

@@ -249,8 +249,12 @@ int run_fuzz(const dc::FuzzOptions& options, const std::string& report,
   return findings > 0 ? kExitFail : kExitPass;
 }
 
-int run_list() {
+int run_list(bool names_only) {
   for (const dc::KernelFamily& f : dc::kernel_families()) {
+    if (names_only) {  // for scripts: the kernels under test, one per line
+      if (!f.planted_defect) fmt::print("{}\n", f.name);
+      continue;
+    }
     fmt::print("{}{}\n  {}\n", f.name, f.planted_defect ? "  (planted defect)" : "", f.summary);
     for (const dc::KeySpec& k : f.keys) {
       std::string def = k.default_value.empty()     ? "required"
@@ -274,6 +278,9 @@ int run_main(int argc, char** argv) {
       app.add_subcommand("check", "check one or more shapes (same as the top-level --shape)");
   add_check_options(*check, sub);
   CLI::App* list = app.add_subcommand("list", "kernels, their keys, ranges and defaults");
+  bool names_only = false;
+  list->add_flag("--names", names_only,
+                 "only the names of the kernels under test (no planted defects), one per line");
 
   dc::FuzzOptions fuzz_args;
   std::string fuzz_report;
@@ -326,7 +333,7 @@ int run_main(int argc, char** argv) {
     app.exit(e);
     return kExitUsage;
   }
-  if (*list) return run_list();
+  if (*list) return run_list(names_only);
   if (*fuzz) return run_fuzz(fuzz_args, fuzz_report, command);
   if (*replay) return run_replay(replay_args, replay_paths, command);
   if (*minimize) return run_minimize(minimize_args, minimize_budget);

@@ -3,7 +3,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <boost/context/fiber.hpp>
 #include <memory>
 #include <new>
@@ -19,6 +21,10 @@ namespace ctx = boost::context;
 namespace {
 
 thread_local ThreadPosition* t_position = nullptr;
+thread_local bool t_parallel_worker = false;
+std::atomic<std::uint64_t> g_lowest_parked{~std::uint64_t{0}};
+void (*g_finisher)() = nullptr;
+constexpr std::uint64_t kDone = ~std::uint64_t{0};
 thread_local ctx::fiber* t_scheduler = nullptr;  // resumes the block scheduler
 
 // Fiber stacks are reused across the blocks a worker runs: mapping 256 stacks per block
@@ -127,6 +133,21 @@ const ThreadPosition* position_if_in_kernel() {
   return t_position;
 }
 
+bool in_parallel_worker() {
+  return t_parallel_worker;
+}
+
+void park_faulted_worker(std::uint64_t block) {
+  std::uint64_t low = g_lowest_parked.load();
+  while (block < low && !g_lowest_parked.compare_exchange_weak(low, block)) {
+  }
+  for (;;) pause();
+}
+
+void set_parked_fault_finisher(void (*finish)()) {
+  g_finisher = finish;
+}
+
 void syncthreads() {
   if (t_scheduler == nullptr) return;  // called on the host outside a launch
   ctx::fiber& scheduler = *t_scheduler;
@@ -141,21 +162,52 @@ void launch(dim3 grid, dim3 block, const std::function<void()>& body,
   if (workers == 0) workers = std::max(1u, std::thread::hardware_concurrency());
   workers = static_cast<unsigned>(std::min<std::uint64_t>(workers, count));
 
+  std::vector<std::uint64_t> order(blocks.begin(), blocks.end());
+  std::sort(order.begin(), order.end());  // blocks start in increasing order
   std::atomic<std::uint64_t> next{0};
-  auto work = [&] {
+  auto run = [&](std::atomic<std::uint64_t>* current) {
     StackPool pool;
-    for (std::uint64_t i = next++; i < count; i = next++) {
-      const std::uint64_t id = blocks.empty() ? i : blocks[i];
+    for (;;) {
+      if (current != nullptr) current->store(0);  // about to take a block
+      const std::uint64_t i = next++;
+      if (i >= count) break;
+      const std::uint64_t id = order.empty() ? i : order[i];
+      if (current != nullptr) {
+        current->store(id);
+        if (id > g_lowest_parked.load()) continue;  // cannot be the lowest fault any more
+      }
       run_block(body, ThreadPosition{{}, unflatten(id, grid), block, grid}, pool);
     }
+    if (current != nullptr) current->store(kDone);
   };
   if (workers <= 1) {
-    work();
+    run(nullptr);
     return;
   }
-  std::vector<std::jthread> threads;
+  g_lowest_parked = kDone;
+  std::vector<std::atomic<std::uint64_t>> current(workers);
+  std::vector<std::thread> threads;
   threads.reserve(workers);
-  for (unsigned w = 0; w < workers; ++w) threads.emplace_back(work);
+  for (unsigned w = 0; w < workers; ++w)
+    threads.emplace_back([&run, slot = &current[w]] {
+      t_parallel_worker = true;
+      run(slot);
+      t_parallel_worker = false;
+    });
+  // until every worker is done, or runs (or is parked in) a block at or above the lowest fault
+  const auto settled = [&] {
+    const std::uint64_t low = g_lowest_parked.load();
+    return std::all_of(current.begin(), current.end(),
+                       [&](const std::atomic<std::uint64_t>& c) { return c.load() >= low; });
+  };
+  while (!settled()) std::this_thread::sleep_for(std::chrono::microseconds(200));
+  if (g_lowest_parked.load() == kDone) {
+    for (std::thread& t : threads) t.join();
+    return;
+  }
+  for (std::thread& t : threads) t.detach();  // parked ones never return
+  if (g_finisher != nullptr) g_finisher();
+  std::abort();
 }
 
 }  // namespace dc::simt

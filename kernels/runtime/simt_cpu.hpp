@@ -42,6 +42,16 @@ ThreadPosition& current_position();
 const ThreadPosition* position_if_in_kernel();
 void syncthreads();
 
+// Deterministic faults. In a launch with several workers, the fault handler parks a worker
+// whose block faulted (park_faulted_worker, with the block's linear id) instead of ending the
+// process at once. Blocks start in increasing order; once every block below the lowest
+// faulted one has finished (blocks above it cannot matter, and no more are started), the
+// launch calls the finisher the handler registered, which reports the fault of that lowest
+// block and ends the process. The first two calls are async-signal-safe.
+bool in_parallel_worker();
+[[noreturn]] void park_faulted_worker(std::uint64_t block);
+void set_parked_fault_finisher(void (*finish)());
+
 // Thrown (before anything runs) for a launch that real hardware would refuse.
 struct LaunchError : std::runtime_error {
   using std::runtime_error::runtime_error;
