@@ -1,5 +1,6 @@
 #include "fuzz.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -133,10 +134,15 @@ class Campaign {
   std::optional<Verdict> run_one(const KernelFamily& family, const Shape& shape) const {
     try {
       if (family.make(shape)->plan().work_flops > o_.max_work_flops) return std::nullopt;
+      // a case within the work budget takes well under a minute; none runs far past the
+      // campaign's end, and one cut short by it is not a finding
+      constexpr double kCaseTimeout = 120;
       RunOptions run;
-      run.timeout_s = 120;  // a case within the work budget takes well under a minute
+      run.timeout_s = std::clamp(o_.time_s - elapsed() + 5, 5.0, kCaseTimeout);
       run.memory_budget = available_memory() / static_cast<std::uint64_t>(o_.jobs);
-      return run_case(shape, run);
+      Verdict v = run_case(shape, run);
+      if (v.kind == VerdictKind::timeout && run.timeout_s < kCaseTimeout) return std::nullopt;
+      return v;
     } catch (const ShapeError&) {  // a key moved alone may break a cross-key constraint
       return std::nullopt;
     } catch (const Refusal&) {

@@ -188,10 +188,14 @@ class Minimizer {
       return false;
     }
     Verdict v;
+    RunOptions run = o_.run;  // no case runs far past the budget
+    const double left =
+        o_.budget_s - std::chrono::duration<double>(Clock::now() - start_).count() + 5;
+    run.timeout_s = std::min(run.timeout_s > 0 ? run.timeout_s : 600.0, std::max(left, 5.0));
     try {
       const Shape shape = parse_shape(candidate.print());
       find_family(shape.kernel()).make(shape);  // cross-key rules
-      v = run_case(shape, o_.run);
+      v = run_case(shape, run);
     } catch (const ShapeError& e) {
       say(fmt::format("  {}: not a valid shape ({})", change, e.what()));
       return false;

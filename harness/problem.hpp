@@ -28,7 +28,9 @@ struct Plan {
   std::string verified;               // what verify() compares, in words
   std::uint64_t written_bytes = 0;    // output bytes the run writes (0: every output, whole)
   std::uint64_t working_bytes = 0;    // memory verify() needs besides the tensors
-  double work_flops = 0;  // floating-point operations of the blocks run (0: not estimated)
+  // cost of the blocks run, in flop-equivalents: the kernel's arithmetic and the generation
+  // of the inputs they read (0: not estimated); fuzzers skip shapes over a budget
+  double work_flops = 0;
 
   bool whole_grid() const { return blocks.empty(); }
 };

@@ -441,11 +441,27 @@ class Problem final : public dc::Problem {
     p.grid_blocks = tiles * static_cast<std::uint64_t>(N * H_);
     const double flops =
         4.0 * static_cast<double>(chunk_offsets_.back()) * H_ * tiles * kBV * K_ * BT_;
+    // the cost per token of a block: the kernel's work, and generating the inputs it reads
+    // (about 10 flop-equivalents an element; gk is a running sum over the chunk: BT terms an
+    // element). A token's row of an input is generated a page at a time: a block reading a
+    // slice of a narrow row pays for the whole row.
+    const auto touched = [](double row, double slice, std::size_t element_bytes) {
+      return std::min(row, std::max(slice, 4096.0 / static_cast<double>(element_bytes)));
+    };
+    const std::size_t in_bytes = dtype_bytes(dtype_);
+    const double H = H_, Hg = Hg_, K = K_, V = V_;
+    const double per_token =
+        4.0 * kBV * K +
+        10.0 * (touched(Hg * K, K, in_bytes) + touched(H * K, K, in_bytes) +
+                touched(H * V, kBV, in_bytes) + (use_g_ ? touched(H, 1, 4) : 0.0)) +
+        (use_gk_ ? 10.0 * BT_ * touched(H * K, K, 4) : 0.0);
     auto block_id = [&](std::uint64_t tile, std::int64_t n, std::int64_t h) {
       return tile + tiles * static_cast<std::uint64_t>(n * H_ + h);
     };
     if (flops <= kWholeGridFlops) {
-      p.work_flops = flops;
+      p.work_flops = static_cast<double>(std::accumulate(lengths_.begin(), lengths_.end(),
+                                                         std::int64_t{0})) *
+                     H_ * static_cast<double>(tiles) * per_token;
       for (std::int64_t n = 0; n < N; ++n)
         for (int h = 0; h < H_; ++h) {
           std::vector<int> all(static_cast<std::size_t>(V_));
@@ -498,8 +514,7 @@ class Problem final : public dc::Problem {
       std::sort(cols.begin(), cols.end());
       columns += static_cast<std::int64_t>(cols.size());
       const std::int64_t n = nh / H_;
-      const std::int64_t chunks = (lengths_[n] + BT_ - 1) / BT_;
-      p.work_flops += 4.0 * static_cast<double>(chunks) * kBV * K_ * BT_;
+      p.work_flops += static_cast<double>(lengths_[n]) * per_token;
       // what the block writes: its states, its v_new columns, its final state
       p.written_bytes += static_cast<std::uint64_t>(
           (lengths_[n] + BT_ - 1) / BT_ * count * K_ * dtype_bytes(dtype_) +
