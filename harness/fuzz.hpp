@@ -35,7 +35,7 @@ struct FuzzOptions {
   std::uint64_t seed = 0;
   int jobs = 1;                  // cases at once; worker w draws from the stream (seed, w)
   std::string out;               // folder for finding files ("" : none written)
-  double max_work_flops = 2e10;  // skip proposals whose plan costs more (about 10 s)
+  double max_work_flops = 5e9;  // skip proposals whose plan costs more (about 3 s)
   double minimize_s = 60;        // per finding, within the campaign's time
   bool stop_at_first = false;    // end the campaign at its first finding (benchmarks)
   Proposer propose;              // empty: the boundary-aware proposals above

@@ -442,9 +442,9 @@ class Problem final : public dc::Problem {
     const double flops =
         4.0 * static_cast<double>(chunk_offsets_.back()) * H_ * tiles * kBV * K_ * BT_;
     // the cost per token of a block: the kernel's work, and generating the inputs it reads
-    // (about 10 flop-equivalents an element; gk is a running sum over the chunk: BT terms an
-    // element). A token's row of an input is generated a page at a time: a block reading a
-    // slice of a narrow row pays for the whole row.
+    // (about 40 flop-equivalents an element, the first-touch fault of its page included;
+    // gk is a running sum over the chunk: BT terms an element). A token's row of an input is
+    // generated a page at a time: a block reading a slice of a narrow row pays for the row.
     const auto touched = [](double row, double slice, std::size_t element_bytes) {
       return std::min(row, std::max(slice, 4096.0 / static_cast<double>(element_bytes)));
     };
@@ -452,7 +452,7 @@ class Problem final : public dc::Problem {
     const double H = H_, Hg = Hg_, K = K_, V = V_;
     const double per_token =
         4.0 * kBV * K +
-        10.0 * (touched(Hg * K, K, in_bytes) + touched(H * K, K, in_bytes) +
+        40.0 * (touched(Hg * K, K, in_bytes) + touched(H * K, K, in_bytes) +
                 touched(H * V, kBV, in_bytes) + (use_g_ ? touched(H, 1, 4) : 0.0)) +
         (use_gk_ ? 10.0 * BT_ * touched(H * K, K, 4) : 0.0);
     auto block_id = [&](std::uint64_t tile, std::int64_t n, std::int64_t h) {
