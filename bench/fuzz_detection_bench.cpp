@@ -7,10 +7,11 @@
 //               0..100 with the case number as in a default property run, mapped into each
 //               key's domain.
 // Also exec/s (cases run per second) and the proposals skipped as invalid or over the work
-// budget. Prints; asserts nothing. Goal (issue 5): i32 in <= 10 s and mixed in <= 60 s on one
+// budget; and the harness's exec/s on small shapes. Prints; asserts nothing. Goal (issue 5): i32 in <= 10 s and mixed in <= 60 s on one
 // core, for every seed.
 //   build/bin/fuzz_detection_bench [seeds=5] [cap_i32_s=20] [cap_mixed_s=60] [strategy]
 // (about 15 minutes with the defaults: the baselines run to their caps)
+#include <chrono>
 #include <cstdlib>
 #include <iostream>
 #include <sstream>
@@ -21,6 +22,7 @@
 
 #include "harness/fuzz.hpp"
 #include "harness/problem.hpp"
+#include "harness/runner.hpp"
 
 namespace {
 
@@ -108,11 +110,27 @@ Row measure(const std::string& name, const std::string& index,
 
 }  // namespace
 
+// Cases per second on small shapes (whole grid, every element verified): the harness's own
+// cost per case (fork, guards, paging, verification), the same for every strategy.
+void small_shape_rate() {
+  const auto start = std::chrono::steady_clock::now();
+  int cases = 0;
+  for (int seed = 0; seed < 40; ++seed)
+    for (const char* keys : {"T=100,H=2,K=32,V=32", "T=300,H=4,Hg=2,K=64,V=64", "B=3,T=17,H=1"}) {
+      dc::run_case(dc::parse_shape(fmt::format("{}:{},index=i32,seed={}", kKernel, keys, seed)));
+      ++cases;
+    }
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  fmt::print("small shapes (3 shapes x 40 seeds, whole grid): {} cases in {:.1f} s, {:.1f} exec/s\n",
+             cases, s, cases / s);
+}
+
 int main(int argc, char** argv) {
   const int seeds = argc > 1 ? std::atoi(argv[1]) : 5;
   const double cap_i32 = argc > 2 ? std::atof(argv[2]) : 20;
   const double cap_mixed = argc > 3 ? std::atof(argv[3]) : 60;
   const std::string only = argc > 4 ? argv[4] : "";
+  if (only.empty() || only == "small") small_shape_rate();
   const std::vector<std::pair<std::string, std::function<dc::Proposer(const std::string&)>>>
       strategies = {{"diffcheck", nullptr}, {"uniform", uniform}, {"rapidcheck", rapidcheck_default}};
   std::vector<Row> rows;
