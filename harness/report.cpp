@@ -97,7 +97,8 @@ std::string junit_report(const ReportInput& in) {
 std::string markdown_report(const ReportInput& in) {
   std::int64_t bad = 0;
   for (const ReportCase& c : in.cases) bad += c.ok() ? 0 : 1;
-  std::string out = fmt::format("## {}\n\n{} cases, {} as expected, {} not.\n\n", in.title,
+  std::string out = fmt::format(
+      "## {}\n\n{} cases: {} passed or as expected, {} failed or not as expected.\n\n", in.title,
                                 in.cases.size(), static_cast<std::int64_t>(in.cases.size()) - bad,
                                 bad);
   if (!in.timeline.empty()) {
@@ -311,8 +312,8 @@ std::string html_report(const ReportInput& in) {
       "patternUnits='userSpaceOnUse' patternTransform='rotate(45)'><rect width='6' height='6' "
       "fill='#f4f4f4'/><line x1='0' y1='0' x2='0' y2='6' stroke='#aaa' stroke-width='2'/>"
       "</pattern></defs></svg>"
-      "<h1>{0}</h1><p><code>{1}</code> — {2}</p><p>{3} cases: <span class='ok'>{4} as "
-      "expected</span>, <span class='{5}'>{6} not</span>.</p>",
+      "<h1>{0}</h1><p><code>{1}</code> — {2}</p><p>{3} cases: <span class='ok'>{4} passed or "
+      "as expected</span>, <span class='{5}'>{6} failed or not as expected</span>.</p>",
       escape_xml(in.title), escape_xml(in.command), now_utc(), in.cases.size(),
       static_cast<std::int64_t>(in.cases.size()) - bad, bad == 0 ? "ok" : "bad", bad);
   if (!in.timeline.empty()) {
