@@ -95,6 +95,10 @@ double Comparer::add_group(std::span<const double> got, std::span<const double> 
     }
   }
   ++check_.groups;
+  // The normwise bound is a statement about the RMS of a group's errors; over a handful of
+  // elements that is no statistic (one element may legitimately carry its whole elementwise
+  // bound, more than 4u*sqrt(n)*s for n < 16): such groups are judged elementwise only.
+  if (static_cast<std::int64_t>(expected.size()) < kMinNormwiseGroup) return own_rms;
   const double norm_ref = rms * std::sqrt(static_cast<double>(expected.size()));
   const double norm_err =
       norm_ref > 0 ? std::sqrt(diff_sq) / norm_ref : (diff_sq > 0 ? INFINITY : 0.0);

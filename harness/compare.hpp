@@ -5,7 +5,7 @@
 // passes (e.g. the previous state's RMS, from which rounding errors propagate), so an element
 // is judged against the magnitude of the quantity it belongs to, not its own cancelled value:
 //   elementwise  |got - ref| <= tol.elementwise * (|ref| + s)
-//   normwise     ||got - ref||_2 <= tol.normwise * sqrt(n) * s          (per group of n)
+//   normwise     ||got - ref||_2 <= tol.normwise * sqrt(n) * s          (per group of n >= 16)
 // NaN and Inf never pass. An output that is all zeros where the reference is not fails;
 // a reference that is itself all zeros is reported (the check is then degenerate).
 #pragma once
@@ -19,6 +19,9 @@
 #include "tensor.hpp"
 
 namespace dc {
+
+// Groups smaller than this are judged elementwise only (see Comparer::add_group).
+constexpr std::int64_t kMinNormwiseGroup = 16;
 
 struct Tolerance {
   double elementwise = 0;
