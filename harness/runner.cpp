@@ -127,8 +127,33 @@ Verdict execute(const Shape& shape, const Problem& problem, const Plan& plan) {
   return out;
 }
 
+// The in-bounds offsets a faulting offset could have meant, had it wrapped k times at 2^32
+// (k = +-1, +-2, ...; nearest first). More than one when the tensor spans over 2^32 elements.
+std::vector<std::int64_t> wrap_candidates(std::int64_t offset, std::int64_t n) {
+  std::vector<std::int64_t> out;
+  constexpr std::int64_t kWrap = std::int64_t{1} << 32;
+  for (std::int64_t k = 1; k <= n / kWrap + 1; ++k)
+    for (const std::int64_t c : {offset + k * kWrap, offset - k * kWrap})
+      if (c >= 0 && c < n) out.push_back(c);
+  return out;
+}
+
+// Of several wrap candidates, the first (nearest) that lies at or past a 2^31 crossing of an
+// offset the variant computes in 32 bits for this tensor: where a wrapped offset comes from.
+std::int64_t likeliest_wrap(const std::vector<std::int64_t>& candidates, const Problem& problem,
+                            const std::string& tensor, const std::string& variant) {
+  const std::vector<IndexProduct> products = problem.index_products();
+  for (const std::int64_t c : candidates)
+    for (const IndexProduct& p : products)
+      if (p.tensor == tensor && p.narrow(variant))
+        for (const Reach& r : p.reaches)
+          if (r.flat <= c) return c;
+  return candidates.front();
+}
+
 // Turns a fault record into a verdict: which tensor, read or write, the offset in elements.
-void diagnose_fault(const FaultRecord& r, const Problem& problem, Verdict& v) {
+void diagnose_fault(const FaultRecord& r, const Problem& problem, const std::string& variant,
+                    Verdict& v) {
   const std::vector<TensorSpec> specs = problem.tensors();
   std::string position;
   if (r.in_kernel != 0)
@@ -147,8 +172,9 @@ void diagnose_fault(const FaultRecord& r, const Problem& problem, Verdict& v) {
                  : r.access == 1 ? "read"
                                  : "access",
                  offset, position, std::nullopt};
-    for (std::int64_t wrap : {std::int64_t{1} << 32, -(std::int64_t{1} << 32)})
-      if (offset + wrap >= 0 && offset + wrap < n) hit.unwrapped = offset + wrap;
+    const std::vector<std::int64_t> candidates = wrap_candidates(offset, n);
+    if (!candidates.empty())
+      hit.unwrapped = likeliest_wrap(candidates, problem, g.name, variant);
     v.kind = r.access == 2 ? VerdictKind::oob_write : VerdictKind::oob_read;
     v.tensor = g.name;
     const std::string where = offset < 0    ? "before its start"
@@ -160,9 +186,15 @@ void diagnose_fault(const FaultRecord& r, const Problem& problem, Verdict& v) {
       std::string coords;
       for (const TensorSpec& s : specs)
         if (s.name == g.name) coords = s.coordinates(*hit.unwrapped);
-      v.message +=
-          fmt::format("; consistent with a 32-bit wrap: offset {} 2^32 = {} is in bounds ({})",
-                      *hit.unwrapped > offset ? "+" : "-", *hit.unwrapped, coords);
+      const std::int64_t k = (*hit.unwrapped - offset) / (std::int64_t{1} << 32);
+      v.message += fmt::format(
+          "; consistent with a 32-bit wrap: offset {} {}2^32 = {} is in bounds ({}){}",
+          k > 0 ? "+" : "-", std::abs(k) == 1 ? "" : fmt::format("{}*", std::abs(k)),
+          *hit.unwrapped, coords,
+          candidates.size() == 1
+              ? ""
+              : fmt::format(", of {} in-bounds candidates the nearest past a 2^31 crossing",
+                            candidates.size()));
       v.first_bad = FirstBad{*hit.unwrapped, coords, NAN, NAN};
     }
     v.guard_hit = hit;
@@ -336,7 +368,7 @@ Verdict run_case(const Shape& shape, const RunOptions& options) {
   } else if (WIFSIGNALED(status)) {
     const FaultRecord& r = record.get();
     if (r.faulted != 0) {
-      diagnose_fault(r, *problem, v);
+      diagnose_fault(r, *problem, shape.has("index") ? shape.text("index") : "", v);
     } else {
       v.kind = VerdictKind::crash;
       v.message = fmt::format("the case process died of signal {} ({})", WTERMSIG(status),
