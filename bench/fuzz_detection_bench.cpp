@@ -7,8 +7,8 @@
 //               0..100 with the case number as in a default property run, mapped into each
 //               key's domain.
 // Also exec/s (cases run per second) and the proposals skipped as invalid or over the work
-// budget; and the harness's exec/s on small shapes. Prints; asserts nothing. Goal (issue 5): i32 in <= 10 s and mixed in <= 60 s on one
-// core, for every seed.
+// budget; and the harness's exec/s on small shapes. Prints; asserts nothing. Goal (issue 5): i32 in
+// <= 10 s and mixed in <= 60 s on one core, for every seed.
 //   build/bin/fuzz_detection_bench [seeds=5] [cap_i32_s=20] [cap_mixed_s=60] [strategy]
 // (about 15 minutes with the defaults: the baselines run to their caps)
 #include <chrono>
@@ -121,8 +121,9 @@ void small_shape_rate() {
       ++cases;
     }
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  fmt::print("small shapes (3 shapes x 40 seeds, whole grid): {} cases in {:.1f} s, {:.1f} exec/s\n",
-             cases, s, cases / s);
+  fmt::print(
+      "small shapes (3 shapes x 40 seeds, whole grid): {} cases in {:.1f} s, {:.1f} exec/s\n",
+      cases, s, cases / s);
 }
 
 int main(int argc, char** argv) {
@@ -132,14 +133,16 @@ int main(int argc, char** argv) {
   const std::string only = argc > 4 ? argv[4] : "";
   if (only.empty() || only == "small") small_shape_rate();
   const std::vector<std::pair<std::string, std::function<dc::Proposer(const std::string&)>>>
-      strategies = {{"diffcheck", nullptr}, {"uniform", uniform}, {"rapidcheck", rapidcheck_default}};
+      strategies = {
+          {"diffcheck", nullptr}, {"uniform", uniform}, {"rapidcheck", rapidcheck_default}};
   std::vector<Row> rows;
   for (const auto& [index, cap] : {std::pair{"i32", cap_i32}, std::pair{"mixed", cap_mixed}})
     for (const auto& [name, make] : strategies)
       if (only.empty() || only == name) rows.push_back(measure(name, index, make, seeds, cap));
-  fmt::print("time to first detection, seed kernel, one case at a time, seeds 1..{} "
-             "(caps: i32 {:.0f} s, mixed {:.0f} s)\n",
-             seeds, cap_i32, cap_mixed);
+  fmt::print(
+      "time to first detection, seed kernel, one case at a time, seeds 1..{} "
+      "(caps: i32 {:.0f} s, mixed {:.0f} s)\n",
+      seeds, cap_i32, cap_mixed);
   fmt::print("{:<11} {:<6} {:<40} {:>7} {:>9} {:>8}\n", "strategy", "index",
              "first detection per seed (s)", "found", "exec/s", "skipped");
   for (const Row& r : rows) {
@@ -152,6 +155,7 @@ int main(int argc, char** argv) {
     fmt::print("{:<11} {:<6} {:<40} {:>3}/{:<3} {:>9.2f} {:>8}\n", r.strategy, r.index, per_seed,
                found, r.first.size(), static_cast<double>(r.cases) / r.seconds, r.skipped);
   }
-  fmt::print("(-: not found within the cap; exec/s: cases run per second over all seeds; "
-             "skipped: proposals invalid or over the work budget)\n");
+  fmt::print(
+      "(-: not found within the cap; exec/s: cases run per second over all seeds; "
+      "skipped: proposals invalid or over the work budget)\n");
 }

@@ -125,8 +125,8 @@ std::optional<BoundaryMove> boundary_move(const Shape& base, const std::string& 
                    fmt::format("crossing {} 2^{} {:+}", k.name, bits, delta * step));
     }
     case 2: {
-      const auto b = static_cast<int>(std::log2(static_cast<double>(std::max<std::int64_t>(
-          top, 1))));
+      const auto b =
+          static_cast<int>(std::log2(static_cast<double>(std::max<std::int64_t>(top, 1))));
       return moved(std::int64_t{1} << (rng() % (b + 1)), fmt::format("pow2 {}", k.name));
     }
     case 3: {

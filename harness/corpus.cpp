@@ -38,7 +38,8 @@ CorpusEntry read_corpus_entry(const std::filesystem::path& file) {
     }
     if (line.find_first_not_of(" \t") == std::string::npos) continue;
     if (line.rfind('#', 0) != 0)
-      throw CorpusError(e.file, number, "after the shape, only `# key: value` or `# comment` lines");
+      throw CorpusError(e.file, number,
+                        "after the shape, only `# key: value` or `# comment` lines");
     const std::string body = line.substr(line.find_first_not_of("# \t") == std::string::npos
                                              ? line.size()
                                              : line.find_first_not_of("# \t"));

@@ -15,8 +15,8 @@
 namespace dc {
 
 SharedFaultRecord::SharedFaultRecord() {
-  void* p = mmap(nullptr, sizeof(FaultRecord), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-                 -1, 0);
+  void* p =
+      mmap(nullptr, sizeof(FaultRecord), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) throw std::bad_alloc();
   record_ = new (p) FaultRecord{};
 }
@@ -106,7 +106,10 @@ void on_fault(int sig, siginfo_t* info, void* context) {
       const std::uint64_t thread =
           pos->thread.x + std::uint64_t{pos->block_dim.x} *
                               (pos->thread.y + std::uint64_t{pos->block_dim.y} * pos->thread.z);
-      f = PendingFault{(block << 20) + thread, address, sig, access,
+      f = PendingFault{(block << 20) + thread,
+                       address,
+                       sig,
+                       access,
                        {pos->block.x, pos->block.y, pos->block.z},
                        {pos->thread.x, pos->thread.y, pos->thread.z}};
     }

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <cstdlib>
 #include <cmath>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <mutex>
@@ -170,8 +170,8 @@ class Campaign {
       file = fmt::format("{}/{}-{}-{:03}.shape", o_.out, o_.kernel, verdict_name(found.kind),
                          index + 1);
       const bool later = o_.minimize_s > 0 && !o_.stop_at_first && elapsed() < o_.time_s;
-      write_file_atomically(file, corpus_text(finding_entry(o_, found, found,
-                                                            later ? "not yet" : "no")));
+      write_file_atomically(file,
+                            corpus_text(finding_entry(o_, found, found, later ? "not yet" : "no")));
       summary_.files.push_back(file);
     }
     const double budget = std::min(o_.minimize_s, o_.time_s - elapsed());
@@ -188,10 +188,10 @@ class Campaign {
                              m.budget_ran_out ? ", time ran out" : "", m.minimal.shape);
     if (!file.empty())
       write_file_atomically(
-          file, corpus_text(finding_entry(
-                    o_, m.minimal, found,
-                    fmt::format("{} steps, {} cases{}", m.steps.size(), m.cases_run,
-                                m.budget_ran_out ? " (time ran out)" : ""))));
+          file,
+          corpus_text(finding_entry(o_, m.minimal, found,
+                                    fmt::format("{} steps, {} cases{}", m.steps.size(), m.cases_run,
+                                                m.budget_ran_out ? " (time ran out)" : ""))));
   }
 
   void print_progress() {
@@ -225,7 +225,7 @@ class Campaign {
 Proposer boundary_proposer(const std::string& kernel, const std::string& index) {
   return [&family = find_family(kernel), index](std::mt19937_64& rng,
                                                 std::int64_t) -> std::optional<Shape> {
-    const std::optional<Shape> base = random_base(family, index, rng);
+    std::optional<Shape> base = random_base(family, index, rng);
     if (!base || rng() % 3 == 0) return base;
     // of two boundary moves, one where explain predicts a 32-bit offset reaches 2^31 (the
     // point of the campaign), else the cheaper to run (sparse plans keep most near-limit

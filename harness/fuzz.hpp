@@ -33,12 +33,12 @@ struct FuzzOptions {
   std::string index = "i32";
   double time_s = 60;
   std::uint64_t seed = 0;
-  int jobs = 1;                  // cases at once; worker w draws from the stream (seed, w)
-  std::string out;               // folder for finding files ("" : none written)
+  int jobs = 1;                 // cases at once; worker w draws from the stream (seed, w)
+  std::string out;              // folder for finding files ("" : none written)
   double max_work_flops = 5e9;  // skip proposals whose plan costs more (about 3 s)
-  double minimize_s = 60;        // per finding, within the campaign's time
-  bool stop_at_first = false;    // end the campaign at its first finding (benchmarks)
-  Proposer propose;              // empty: the boundary-aware proposals above
+  double minimize_s = 60;       // per finding, within the campaign's time
+  bool stop_at_first = false;   // end the campaign at its first finding (benchmarks)
+  Proposer propose;             // empty: the boundary-aware proposals above
 };
 
 struct FuzzSummary {

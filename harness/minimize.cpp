@@ -83,12 +83,12 @@ class Minimizer {
       if (k.kind != KeyKind::list) continue;
       const std::vector<std::int64_t> entries = current_.list(k.name);
       for (std::size_t i = 0; i < entries.size(); ++i)
-        out.push_back({fmt::format("{}[{}]", k.name, i), entries[i], k.min,
-                       [this, name = k.name, i](auto v) {
-                         std::vector<std::int64_t> e = current_.list(name);
-                         e[i] = v;
-                         return current_.with(name, join_list(e));
-                       }});
+        out.push_back(
+            {fmt::format("{}[{}]", k.name, i), entries[i], k.min, [this, name = k.name, i](auto v) {
+               std::vector<std::int64_t> e = current_.list(name);
+               e[i] = v;
+               return current_.with(name, join_list(e));
+             }});
     }
     return out;
   }
@@ -115,8 +115,7 @@ class Minimizer {
     const auto attempt = [&](std::int64_t v) {
       if (v <= pass || v >= fail) return;
       const std::optional<Shape> candidate = at(knob, v);
-      if (candidate &&
-          try_shape(*candidate, fmt::format("{} {} -> {}", knob.label, knob.value, v)))
+      if (candidate && try_shape(*candidate, fmt::format("{} {} -> {}", knob.label, knob.value, v)))
         fail = v;
       else
         pass = v;

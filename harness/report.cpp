@@ -21,11 +21,21 @@ std::string escape_xml(std::string_view s) {
   std::string out;
   for (const char c : s) {
     switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
       default:
         // control characters are not allowed in XML 1.0
         if (static_cast<unsigned char>(c) >= 0x20 || c == '\n' || c == '\t') out += c;
@@ -72,24 +82,23 @@ std::string junit_report(const ReportInput& in) {
       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"{}\" tests=\"{}\" "
       "failures=\"{}\" time=\"{:.3f}\">\n  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" "
       "errors=\"0\" skipped=\"0\" time=\"{:.3f}\" timestamp=\"{}\">\n",
-      escape_xml(in.title), in.cases.size(), failures, total, escape_xml(in.title),
-      in.cases.size(), failures, total, now_utc());
+      escape_xml(in.title), in.cases.size(), failures, total, escape_xml(in.title), in.cases.size(),
+      failures, total, now_utc());
   for (const ReportCase& c : in.cases) {
     const Verdict& v = c.verdict;
     const std::string kernel = v.shape.substr(0, v.shape.find(':'));
     out += fmt::format("    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3f}\"",
-                       escape_xml(kernel), escape_xml(c.file.empty() ? v.shape : c.file),
-                       v.wall_s);
+                       escape_xml(kernel), escape_xml(c.file.empty() ? v.shape : c.file), v.wall_s);
     if (c.ok()) {
       out += "/>\n";
       continue;
     }
-    out += fmt::format(
-        ">\n      <failure type=\"{}\" message=\"{}\">{}</failure>\n    </testcase>\n",
-        verdict_name(v.kind),
-        escape_xml(fmt::format("expected {}, got {}: {}", expectation(c), verdict_name(v.kind),
-                               v.message)),
-        escape_xml(to_text(v)));
+    out +=
+        fmt::format(">\n      <failure type=\"{}\" message=\"{}\">{}</failure>\n    </testcase>\n",
+                    verdict_name(v.kind),
+                    escape_xml(fmt::format("expected {}, got {}: {}", expectation(c),
+                                           verdict_name(v.kind), v.message)),
+                    escape_xml(to_text(v)));
   }
   return out + "  </testsuite>\n</testsuites>\n";
 }
@@ -97,15 +106,14 @@ std::string junit_report(const ReportInput& in) {
 std::string markdown_report(const ReportInput& in) {
   std::int64_t bad = 0;
   for (const ReportCase& c : in.cases) bad += c.ok() ? 0 : 1;
-  std::string out = fmt::format(
-      "## {}\n\n{} cases: {} passed or as expected, {} failed or not as expected.\n\n", in.title,
-                                in.cases.size(), static_cast<std::int64_t>(in.cases.size()) - bad,
-                                bad);
+  std::string out =
+      fmt::format("## {}\n\n{} cases: {} passed or as expected, {} failed or not as expected.\n\n",
+                  in.title, in.cases.size(), static_cast<std::int64_t>(in.cases.size()) - bad, bad);
   if (!in.timeline.empty()) {
     const CampaignPoint& last = in.timeline.back();
     out += fmt::format("Campaign: {} cases in {:.0f} s ({:.2f} exec/s), {} distinct findings.\n\n",
-                       last.cases, last.t, last.t > 0 ? static_cast<double>(last.cases) / last.t : 0,
-                       last.findings);
+                       last.cases, last.t,
+                       last.t > 0 ? static_cast<double>(last.cases) / last.t : 0, last.findings);
   }
   out += "| | verdict | expected | shape | wall s | what |\n|---|---|---|---|---|---|\n";
   for (const ReportCase& c : in.cases) {
@@ -160,8 +168,8 @@ std::string strip_svg(std::int64_t elements, const std::vector<Marker>& markers)
     svg += fmt::format(
         "<line x1='{0:.1f}' x2='{0:.1f}' y1='{1}' y2='{2}' stroke='{3}' stroke-width='2' {4}/>"
         "<text x='{5:.1f}' y='{6:.1f}' class='small' fill='{3}' text-anchor='{7}'>{8}</text>",
-        mx, bar_y - 8, bar_y + bar_h + 8, m.color, m.dashed ? "stroke-dasharray='4,3'" : "",
-        mx, bar_y + bar_h + 30 + 16 * static_cast<double>(i), mx > 450 ? "end" : "start",
+        mx, bar_y - 8, bar_y + bar_h + 8, m.color, m.dashed ? "stroke-dasharray='4,3'" : "", mx,
+        bar_y + bar_h + 30 + 16 * static_cast<double>(i), mx > 450 ? "end" : "start",
         escape_xml(m.label));
   }
   return svg + "</svg>";
@@ -182,16 +190,17 @@ std::string map_svg(const ErrorMap& m, const std::vector<Marker>& markers,
       const auto i = static_cast<std::size_t>(r * m.cols + c);
       std::string fill = "#eeeeee";  // not verified
       if (m.compared[i] > 0)
-        fill = m.bad[i] == 0 ? "#bfe3c0"
-                             : fmt::format("rgb(220,{0},{0})",
-                                           static_cast<int>(150 * (1 - static_cast<double>(
-                                                                           m.bad[i]) /
-                                                                           m.compared[i])));
-      svg += fmt::format("<rect x='{:.1f}' y='{:.1f}' width='{:.1f}' height='{:.1f}' fill='{}'>"
-                         "<title>{}: {} of {} compared bad</title></rect>",
-                         left + cell_w * static_cast<double>(c),
-                         top + cell_h * static_cast<double>(r), cell_w, cell_h, fill,
-                         escape_xml(locate(r * m.row_span)), m.bad[i], m.compared[i]);
+        fill =
+            m.bad[i] == 0
+                ? "#bfe3c0"
+                : fmt::format(
+                      "rgb(220,{0},{0})",
+                      static_cast<int>(150 * (1 - static_cast<double>(m.bad[i]) / m.compared[i])));
+      svg += fmt::format(
+          "<rect x='{:.1f}' y='{:.1f}' width='{:.1f}' height='{:.1f}' fill='{}'>"
+          "<title>{}: {} of {} compared bad</title></rect>",
+          left + cell_w * static_cast<double>(c), top + cell_h * static_cast<double>(r), cell_w,
+          cell_h, fill, escape_xml(locate(r * m.row_span)), m.bad[i], m.compared[i]);
     }
   svg += fmt::format(
       "<rect x='{}' y='{}' width='{:.1f}' height='{:.1f}' fill='none' stroke='#567'/>"
@@ -204,7 +213,8 @@ std::string map_svg(const ErrorMap& m, const std::vector<Marker>& markers,
       m.col_span);
   for (const Marker& mk : markers) {
     if (mk.flat < 0 || mk.flat >= m.rows * m.row_span) continue;
-    const double y = top + cell_h * (static_cast<double>(mk.flat) / static_cast<double>(m.row_span));
+    const double y =
+        top + cell_h * (static_cast<double>(mk.flat) / static_cast<double>(m.row_span));
     svg += fmt::format(
         "<line x1='{:.1f}' x2='{:.1f}' y1='{:.1f}' y2='{:.1f}' stroke='{}' stroke-width='2' {}/>"
         "<text x='{:.1f}' y='{:.1f}' class='small' fill='{}'>{}</text>",
@@ -224,12 +234,12 @@ std::string timeline_svg(const std::vector<CampaignPoint>& points) {
   std::string cases_line, findings_line;
   for (const CampaignPoint& p : points) {
     const double px = left + w * p.t / t_max;
-    cases_line += fmt::format("{:.1f},{:.1f} ", px,
-                              top + h - h * static_cast<double>(p.cases) /
-                                            static_cast<double>(cases_max));
-    findings_line += fmt::format("{:.1f},{:.1f} ", px,
-                                 top + h - h * static_cast<double>(p.findings) /
-                                               static_cast<double>(findings_max));
+    cases_line +=
+        fmt::format("{:.1f},{:.1f} ", px,
+                    top + h - h * static_cast<double>(p.cases) / static_cast<double>(cases_max));
+    findings_line += fmt::format(
+        "{:.1f},{:.1f} ", px,
+        top + h - h * static_cast<double>(p.findings) / static_cast<double>(findings_max));
   }
   return fmt::format(
       "<svg xmlns='http://www.w3.org/2000/svg' width='880' height='{:.0f}' class='timeline'>"
@@ -289,8 +299,7 @@ std::string case_pictures(const Verdict& v) {
              "</code>: each row a range of flat offsets (outer dimensions), each column a range "
              "of the innermost index; red where compared elements are bad (darker: more), green "
              "where all compared are good, grey where nothing was verified.</p><div class='pic'>" +
-             map_svg(c.map, markers,
-                     [&](std::int64_t flat) { return problem->locate(t, flat); }) +
+             map_svg(c.map, markers, [&](std::int64_t flat) { return problem->locate(t, flat); }) +
              "</div>";
   return out;
 }
@@ -323,8 +332,9 @@ std::string html_report(const ReportInput& in) {
         last.cases, last.t, last.t > 0 ? static_cast<double>(last.cases) / last.t : 0,
         last.findings, timeline_svg(in.timeline));
   }
-  out += "<h2>Cases</h2><table><tr><th></th><th>verdict</th><th>expected</th><th>shape</th>"
-         "<th>wall s</th><th>peak RSS MiB</th><th>file</th></tr>";
+  out +=
+      "<h2>Cases</h2><table><tr><th></th><th>verdict</th><th>expected</th><th>shape</th>"
+      "<th>wall s</th><th>peak RSS MiB</th><th>file</th></tr>";
   for (const ReportCase& c : in.cases)
     out += fmt::format(
         "<tr><td class='{}'>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td><td>{:.2f}</td>"
@@ -342,10 +352,11 @@ std::string html_report(const ReportInput& in) {
         c.ok() ? "ok" : "bad", verdict_name(v.kind), escape_xml(v.shape), escape_xml(v.message),
         v.crossing.empty() ? "" : "<p>" + escape_xml(v.crossing) + "</p>", escape_xml(v.shape));
     if (v.first_bad && !std::isnan(v.first_bad->expected))
-      out += fmt::format("<p>First bad element: <code>{}</code> (flat {}): got {:.6g}, expected "
-                         "{:.6g}.</p>",
-                         escape_xml(v.first_bad->coordinates), v.first_bad->flat, v.first_bad->got,
-                         v.first_bad->expected);
+      out += fmt::format(
+          "<p>First bad element: <code>{}</code> (flat {}): got {:.6g}, expected "
+          "{:.6g}.</p>",
+          escape_xml(v.first_bad->coordinates), v.first_bad->flat, v.first_bad->got,
+          v.first_bad->expected);
     out += case_pictures(v) + "</section>";
   }
   return out + "</body></html>\n";

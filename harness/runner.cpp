@@ -173,8 +173,7 @@ void diagnose_fault(const FaultRecord& r, const Problem& problem, const std::str
                                  : "access",
                  offset, position, std::nullopt};
     const std::vector<std::int64_t> candidates = wrap_candidates(offset, n);
-    if (!candidates.empty())
-      hit.unwrapped = likeliest_wrap(candidates, problem, g.name, variant);
+    if (!candidates.empty()) hit.unwrapped = likeliest_wrap(candidates, problem, g.name, variant);
     v.kind = r.access == 2 ? VerdictKind::oob_write : VerdictKind::oob_read;
     v.tensor = g.name;
     const std::string where = offset < 0    ? "before its start"

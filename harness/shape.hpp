@@ -30,7 +30,9 @@ struct KeySpec {
   std::string ignored_if;  // this key is ignored, and not printed, when that key is given
 
   std::string range_text() const;
-  bool is_flag() const { return kind == KeyKind::integer && min == 0 && max == 1; }  // "[1, 65535]", "bf16|fp16|fp32", "1..2^31-1 joined by '/'"
+  bool is_flag() const {
+    return kind == KeyKind::integer && min == 0 && max == 1;
+  }  // "[1, 65535]", "bf16|fp16|fp32", "1..2^31-1 joined by '/'"
 };
 
 using KeyTable = std::vector<KeySpec>;

@@ -83,9 +83,12 @@ nlohmann::json to_json(const Verdict& v) {
                       {"tol_normwise", c.tolerance.normwise},
                       {"reference_all_zero", c.reference_all_zero}});
     if (c.status != CheckStatus::pass && c.map.rows > 0)  // where the errors are (reports)
-      checks.back()["map"] = {{"rows", c.map.rows},         {"cols", c.map.cols},
-                              {"row_span", c.map.row_span}, {"col_span", c.map.col_span},
-                              {"inner", c.map.inner},       {"compared", c.map.compared},
+      checks.back()["map"] = {{"rows", c.map.rows},
+                              {"cols", c.map.cols},
+                              {"row_span", c.map.row_span},
+                              {"col_span", c.map.col_span},
+                              {"inner", c.map.inner},
+                              {"compared", c.map.compared},
                               {"bad", c.map.bad}};
   }
   return j;

@@ -40,9 +40,9 @@ std::string slurp(const fs::path& p) {
 class Corpus : public testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("diffcheck-corpus-" + std::to_string(::getpid()) + "-" +
-            testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ =
+        fs::temp_directory_path() / ("diffcheck-corpus-" + std::to_string(::getpid()) + "-" +
+                                     testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }
@@ -87,8 +87,8 @@ TEST_F(Corpus, ReplayExits0WhenEveryVerdictIsAsExpected) {
 
 TEST_F(Corpus, ReplayExits1NamingTheFileWhoseExpectationIsWrong) {
   write("pass.shape", kPass);
-  const fs::path wrong = write("wrong.shape",
-                               "defect_overrun_write:\n# expect: pass\n# origin: corpus_test\n");
+  const fs::path wrong =
+      write("wrong.shape", "defect_overrun_write:\n# expect: pass\n# origin: corpus_test\n");
   const Result r = run("replay " + dir_.string());
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("not as expected: " + wrong.string() + " (expect pass, got oob_write)"),
@@ -98,23 +98,26 @@ TEST_F(Corpus, ReplayExits1NamingTheFileWhoseExpectationIsWrong) {
 
 TEST_F(Corpus, ReplayExits2NamingFileAndLineOfAMalformedEntry) {
   write("pass.shape", kPass);
-  const fs::path bad = write("bad.shape", "defect_overrun_write:\n# expect: crashed\n# origin: x\n");
+  const fs::path bad =
+      write("bad.shape", "defect_overrun_write:\n# expect: crashed\n# origin: x\n");
   Result r = run("replay " + dir_.string());
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find(bad.string() + ":2: expect: 'crashed'"), std::string::npos) << r.output;
   fs::remove(bad);
-  const fs::path shape = write("shape.shape", "chunk_gated_delta_rule_fwd_h:T=0,H=1\n# expect: "
-                                              "pass\n# origin: x\n");
+  const fs::path shape = write("shape.shape",
+                               "chunk_gated_delta_rule_fwd_h:T=0,H=1\n# expect: "
+                               "pass\n# origin: x\n");
   r = run("replay " + dir_.string());
   EXPECT_EQ(r.exit_code, 2) << r.output;
-  EXPECT_NE(r.output.find(shape.string() + ":1: the first line must be a shape"),
-            std::string::npos)
+  EXPECT_NE(r.output.find(shape.string() + ":1: the first line must be a shape"), std::string::npos)
       << r.output;
 }
 
 TEST_F(Corpus, ReportWritesFourFormatsWithOneTestCasePerCase) {
-  const Result r = run("--shape 'defect_nan:' --shape 'chunk_gated_delta_rule_fwd_h:T=100,H=2' "
-                       "--report " + (dir_ / "rep").string());
+  const Result r =
+      run("--shape 'defect_nan:' --shape 'chunk_gated_delta_rule_fwd_h:T=100,H=2' "
+          "--report " +
+          (dir_ / "rep").string());
   EXPECT_EQ(r.exit_code, 1) << r.output;
   const std::string junit = slurp(dir_ / "rep/junit.xml");
   EXPECT_NE(junit.find("tests=\"2\" failures=\"1\""), std::string::npos) << junit;
@@ -167,14 +170,15 @@ TEST_F(Corpus, MinimizeCliPrintsTheMinimalShapeLine) {
   EXPECT_NE(r.output.find("start: defect_overrun_write:n=3000,seed=0 (oob_write in y"),
             std::string::npos)
       << r.output;
-  EXPECT_NE(r.output.find("repro: diffcheck --shape 'defect_overrun_write:n=1,"),
-            std::string::npos)
+  EXPECT_NE(r.output.find("repro: diffcheck --shape 'defect_overrun_write:n=1,"), std::string::npos)
       << r.output;
 }
 
 TEST_F(Corpus, FuzzWithTwoJobsWritesEachFindingAsAReplayableCorpusFile) {
-  const Result r = run("fuzz --kernel chunk_gated_delta_rule_fwd_h --index i32 --time 20 --jobs 2 "
-                       "--minimize-time 0 --out " + (dir_ / "found").string());
+  const Result r =
+      run("fuzz --kernel chunk_gated_delta_rule_fwd_h --index i32 --time 20 --jobs 2 "
+          "--minimize-time 0 --out " +
+          (dir_ / "found").string());
   ASSERT_EQ(r.exit_code, 1) << r.output;
   const auto files = dc::corpus_files({(dir_ / "found").string()});
   ASSERT_FALSE(files.empty()) << r.output;

@@ -73,8 +73,8 @@ int refuse_gpu(const CheckArgs& a) {
 
 void write_report(const std::string& dir, const dc::ReportInput& input) {
   if (dir.empty()) return;
-  for (const auto& file : dc::write_reports(dir, input)) std::cerr << "report: " << file.string()
-                                                                   << '\n';
+  for (const auto& file : dc::write_reports(dir, input))
+    std::cerr << "report: " << file.string() << '\n';
 }
 
 int run_check(const CheckArgs& a, const std::string& command) {
@@ -148,11 +148,11 @@ int run_replay(const CheckArgs& a, const std::vector<std::string>& paths,
     results[i] = {v, entries[i].expect, entries[i].file};
     const std::lock_guard lock(print);
     ++done;
-    std::cout << fmt::format("{:<4} {:<10} {:<10} {:>8.2f}  {}\n",
-                             results[i].ok() ? "ok" : "FAIL", entries[i].expect,
-                             dc::verdict_name(v.kind), v.wall_s, entries[i].file);
-    if (!results[i].ok()) std::cout << "     " << v.message << "\n     repro: diffcheck --shape '"
-                                    << v.shape << "'\n";
+    std::cout << fmt::format("{:<4} {:<10} {:<10} {:>8.2f}  {}\n", results[i].ok() ? "ok" : "FAIL",
+                             entries[i].expect, dc::verdict_name(v.kind), v.wall_s,
+                             entries[i].file);
+    if (!results[i].ok())
+      std::cout << "     " << v.message << "\n     repro: diffcheck --shape '" << v.shape << "'\n";
     std::cout.flush();
   });
   std::size_t unexpected = 0;

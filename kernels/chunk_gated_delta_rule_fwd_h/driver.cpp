@@ -459,9 +459,9 @@ class Problem final : public dc::Problem {
       return tile + tiles * static_cast<std::uint64_t>(n * H_ + h);
     };
     if (flops <= kWholeGridFlops) {
-      p.work_flops = static_cast<double>(std::accumulate(lengths_.begin(), lengths_.end(),
-                                                         std::int64_t{0})) *
-                     H_ * static_cast<double>(tiles) * per_token;
+      p.work_flops =
+          static_cast<double>(std::accumulate(lengths_.begin(), lengths_.end(), std::int64_t{0})) *
+          H_ * static_cast<double>(tiles) * per_token;
       for (std::int64_t n = 0; n < N; ++n)
         for (int h = 0; h < H_; ++h) {
           std::vector<int> all(static_cast<std::size_t>(V_));

@@ -5,8 +5,8 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <boost/context/fiber.hpp>
+#include <chrono>
 #include <memory>
 #include <new>
 #include <stdexcept>
