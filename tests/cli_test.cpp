@@ -1,6 +1,7 @@
 // The stable CLI: exit codes and messages, run as a user runs it.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
+
+#include "tests/run_cli.hpp"
 
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -8,19 +9,10 @@
 
 namespace {
 
-struct Result {
-  int exit_code;
-  std::string output;  // stdout and stderr
-};
+using Result = dc::test::CliResult;
 
 Result run(const std::string& args) {
-  const std::string command = std::string(DIFFCHECK_BIN) + " " + args + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (std::fgets(buf, sizeof buf, pipe) != nullptr) out += buf;
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  return dc::test::run_cli(args);
 }
 
 TEST(Cli, PassingShapePrintsJsonWithTheStableFieldsAndExits0) {

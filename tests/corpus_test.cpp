@@ -1,7 +1,8 @@
 // The regression corpus, replay, minimization and reports, through the CLI as a user runs
 // them (the corpus files here are written to a temporary folder).
 #include <gtest/gtest.h>
-#include <sys/wait.h>
+
+#include "tests/run_cli.hpp"
 
 #include <cstdio>
 #include <filesystem>
@@ -17,19 +18,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Result {
-  int exit_code;
-  std::string output;
-};
+using Result = dc::test::CliResult;
 
 Result run(const std::string& args) {
-  const std::string command = std::string(DIFFCHECK_BIN) + " " + args + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (std::fgets(buf, sizeof buf, pipe) != nullptr) out += buf;
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  return dc::test::run_cli(args);
 }
 
 std::string slurp(const fs::path& p) {
