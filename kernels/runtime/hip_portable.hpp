@@ -4,6 +4,7 @@
 #pragma once
 
 #if defined(__HIP__) || defined(__CUDACC__)
+#include "hip_to_cuda.hpp"  // HIP itself on AMD; the HIP API mapped onto CUDA under nvcc
 #define DC_HD __host__ __device__
 #define DC_DEVICE_COMPILE 1
 #else

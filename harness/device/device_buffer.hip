@@ -1,0 +1,237 @@
+// HIP source (nvcc builds it for NVIDIA through kernels/runtime/hip_to_cuda.hpp).
+#include "device_buffer.hpp"
+
+#include <algorithm>
+
+#include "harness/device/counter_rng.hpp"
+#include "kernels/runtime/hip_portable.hpp"
+
+namespace dc::gpu {
+
+namespace {
+
+constexpr std::uint8_t kCanary = 0xdc;  // as the host allocator's
+constexpr int kFirstOffsets = 8;
+constexpr long long kNone = 0x7fffffffffffffffLL;
+
+void check(hipError_t e, const char* what) {
+  if (e != hipSuccess)
+    throw DeviceError(std::string(what) + ": " + hipGetErrorString(e) + " (" +
+                          std::to_string(static_cast<int>(e)) + ")",
+                      static_cast<int>(e));
+}
+
+void sync(const char* what) {
+  check(hipGetLastError(), what);
+  check(hipDeviceSynchronize(), what);
+}
+
+std::size_t round_up(std::size_t n, std::size_t to) {
+  return (n + to - 1) / to * to;
+}
+
+hipMemAllocationProp device_prop() {
+  hipMemAllocationProp prop{};
+  prop.type = hipMemAllocationTypePinned;
+  prop.location.type = hipMemLocationTypeDevice;
+  prop.location.id = 0;
+  return prop;
+}
+
+template <class E>
+__global__ void fill_pattern(E* data, std::int64_t n, E pattern) {
+  for (std::int64_t i = blockIdx.x * std::int64_t{blockDim.x} + threadIdx.x; i < n;
+       i += std::int64_t{gridDim.x} * blockDim.x)
+    data[i] = pattern;
+}
+
+// The count of elements equal to the pattern (when count is given) and the smallest such
+// offset above `after`: called once per offset reported.
+template <class E>
+__global__ void scan_pattern(const E* data, std::int64_t n, E pattern, std::int64_t after,
+                             unsigned long long* count, long long* first) {
+  for (std::int64_t i = blockIdx.x * std::int64_t{blockDim.x} + threadIdx.x; i < n;
+       i += std::int64_t{gridDim.x} * blockDim.x) {
+    if (data[i] != pattern) continue;
+    if (count != nullptr) atomicAdd(count, 1ull);
+    if (i > after) atomicMin(first, static_cast<long long>(i));
+  }
+}
+
+__global__ void first_damage(const std::uint8_t* slack, std::int64_t n, long long* first) {
+  for (std::int64_t i = blockIdx.x * std::int64_t{blockDim.x} + threadIdx.x; i < n;
+       i += std::int64_t{gridDim.x} * blockDim.x)
+    if (slack[i] != kCanary) atomicMin(first, static_cast<long long>(i));
+}
+
+__global__ void bits_kernel(std::uint64_t key, std::uint64_t begin, std::int64_t n,
+                            std::uint64_t* out) {
+  const std::int64_t i = blockIdx.x * std::int64_t{blockDim.x} + threadIdx.x;
+  if (i < n) out[i] = rng::bits_at(key, begin + i);
+}
+
+__global__ void normalish_kernel(std::uint64_t key, std::uint64_t begin, std::int64_t n,
+                                 double* out) {
+  const std::int64_t i = blockIdx.x * std::int64_t{blockDim.x} + threadIdx.x;
+  if (i < n) out[i] = rng::normalish_at(key, begin + i);
+}
+
+__global__ void probe_kernel(std::uint16_t* data, std::int64_t index, bool wrap32) {
+  if (wrap32) {
+    // what a 32-bit product does past 2^31: the offset wraps to a negative int
+    const auto wrapped = static_cast<std::int32_t>(static_cast<std::uint32_t>(index) + 0x80000000u);
+    data[wrapped] = 1;
+  } else {
+    data[index] = 1;
+  }
+}
+
+constexpr unsigned kBlocks = 1024, kThreads = 256;
+
+template <class T>
+struct DeviceArray {  // a small scratch allocation
+  explicit DeviceArray(std::size_t n) : n_(n) {
+    check(hipMalloc(reinterpret_cast<void**>(&p), n * sizeof(T)), "hipMalloc");
+  }
+  ~DeviceArray() { (void)hipFree(p); }
+  DeviceArray(const DeviceArray&) = delete;
+  DeviceArray& operator=(const DeviceArray&) = delete;
+  std::vector<T> host() const {
+    std::vector<T> out(n_);
+    check(hipMemcpy(out.data(), p, n_ * sizeof(T), hipMemcpyDeviceToHost), "hipMemcpy");
+    return out;
+  }
+  void set(const std::vector<T>& v) {
+    check(hipMemcpy(p, v.data(), v.size() * sizeof(T), hipMemcpyHostToDevice), "hipMemcpy");
+  }
+  T* p = nullptr;
+  std::size_t n_;
+};
+
+}  // namespace
+
+int device_count() {
+  int n = 0;
+  if (hipGetDeviceCount(&n) != hipSuccess) return 0;
+  return n;
+}
+
+DeviceGuardedBuffer::DeviceGuardedBuffer(std::size_t bytes, std::size_t element_bytes)
+    : bytes_(bytes), element_bytes_(element_bytes) {
+  const hipMemAllocationProp prop = device_prop();
+  std::size_t granularity = 0;
+  check(hipMemGetAllocationGranularity(&granularity, &prop, hipMemAllocationGranularityMinimum),
+        "hipMemGetAllocationGranularity");
+  guard_ = round_up((std::size_t{1} << 32) * element_bytes, granularity);
+  mapped_ = round_up(std::max<std::size_t>(bytes, 1), granularity);
+  reserved_ = guard_ + mapped_ + guard_;
+  void* base = nullptr;
+  check(hipMemAddressReserve(&base, reserved_, granularity, nullptr, 0), "hipMemAddressReserve");
+  base_ = static_cast<char*>(base);
+  hipMemGenericAllocationHandle_t handle{};
+  if (const hipError_t e = hipMemCreate(&handle, mapped_, &prop, 0); e != hipSuccess) {
+    (void)hipMemAddressFree(base_, reserved_);
+    check(e, "hipMemCreate");
+  }
+  handle_ = static_cast<std::uint64_t>(handle);
+  check(hipMemMap(base_ + guard_, mapped_, 0, handle, 0), "hipMemMap");
+  hipMemAccessDesc access{};
+  access.location = prop.location;
+  access.flags = hipMemAccessFlagsProtReadWrite;
+  check(hipMemSetAccess(base_ + guard_, mapped_, &access, 1), "hipMemSetAccess");
+  data_ = base_ + guard_ + mapped_ - bytes_;  // the end flush with the trailing guard
+  check(hipMemset(base_ + guard_, kCanary, mapped_ - bytes_), "hipMemset (canary)");
+  sync("canary");
+}
+
+DeviceGuardedBuffer::~DeviceGuardedBuffer() {
+  // after a device fault the context is gone and these fail: the process ends anyway
+  (void)hipMemUnmap(base_ + guard_, mapped_);
+  (void)hipMemRelease(static_cast<hipMemGenericAllocationHandle_t>(handle_));
+  (void)hipMemAddressFree(base_, reserved_);
+}
+
+void DeviceGuardedBuffer::poison(std::uint32_t pattern) {
+  const auto n = static_cast<std::int64_t>(bytes_ / element_bytes_);
+  if (element_bytes_ == 2)
+    fill_pattern<<<kBlocks, kThreads>>>(static_cast<std::uint16_t*>(static_cast<void*>(data_)), n,
+                                        static_cast<std::uint16_t>(pattern));
+  else
+    fill_pattern<<<kBlocks, kThreads>>>(static_cast<std::uint32_t*>(static_cast<void*>(data_)), n,
+                                        pattern);
+  sync("poison");
+}
+
+std::optional<std::int64_t> DeviceGuardedBuffer::first_canary_damage() const {
+  const auto slack = static_cast<std::int64_t>(mapped_ - bytes_);
+  if (slack == 0) return std::nullopt;
+  DeviceArray<long long> first(1);
+  first.set({kNone});
+  first_damage<<<kBlocks, kThreads>>>(reinterpret_cast<const std::uint8_t*>(base_ + guard_), slack,
+                                      first.p);
+  sync("canary scan");
+  const long long at = first.host()[0];
+  if (at == kNone) return std::nullopt;
+  return at - slack;  // negative: bytes before the data start
+}
+
+DeviceGuardedBuffer::Scan DeviceGuardedBuffer::scan_poison(std::uint32_t pattern) const {
+  const auto n = static_cast<std::int64_t>(bytes_ / element_bytes_);
+  DeviceArray<unsigned long long> count(1);
+  count.set({0});
+  DeviceArray<long long> first(1);
+  Scan s;
+  for (std::int64_t after = -1; static_cast<int>(s.first.size()) < kFirstOffsets;) {
+    first.set({kNone});
+    unsigned long long* counting = after < 0 ? count.p : nullptr;
+    if (element_bytes_ == 2)
+      scan_pattern<<<kBlocks, kThreads>>>(reinterpret_cast<const std::uint16_t*>(data_), n,
+                                          static_cast<std::uint16_t>(pattern), after, counting,
+                                          first.p);
+    else
+      scan_pattern<<<kBlocks, kThreads>>>(reinterpret_cast<const std::uint32_t*>(data_), n,
+                                          pattern, after, counting, first.p);
+    sync("poison scan");
+    const long long f = first.host()[0];
+    if (f == kNone) break;
+    s.first.push_back(f);
+    after = f;
+  }
+  s.count = static_cast<std::int64_t>(count.host()[0]);
+  return s;
+}
+
+void DeviceGuardedBuffer::copy_to_host(std::size_t byte_offset, std::size_t bytes,
+                                       void* out) const {
+  check(hipMemcpy(out, data_ + byte_offset, bytes, hipMemcpyDeviceToHost), "hipMemcpy");
+}
+
+void DeviceGuardedBuffer::copy_from_host(std::size_t byte_offset, std::size_t bytes,
+                                         const void* in) {
+  check(hipMemcpy(data_ + byte_offset, in, bytes, hipMemcpyHostToDevice), "hipMemcpy");
+}
+
+std::vector<std::uint64_t> device_bits(std::uint64_t key, std::uint64_t begin,
+                                       std::size_t count) {
+  DeviceArray<std::uint64_t> out(count);
+  bits_kernel<<<(count + kThreads - 1) / kThreads, kThreads>>>(
+      key, begin, static_cast<std::int64_t>(count), out.p);
+  sync("bits");
+  return out.host();
+}
+
+std::vector<double> device_normalish(std::uint64_t key, std::uint64_t begin, std::size_t count) {
+  DeviceArray<double> out(count);
+  normalish_kernel<<<(count + kThreads - 1) / kThreads, kThreads>>>(
+      key, begin, static_cast<std::int64_t>(count), out.p);
+  sync("normalish");
+  return out.host();
+}
+
+int write_probe(void* data, std::int64_t index, bool wrap32) {
+  probe_kernel<<<1, 1>>>(static_cast<std::uint16_t*>(data), index, wrap32);
+  (void)hipGetLastError();
+  return static_cast<int>(hipDeviceSynchronize());
+}
+
+}  // namespace dc::gpu

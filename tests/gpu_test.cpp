@@ -1,0 +1,117 @@
+// The GPU backend's device guarded allocator and generator, on a real device. Every test
+// runs in its own child process: a device fault ends the context, and a process that has
+// initialized the runtime must not fork. Without a device every test is skipped (and CTest
+// reports it as skipped).
+#include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <functional>
+
+#include "harness/device/counter_rng.hpp"
+#include "harness/device/device_buffer.hpp"
+
+namespace {
+
+constexpr int kIllegalAddress = 700;
+
+// Runs fn in a child process and returns what it returned (-1 if it died or threw).
+int in_child(const std::function<int()>& fn) {
+  auto* result = static_cast<int*>(
+      mmap(nullptr, sizeof(int), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
+  *result = -1;
+  const pid_t pid = fork();
+  if (pid == 0) {
+    try {
+      *result = fn();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "child: %s\n", e.what());
+    }
+    _exit(0);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  const int r = *result;
+  munmap(result, sizeof(int));
+  return r;
+}
+
+bool has_device() {
+  static const int n = in_child([] { return dc::gpu::device_count(); });
+  return n > 0;
+}
+
+class Gpu : public testing::Test {
+ protected:
+  void SetUp() override {
+    if (!has_device()) GTEST_SKIP() << "no GPU device: the GPU backend's tests need one";
+  }
+};
+
+// A one-element overrun, a one-element underrun (no slack: the size is a multiple of the
+// 2 MiB granularity) and a 32-bit wrap (offset 2^31 + 5 computed in int32: -2^31 + 5) each
+// land in an unmapped guard; the first and last elements do not.
+TEST_F(Gpu, GuardsTurnOverrunUnderrunAndWrapIntoIllegalAddress) {
+  const auto probe = [](std::int64_t n, std::int64_t index, bool wrap) {
+    return in_child([=] {
+      dc::gpu::DeviceGuardedBuffer b(n * 2, 2);
+      return dc::gpu::write_probe(b.data(), index, wrap);
+    });
+  };
+  constexpr std::int64_t odd = 4096 + 17, whole = std::int64_t{1} << 20;  // bf16 elements
+  EXPECT_EQ(probe(odd, odd - 1, false), 0);
+  EXPECT_EQ(probe(odd, odd, false), kIllegalAddress);
+  EXPECT_EQ(probe(whole, 0, false), 0);
+  EXPECT_EQ(probe(whole, -1, false), kIllegalAddress);
+  EXPECT_EQ(probe(odd, 5, true), kIllegalAddress);
+}
+
+TEST_F(Gpu, GuardsAreAtLeast2To32ElementsAndTheEndIsFlush) {
+  EXPECT_EQ(in_child([] {
+              dc::gpu::DeviceGuardedBuffer b(1000 * 4, 4);
+              return static_cast<int>(b.guard_bytes() >= (std::size_t{1} << 32) * 4 &&
+                                      b.slack_bytes() > 0 && b.bytes() == 4000);
+            }),
+            1);
+}
+
+// Poisoned outputs: the scan counts the elements never written and names the first few;
+// a write into the slack before the data damages the canary, and the scan says where.
+TEST_F(Gpu, ScansFindUnwrittenElementsAndCanaryDamage) {
+  EXPECT_EQ(in_child([] {
+              constexpr std::int64_t n = 20000;
+              dc::gpu::DeviceGuardedBuffer b(n * 2, 2);
+              b.poison(0x7fba);
+              if (b.first_canary_damage()) return 10;
+              for (std::int64_t i = 0; i < n; ++i)
+                if (i != 3 && i != 7000 && dc::gpu::write_probe(b.data(), i, false) != 0)
+                  return 11;
+              const auto scan = b.scan_poison(0x7fba);
+              if (scan.count != 2 || scan.first != std::vector<std::int64_t>{3, 7000}) return 12;
+              if (dc::gpu::write_probe(b.data(), -1, false) != 0) return 13;  // in the slack
+              const auto damage = b.first_canary_damage();
+              return damage && *damage == -2 ? 1 : 14;
+            }),
+            1);
+}
+
+// The generator on the device gives the host's bits, around 2^32 too.
+TEST_F(Gpu, DeviceGeneratorIsBitIdenticalToTheHost) {
+  EXPECT_EQ(in_child([] {
+              const std::uint64_t key = dc::rng::stream_key(12345, 7);
+              for (const std::uint64_t begin : {std::uint64_t{0}, (std::uint64_t{1} << 32) - 500}) {
+                const auto bits = dc::gpu::device_bits(key, begin, 1 << 20);
+                const auto normal = dc::gpu::device_normalish(key, begin, 1 << 20);
+                for (std::size_t i = 0; i < bits.size(); ++i)
+                  if (bits[i] != dc::rng::bits_at(key, begin + i) ||
+                      normal[i] != dc::rng::normalish_at(key, begin + i))
+                    return 20;
+              }
+              return 1;
+            }),
+            1);
+}
+
+}  // namespace
