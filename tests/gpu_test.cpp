@@ -86,8 +86,7 @@ TEST_F(Gpu, ScansFindUnwrittenElementsAndCanaryDamage) {
               b.poison(0x7fba);
               if (b.first_canary_damage()) return 10;
               for (std::int64_t i = 0; i < n; ++i)
-                if (i != 3 && i != 7000 && dc::gpu::write_probe(b.data(), i, false) != 0)
-                  return 11;
+                if (i != 3 && i != 7000 && dc::gpu::write_probe(b.data(), i, false) != 0) return 11;
               const auto scan = b.scan_poison(0x7fba);
               if (scan.count != 2 || scan.first != std::vector<std::int64_t>{3, 7000}) return 12;
               if (dc::gpu::write_probe(b.data(), -1, false) != 0) return 13;  // in the slack

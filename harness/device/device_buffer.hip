@@ -189,8 +189,8 @@ DeviceGuardedBuffer::Scan DeviceGuardedBuffer::scan_poison(std::uint32_t pattern
                                           static_cast<std::uint16_t>(pattern), after, counting,
                                           first.p);
     else
-      scan_pattern<<<kBlocks, kThreads>>>(reinterpret_cast<const std::uint32_t*>(data_), n,
-                                          pattern, after, counting, first.p);
+      scan_pattern<<<kBlocks, kThreads>>>(reinterpret_cast<const std::uint32_t*>(data_), n, pattern,
+                                          after, counting, first.p);
     sync("poison scan");
     const long long f = first.host()[0];
     if (f == kNone) break;
@@ -211,8 +211,7 @@ void DeviceGuardedBuffer::copy_from_host(std::size_t byte_offset, std::size_t by
   check(hipMemcpy(data_ + byte_offset, in, bytes, hipMemcpyHostToDevice), "hipMemcpy");
 }
 
-std::vector<std::uint64_t> device_bits(std::uint64_t key, std::uint64_t begin,
-                                       std::size_t count) {
+std::vector<std::uint64_t> device_bits(std::uint64_t key, std::uint64_t begin, std::size_t count) {
   DeviceArray<std::uint64_t> out(count);
   bits_kernel<<<(count + kThreads - 1) / kThreads, kThreads>>>(
       key, begin, static_cast<std::int64_t>(count), out.p);

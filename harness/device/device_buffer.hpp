@@ -47,8 +47,8 @@ class DeviceGuardedBuffer {
   std::optional<std::int64_t> first_canary_damage() const;
 
   struct Scan {
-    std::int64_t count = 0;            // elements still holding the pattern
-    std::vector<std::int64_t> first;   // the first few of them, ascending
+    std::int64_t count = 0;           // elements still holding the pattern
+    std::vector<std::int64_t> first;  // the first few of them, ascending
   };
   Scan scan_poison(std::uint32_t pattern) const;
 

@@ -44,9 +44,9 @@ F* driver(const char* name) {
     return nullptr;
   return reinterpret_cast<F*>(fn);
 }
-#define DC_CU(name, ...)                                                               \
-  [&]() -> hipError_t {                                                                 \
-    static auto* fn = ::dc::hip_cuda::driver<decltype(::name)>(#name);                  \
+#define DC_CU(name, ...)                                                                  \
+  [&]() -> hipError_t {                                                                   \
+    static auto* fn = ::dc::hip_cuda::driver<decltype(::name)>(#name);                    \
     return fn == nullptr ? cudaErrorNotSupported : ::dc::hip_cuda::from(fn(__VA_ARGS__)); \
   }()
 }  // namespace dc::hip_cuda
