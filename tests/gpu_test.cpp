@@ -12,6 +12,7 @@
 
 #include "harness/device/counter_rng.hpp"
 #include "harness/device/device_buffer.hpp"
+#include "kernels/chunk_gated_delta_rule_fwd_h/gpu_run.hpp"
 
 namespace {
 
@@ -111,6 +112,31 @@ TEST_F(Gpu, DeviceGeneratorIsBitIdenticalToTheHost) {
               return 1;
             }),
             1);
+}
+
+// The seed bug on the device (B=1, T=270336, H=32, Hg=16, K=V=128, bf16; 12 GiB of tensors):
+// with index=i32 the wrapped h + i_t*stride_h hits h's leading guard (error 700); side by side
+// in one plain allocation the same launch raises nothing and leaves chunk 4096 on of h
+// unwritten (the wrapped writes went into another tensor); i64 writes every element of h.
+TEST_F(Gpu, SeedKernelI32FaultsInTheGuardsAndCorruptsSilentlyWithout) {
+  using dc::kernels::gdr::gpu::run_fixed_length;
+  constexpr std::int64_t kChunkElements = 32 * 128 * 128;  // H * V * K
+  // error * 10000 + (chunk of the first unwritten element of h) + 1, or + 0 when none
+  const auto run = [&](const char* index, bool guarded) {
+    return in_child([=] {
+      const auto r = run_fixed_length(1, 270336, 32, 16, 128, 128, index, guarded);
+      std::fprintf(
+          stderr, "  index=%s %s: error %d, kernel %.1f ms, h unwritten %lld (first %lld)\n", index,
+          guarded ? "guarded" : "side by side", r.error, r.kernel_ms,
+          static_cast<long long>(r.h_unwritten), static_cast<long long>(r.first_unwritten));
+      return r.error * 10000 +
+             (r.first_unwritten < 0 ? 0 : static_cast<int>(r.first_unwritten / kChunkElements) + 1);
+    });
+  };
+  EXPECT_EQ(run("i32", true), kIllegalAddress * 10000);
+  EXPECT_EQ(run("i32", false), 4096 + 1);
+  EXPECT_EQ(run("i64", true), 0);
+  EXPECT_EQ(run("mixed", true), 0);
 }
 
 }  // namespace

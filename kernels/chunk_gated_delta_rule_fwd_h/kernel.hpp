@@ -18,15 +18,17 @@
 
 namespace dc::kernels::gdr {
 
-template <class T, class Ix>
+// MaxK bounds K (the shared state's row length): the CPU backend uses kMaxK; a GPU build
+// instantiates MaxK = 128 where K <= 128, to stay within 48 KiB of static shared memory.
+template <class T, class Ix, int MaxK = kMaxK>
 __global__ void __launch_bounds__(kThreads) chunk_gated_delta_rule_fwd_h(Params<T> p) {
   using Loop = typename Ix::loop_t;
   using Base = typename Ix::base_t;
 
-  __shared__ float state[kBV][kMaxK];    // fp32 state rows [V tile][K]
-  __shared__ float state_t[kBV][kMaxK];  // the same rounded to T (upstream's b_h cast)
+  __shared__ float state[kBV][MaxK];    // fp32 state rows [V tile][K]
+  __shared__ float state_t[kBV][MaxK];  // the same rounded to T (upstream's b_h cast)
   __shared__ float v_tile[kMaxBT][kBV];  // gated v_new of the chunk, rounded to T
-  __shared__ float key_decay[kMaxK];     // exp(gk_last) per key
+  __shared__ float key_decay[MaxK];      // exp(gk_last) per key
   __shared__ float chunk_decay;          // exp(g_last)
 
   const int tid = static_cast<int>(threadIdx.x);

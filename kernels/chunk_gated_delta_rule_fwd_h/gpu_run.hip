@@ -1,0 +1,143 @@
+// HIP source (nvcc builds it for NVIDIA through kernels/runtime/hip_to_cuda.hpp).
+#include "gpu_run.hpp"
+
+#include <memory>
+#include <vector>
+
+#include "harness/device/counter_rng.hpp"
+#include "harness/device/device_buffer.hpp"
+#include "kernel.hpp"
+
+namespace dc::kernels::gdr::gpu {
+
+namespace {
+
+constexpr std::uint16_t kPoisonBf16 = 0x7fba;  // harness/poison.hpp
+
+// Small normal-ish values (the checks here are about where the kernel writes).
+__global__ void fill_bf16(bf16* out, std::int64_t n, std::uint64_t key, float scale) {
+  for (std::int64_t i = blockIdx.x * std::int64_t{blockDim.x} + threadIdx.x; i < n;
+       i += std::int64_t{gridDim.x} * blockDim.x)
+    out[i] = bf16::from_float(static_cast<float>(rng::normalish_at(key, i)) * scale);
+}
+
+__global__ void fill_log_decay(float* out, std::int64_t n, std::uint64_t key) {
+  for (std::int64_t i = blockIdx.x * std::int64_t{blockDim.x} + threadIdx.x; i < n;
+       i += std::int64_t{gridDim.x} * blockDim.x)
+    out[i] = -static_cast<float>(rng::bits_at(key, i) & 255u) * (1.0f / 4096.0f);
+}
+
+__global__ void fill_u16(std::uint16_t* out, std::int64_t n, std::uint16_t v) {
+  for (std::int64_t i = blockIdx.x * std::int64_t{blockDim.x} + threadIdx.x; i < n;
+       i += std::int64_t{gridDim.x} * blockDim.x)
+    out[i] = v;
+}
+
+__global__ void count_u16(const std::uint16_t* data, std::int64_t n, std::uint16_t v,
+                          unsigned long long* count, long long* first) {
+  for (std::int64_t i = blockIdx.x * std::int64_t{blockDim.x} + threadIdx.x; i < n;
+       i += std::int64_t{gridDim.x} * blockDim.x)
+    if (data[i] == v) {
+      atomicAdd(count, 1ull);
+      atomicMin(first, static_cast<long long>(i));
+    }
+}
+
+template <class Ix>
+void launch(const Params<bf16>& p, int B) {
+  const dim3 grid((p.V + kBV - 1) / kBV, B * p.H), block(kThreads);
+  chunk_gated_delta_rule_fwd_h<bf16, Ix, 128><<<grid, block>>>(p);
+}
+
+}  // namespace
+
+DeviceRun run_fixed_length(int B, int T, int H, int Hg, int K, int V, const std::string& index,
+                           bool guarded) {
+  const std::int64_t tokens = std::int64_t{B} * T, NT = (T + 63) / 64;
+  const std::int64_t n_k = tokens * Hg * K, n_w = tokens * H * K, n_u = tokens * H * V,
+                     n_g = tokens * H, n_h = B * NT * H * V * K, n_ht = std::int64_t{B} * H * V * K;
+  const std::vector<std::int64_t> bytes = {n_k * 2, n_w * 2, n_u * 2, n_g * 4,
+                                           n_h * 2, n_u * 2, n_ht * 4};
+  std::vector<std::unique_ptr<dc::gpu::DeviceGuardedBuffer>> buffers;
+  std::vector<char*> ptr;
+  void* slab = nullptr;
+  if (guarded) {
+    for (const std::int64_t b : bytes) {
+      buffers.push_back(std::make_unique<dc::gpu::DeviceGuardedBuffer>(b, b == n_g * 4 ? 4 : 2));
+      ptr.push_back(static_cast<char*>(buffers.back()->data()));
+    }
+  } else {  // side by side, 256-byte aligned, as a caching allocator packs live tensors
+    std::int64_t total = 0;
+    for (const std::int64_t b : bytes) total += (b + 255) / 256 * 256;
+    if (hipMalloc(&slab, total) != hipSuccess) return {-1, 0, -1, -1};
+    std::int64_t at = 0;
+    for (const std::int64_t b : bytes) {
+      ptr.push_back(static_cast<char*>(slab) + at);
+      at += (b + 255) / 256 * 256;
+    }
+  }
+  const auto blocks = [](std::int64_t n) {
+    return static_cast<unsigned>((n + 255) / 256 < 4096 ? (n + 255) / 256 : 4096);
+  };
+  fill_bf16<<<blocks(n_k), 256>>>(reinterpret_cast<bf16*>(ptr[0]), n_k, rng::stream_key(1, 1),
+                                  0.1f);
+  fill_bf16<<<blocks(n_w), 256>>>(reinterpret_cast<bf16*>(ptr[1]), n_w, rng::stream_key(1, 2),
+                                  0.1f);
+  fill_bf16<<<blocks(n_u), 256>>>(reinterpret_cast<bf16*>(ptr[2]), n_u, rng::stream_key(1, 3),
+                                  1.0f);
+  fill_log_decay<<<blocks(n_g), 256>>>(reinterpret_cast<float*>(ptr[3]), n_g,
+                                       rng::stream_key(1, 4));
+  fill_u16<<<blocks(n_h), 256>>>(reinterpret_cast<std::uint16_t*>(ptr[4]), n_h, kPoisonBf16);
+  if (hipDeviceSynchronize() != hipSuccess) return {-2, 0, -1, -1};
+
+  Params<bf16> p;
+  p.k = reinterpret_cast<const bf16*>(ptr[0]);
+  p.w = reinterpret_cast<const bf16*>(ptr[1]);
+  p.u = reinterpret_cast<const bf16*>(ptr[2]);
+  p.g = reinterpret_cast<const float*>(ptr[3]);
+  p.h = reinterpret_cast<bf16*>(ptr[4]);
+  p.v_new = reinterpret_cast<bf16*>(ptr[5]);
+  p.ht = reinterpret_cast<float*>(ptr[6]);
+  p.T_len = T;
+  p.H = H, p.Hg = Hg, p.K = K, p.V = V, p.BT = 64;
+  hipEvent_t start, stop;
+  (void)hipEventCreate(&start);
+  (void)hipEventCreate(&stop);
+  (void)hipEventRecord(start);
+  if (index == "i32")
+    launch<IndexI32>(p, B);
+  else if (index == "mixed")
+    launch<IndexMixed>(p, B);
+  else
+    launch<IndexI64>(p, B);
+  (void)hipEventRecord(stop);
+  DeviceRun r;
+  r.error = static_cast<int>(hipGetLastError());
+  if (r.error == 0) r.error = static_cast<int>(hipDeviceSynchronize());
+  if (r.error != 0) return r;  // the context is lost: nothing more can run
+  float ms = 0;
+  (void)hipEventElapsedTime(&ms, start, stop);
+  r.kernel_ms = ms;
+  unsigned long long* count = nullptr;
+  long long* first = nullptr;
+  (void)hipMalloc(reinterpret_cast<void**>(&count), sizeof *count);
+  (void)hipMalloc(reinterpret_cast<void**>(&first), sizeof *first);
+  const unsigned long long zero = 0;
+  const long long none = 0x7fffffffffffffffLL;
+  (void)hipMemcpy(count, &zero, sizeof zero, hipMemcpyHostToDevice);
+  (void)hipMemcpy(first, &none, sizeof none, hipMemcpyHostToDevice);
+  count_u16<<<4096, 256>>>(reinterpret_cast<const std::uint16_t*>(ptr[4]), n_h, kPoisonBf16, count,
+                           first);
+  unsigned long long c = 0;
+  long long f = 0;
+  (void)hipMemcpy(&c, count, sizeof c, hipMemcpyDeviceToHost);
+  (void)hipMemcpy(&f, first, sizeof f, hipMemcpyDeviceToHost);
+  r.h_unwritten = static_cast<std::int64_t>(c);
+  r.first_unwritten = c == 0 ? -1 : f;
+  (void)hipFree(count);
+  (void)hipFree(first);
+  if (slab != nullptr) (void)hipFree(slab);
+  return r;
+}
+
+}  // namespace dc::kernels::gdr::gpu
