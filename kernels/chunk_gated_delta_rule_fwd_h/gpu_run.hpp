@@ -20,4 +20,16 @@ struct DeviceRun {
 DeviceRun run_fixed_length(int B, int T, int H, int Hg, int K, int V, const std::string& index,
                            bool guarded);
 
+// The kernel alone, in guarded buffers: `runs` launches after 3 warm-ups, timed with events.
+struct KernelTiming {
+  double median_ms = 0, min_ms = 0, max_ms = 0;
+  double bytes = 0;  // the least the kernel must move: each input read, each output written once
+  int runs = 0;
+};
+KernelTiming time_kernel(int B, int T, int H, int Hg, int K, int V, const std::string& index,
+                         int runs);
+
+// Device-to-device copy bandwidth (bytes read + written per second, median of `runs`).
+double copy_bytes_per_second(std::size_t bytes, int runs);
+
 }  // namespace dc::kernels::gdr::gpu

@@ -21,6 +21,7 @@ constexpr auto hipMemAccessFlagsProtReadWrite = CU_MEM_ACCESS_FLAGS_PROT_READWRI
 constexpr auto hipMemAllocationGranularityMinimum = CU_MEM_ALLOC_GRANULARITY_MINIMUM;
 constexpr auto hipMemcpyHostToDevice = cudaMemcpyHostToDevice;
 constexpr auto hipMemcpyDeviceToHost = cudaMemcpyDeviceToHost;
+constexpr auto hipMemcpyDeviceToDevice = cudaMemcpyDeviceToDevice;
 
 namespace dc::hip_cuda {
 // Driver results share their numbers with the runtime's errors where the project cares
