@@ -39,7 +39,7 @@ hipMemAllocationProp device_prop() {
 }
 
 template <class E>
-__global__ void fill_pattern(E* data, std::int64_t n, E pattern) {
+__global__ void fill_kernel(E* data, std::int64_t n, E pattern) {
   for (std::int64_t i = blockIdx.x * std::int64_t{blockDim.x} + threadIdx.x; i < n;
        i += std::int64_t{gridDim.x} * blockDim.x)
     data[i] = pattern;
@@ -48,8 +48,8 @@ __global__ void fill_pattern(E* data, std::int64_t n, E pattern) {
 // The count of elements equal to the pattern (when count is given) and the smallest such
 // offset above `after`: called once per offset reported.
 template <class E>
-__global__ void scan_pattern(const E* data, std::int64_t n, E pattern, std::int64_t after,
-                             unsigned long long* count, long long* first) {
+__global__ void scan_kernel(const E* data, std::int64_t n, E pattern, std::int64_t after,
+                            unsigned long long* count, long long* first) {
   for (std::int64_t i = blockIdx.x * std::int64_t{blockDim.x} + threadIdx.x; i < n;
        i += std::int64_t{gridDim.x} * blockDim.x) {
     if (data[i] != pattern) continue;
@@ -152,13 +152,15 @@ DeviceGuardedBuffer::~DeviceGuardedBuffer() {
 }
 
 void DeviceGuardedBuffer::poison(std::uint32_t pattern) {
-  const auto n = static_cast<std::int64_t>(bytes_ / element_bytes_);
-  if (element_bytes_ == 2)
-    fill_pattern<<<kBlocks, kThreads>>>(static_cast<std::uint16_t*>(static_cast<void*>(data_)), n,
-                                        static_cast<std::uint16_t>(pattern));
+  fill_pattern(data_, static_cast<std::int64_t>(bytes_ / element_bytes_), element_bytes_, pattern);
+}
+
+void fill_pattern(void* data, std::int64_t n, std::size_t element_bytes, std::uint32_t pattern) {
+  if (element_bytes == 2)
+    fill_kernel<<<kBlocks, kThreads>>>(static_cast<std::uint16_t*>(data), n,
+                                       static_cast<std::uint16_t>(pattern));
   else
-    fill_pattern<<<kBlocks, kThreads>>>(static_cast<std::uint32_t*>(static_cast<void*>(data_)), n,
-                                        pattern);
+    fill_kernel<<<kBlocks, kThreads>>>(static_cast<std::uint32_t*>(data), n, pattern);
   sync("poison");
 }
 
@@ -176,21 +178,26 @@ std::optional<std::int64_t> DeviceGuardedBuffer::first_canary_damage() const {
 }
 
 DeviceGuardedBuffer::Scan DeviceGuardedBuffer::scan_poison(std::uint32_t pattern) const {
-  const auto n = static_cast<std::int64_t>(bytes_ / element_bytes_);
+  return scan_pattern(data_, static_cast<std::int64_t>(bytes_ / element_bytes_), element_bytes_,
+                      pattern);
+}
+
+DeviceGuardedBuffer::Scan scan_pattern(const void* data, std::int64_t n, std::size_t element_bytes,
+                                       std::uint32_t pattern) {
   DeviceArray<unsigned long long> count(1);
   count.set({0});
   DeviceArray<long long> first(1);
-  Scan s;
+  DeviceGuardedBuffer::Scan s;
   for (std::int64_t after = -1; static_cast<int>(s.first.size()) < kFirstOffsets;) {
     first.set({kNone});
     unsigned long long* counting = after < 0 ? count.p : nullptr;
-    if (element_bytes_ == 2)
-      scan_pattern<<<kBlocks, kThreads>>>(reinterpret_cast<const std::uint16_t*>(data_), n,
-                                          static_cast<std::uint16_t>(pattern), after, counting,
-                                          first.p);
+    if (element_bytes == 2)
+      scan_kernel<<<kBlocks, kThreads>>>(static_cast<const std::uint16_t*>(data), n,
+                                         static_cast<std::uint16_t>(pattern), after, counting,
+                                         first.p);
     else
-      scan_pattern<<<kBlocks, kThreads>>>(reinterpret_cast<const std::uint32_t*>(data_), n, pattern,
-                                          after, counting, first.p);
+      scan_kernel<<<kBlocks, kThreads>>>(static_cast<const std::uint32_t*>(data), n, pattern, after,
+                                         counting, first.p);
     sync("poison scan");
     const long long f = first.host()[0];
     if (f == kNone) break;

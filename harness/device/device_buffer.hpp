@@ -62,6 +62,12 @@ class DeviceGuardedBuffer {
   std::uint64_t handle_ = 0;
 };
 
+// The same on any device memory (e.g. tensors side by side in one plain allocation):
+// elements [0, n) of width element_bytes (2 or 4) set to, or scanned for, the pattern.
+void fill_pattern(void* data, std::int64_t n, std::size_t element_bytes, std::uint32_t pattern);
+DeviceGuardedBuffer::Scan scan_pattern(const void* data, std::int64_t n, std::size_t element_bytes,
+                                       std::uint32_t pattern);
+
 // The counter-based generator evaluated on the device (the same function as on the host):
 // bits_at(key, begin + i) and normalish_at(key, begin + i) for i < count.
 std::vector<std::uint64_t> device_bits(std::uint64_t key, std::uint64_t begin, std::size_t count);

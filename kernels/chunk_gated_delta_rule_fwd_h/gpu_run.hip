@@ -29,22 +29,6 @@ __global__ void fill_log_decay(float* out, std::int64_t n, std::uint64_t key) {
     out[i] = -static_cast<float>(rng::bits_at(key, i) & 255u) * (1.0f / 4096.0f);
 }
 
-__global__ void fill_u16(std::uint16_t* out, std::int64_t n, std::uint16_t v) {
-  for (std::int64_t i = blockIdx.x * std::int64_t{blockDim.x} + threadIdx.x; i < n;
-       i += std::int64_t{gridDim.x} * blockDim.x)
-    out[i] = v;
-}
-
-__global__ void count_u16(const std::uint16_t* data, std::int64_t n, std::uint16_t v,
-                          unsigned long long* count, long long* first) {
-  for (std::int64_t i = blockIdx.x * std::int64_t{blockDim.x} + threadIdx.x; i < n;
-       i += std::int64_t{gridDim.x} * blockDim.x)
-    if (data[i] == v) {
-      atomicAdd(count, 1ull);
-      atomicMin(first, static_cast<long long>(i));
-    }
-}
-
 template <class Ix>
 void launch(const Params<bf16>& p, int B) {
   const dim3 grid((p.V + kBV - 1) / kBV, B * p.H), block(kThreads);
@@ -94,8 +78,8 @@ struct DeviceTensors {
                                     1.0f);
     fill_log_decay<<<blocks(n_g), 256>>>(reinterpret_cast<float*>(ptr[3]), n_g,
                                          rng::stream_key(1, 4));
-    fill_u16<<<blocks(n_h), 256>>>(reinterpret_cast<std::uint16_t*>(ptr[4]), n_h, kPoisonBf16);
     if (hipDeviceSynchronize() != hipSuccess) throw std::runtime_error("input generation");
+    dc::gpu::fill_pattern(ptr[4], n_h, 2, kPoisonBf16);
     p.k = reinterpret_cast<const bf16*>(ptr[0]);
     p.w = reinterpret_cast<const bf16*>(ptr[1]);
     p.u = reinterpret_cast<const bf16*>(ptr[2]);
@@ -146,24 +130,10 @@ DeviceRun run_fixed_length(int B, int T, int H, int Hg, int K, int V, const std:
   float ms = 0;
   (void)hipEventElapsedTime(&ms, start, stop);
   r.kernel_ms = ms;
-  unsigned long long* count = nullptr;
-  long long* first = nullptr;
-  (void)hipMalloc(reinterpret_cast<void**>(&count), sizeof *count);
-  (void)hipMalloc(reinterpret_cast<void**>(&first), sizeof *first);
-  const unsigned long long zero = 0;
-  const long long none = 0x7fffffffffffffffLL;
-  (void)hipMemcpy(count, &zero, sizeof zero, hipMemcpyHostToDevice);
-  (void)hipMemcpy(first, &none, sizeof none, hipMemcpyHostToDevice);
-  count_u16<<<4096, 256>>>(reinterpret_cast<const std::uint16_t*>(d.ptr[4]), d.n_h, kPoisonBf16,
-                           count, first);
-  unsigned long long c = 0;
-  long long f = 0;
-  (void)hipMemcpy(&c, count, sizeof c, hipMemcpyDeviceToHost);
-  (void)hipMemcpy(&f, first, sizeof f, hipMemcpyDeviceToHost);
-  r.h_unwritten = static_cast<std::int64_t>(c);
-  r.first_unwritten = c == 0 ? -1 : f;
-  (void)hipFree(count);
-  (void)hipFree(first);
+  const dc::gpu::DeviceGuardedBuffer::Scan scan =
+      dc::gpu::scan_pattern(d.ptr[4], d.n_h, 2, kPoisonBf16);
+  r.h_unwritten = scan.count;
+  r.first_unwritten = scan.first.empty() ? -1 : scan.first.front();
   return r;
 }
 
