@@ -38,9 +38,7 @@ std::optional<dc::Shape> shape_from(const std::function<std::string(const dc::Ke
   }
   text.pop_back();
   try {
-    dc::Shape s = dc::parse_shape(text);
-    dc::find_family(kKernel).make(s);
-    return s;
+    return dc::accepted(dc::parse_shape(text));
   } catch (const dc::ShapeError&) {
     return std::nullopt;
   }

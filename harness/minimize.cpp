@@ -53,7 +53,7 @@ class Minimizer {
       changed = false;
       for (const KeySpec& k : current_.keys())
         if (k.is_flag() && current_.has(k.name) && current_.integer(k.name) == 1)
-          changed |= accept_if_same(current_.with(k.name, "0"), fmt::format("{} 1 -> 0", k.name));
+          changed |= keep_if_same(current_.with(k.name, "0"), fmt::format("{} 1 -> 0", k.name));
       for (const KeySpec& k : current_.keys())
         if (k.kind == KeyKind::list && current_.has(k.name)) changed |= drop_entries(k.name);
       for (Knob& knob : knobs()) changed |= lower(knob);
@@ -99,8 +99,8 @@ class Minimizer {
       std::vector<std::int64_t> e = current_.list(key);
       const std::int64_t dropped = e[i];
       e.erase(e.begin() + static_cast<std::ptrdiff_t>(i));
-      if (accept_if_same(current_.with(key, join_list(e)),
-                         fmt::format("{}: sequence {} ({} tokens) dropped", key, i, dropped)))
+      if (keep_if_same(current_.with(key, join_list(e)),
+                       fmt::format("{}: sequence {} ({} tokens) dropped", key, i, dropped)))
         changed = true;
       else
         ++i;
@@ -129,21 +129,16 @@ class Minimizer {
     for (int step = 0; step < 10 && fail - pass > 1 && !out_of_time(); ++step)
       attempt(pass + (fail - pass) / 2);
     if (fail == knob.value) return false;
-    const std::string change = fmt::format("{} {} -> {}", knob.label, knob.value, fail);
-    current_ = *at(knob, fail);
-    result_.steps.push_back({change, current_.print()});
-    result_.minimal = *best_;
+    keep(*at(knob, fail), fmt::format("{} {} -> {}", knob.label, knob.value, fail));
     knob.value = fail;
     return true;
   }
 
-  // The knob's value set to v, parsed again (cross-key rules checked), or nullopt if invalid.
+  // The knob's value set to v, as the kernel accepts it, or nullopt if it does not.
   static std::optional<Shape> at(const Knob& knob, std::int64_t v) {
     try {
-      const Shape s = parse_shape(knob.set(v).print());
-      find_family(s.kernel()).make(s);
-      return s;
-    } catch (const ShapeError&) {
+      return accepted(knob.set(v));
+    } catch (const ShapeError&) {  // out of the key's own range
       return std::nullopt;
     }
   }
@@ -151,14 +146,6 @@ class Minimizer {
   std::optional<std::int64_t> first_overflow_along(const Knob& knob) const {
     return first_predicted(
         knob.min, knob.value, [&](std::int64_t v) { return at(knob, v); }, variant_);
-  }
-
-  bool predicts(const Shape& s) const {
-    try {
-      return predicts_overflow(s, variant_);
-    } catch (const ShapeError&) {
-      return false;
-    }
   }
 
   // Elements of every tensor: a move must not make the case larger (a smaller chunk size
@@ -170,34 +157,25 @@ class Minimizer {
     return n;
   }
 
-  // Runs a candidate; true when it fails with the target class (then it is kept in best_).
+  // Runs a candidate the kernel accepts; true when it fails with the target class (then its
+  // verdict is kept in best_).
   bool try_shape(const Shape& candidate, const std::string& change) {
     if (out_of_time()) return false;
-    try {
-      if (size_of(parse_shape(candidate.print())) > size_of(current_)) {
-        say(fmt::format("  {}: skipped, the tensors would be larger", change));
-        return false;
-      }
-    } catch (const ShapeError& e) {
-      say(fmt::format("  {}: not a valid shape ({})", change, e.what()));
+    if (size_of(candidate) > size_of(current_)) {
+      say(fmt::format("  {}: skipped, the tensors would be larger", change));
       return false;
     }
-    if (!variant_.empty() && !predicts(candidate)) {
+    if (!variant_.empty() && !predicts_overflow(candidate, variant_)) {
       say(fmt::format("  {}: skipped, explain predicts no 32-bit offset reaches 2^31", change));
       return false;
     }
-    Verdict v;
     RunOptions run = o_.run;  // no case runs far past the budget
     const double left =
         o_.budget_s - std::chrono::duration<double>(Clock::now() - start_).count() + 5;
     run.timeout_s = std::min(run.timeout_s > 0 ? run.timeout_s : 600.0, std::max(left, 5.0));
+    Verdict v;
     try {
-      const Shape shape = parse_shape(candidate.print());
-      find_family(shape.kernel()).make(shape);  // cross-key rules
-      v = run_case(shape, run);
-    } catch (const ShapeError& e) {
-      say(fmt::format("  {}: not a valid shape ({})", change, e.what()));
-      return false;
+      v = run_case(candidate, run);
     } catch (const Refusal&) {
       say(fmt::format("  {}: refused (too large)", change));
       return false;
@@ -211,11 +189,21 @@ class Minimizer {
     return same;
   }
 
-  bool accept_if_same(const Shape& candidate, const std::string& change) {
-    if (!try_shape(candidate, change)) return false;
-    current_ = parse_shape(candidate.print());
+  // The accepted move: the new current shape, one step, the smallest failure so far.
+  void keep(const Shape& shape, const std::string& change) {
+    current_ = shape;
     result_.steps.push_back({change, current_.print()});
     result_.minimal = *best_;
+  }
+
+  bool keep_if_same(const Shape& candidate, const std::string& change) {
+    const std::optional<Shape> shape = accepted(candidate);
+    if (!shape) {
+      say(fmt::format("  {}: not a shape the kernel accepts", change));
+      return false;
+    }
+    if (!try_shape(*shape, change)) return false;
+    keep(*shape, change);
     return true;
   }
 

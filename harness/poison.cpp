@@ -5,19 +5,6 @@
 
 namespace dc {
 
-std::uint32_t poison_bits(DType t) {
-  switch (t) {
-    case DType::bf16:
-      return 0x7fbau;
-    case DType::f16:
-      return 0x7ebau;
-    case DType::f32:
-    case DType::i32:
-      break;
-  }
-  return 0x7fbadbadu;
-}
-
 void poison(DType t, void* data, std::int64_t begin, std::int64_t count) {
   const std::uint32_t p = poison_bits(t);
   if (dtype_bytes(t) == 2)

@@ -9,8 +9,20 @@
 
 namespace dc {
 
-// f32/i32 0x7fbadbad, bf16 0x7fba, f16 0x7eba (in the element's own width).
-std::uint32_t poison_bits(DType t);
+// f32/i32 0x7fbadbad, bf16 0x7fba, f16 0x7eba (in the element's own width); the device
+// backend poisons with the same patterns.
+constexpr std::uint32_t poison_bits(DType t) {
+  switch (t) {
+    case DType::bf16:
+      return 0x7fbau;
+    case DType::f16:
+      return 0x7ebau;
+    case DType::f32:
+    case DType::i32:
+      break;
+  }
+  return 0x7fbadbadu;
+}
 
 // Fills elements [begin, begin + count) of a tensor of dtype t at `data` with its poison.
 void poison(DType t, void* data, std::int64_t begin, std::int64_t count);

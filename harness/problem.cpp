@@ -59,3 +59,17 @@ KeySpec index_key() {
 }
 
 }  // namespace dc
+
+namespace dc {
+
+std::optional<Shape> accepted(const Shape& shape) {
+  try {
+    Shape s = parse_shape(shape.print());
+    find_family(s.kernel()).make(s);
+    return s;
+  } catch (const ShapeError&) {
+    return std::nullopt;
+  }
+}
+
+}  // namespace dc

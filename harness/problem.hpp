@@ -8,6 +8,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -106,6 +107,11 @@ const KernelFamily& find_family(const std::string& name);  // throws ShapeError 
 
 // Parses full shape text ("KERNEL:key=value,...") against the registered families.
 Shape parse_shape(std::string_view text);
+
+// The shape as its kernel accepts it: parsed again from its canonical text (so keys set one
+// at a time with Shape::with are checked together) and its cross-key rules checked by
+// building the problem; nullopt when the kernel rejects it. For generators and minimization.
+std::optional<Shape> accepted(const Shape& shape);
 
 // Keys every family shares.
 KeySpec seed_key();

@@ -12,6 +12,7 @@
 
 #include "harness/device/counter_rng.hpp"
 #include "harness/device/device_buffer.hpp"
+#include "harness/poison.hpp"
 #include "kernels/chunk_gated_delta_rule_fwd_h/gpu_run.hpp"
 
 namespace {
@@ -84,11 +85,11 @@ TEST_F(Gpu, ScansFindUnwrittenElementsAndCanaryDamage) {
   EXPECT_EQ(in_child([] {
               constexpr std::int64_t n = 20000;
               dc::gpu::DeviceGuardedBuffer b(n * 2, 2);
-              b.poison(0x7fba);
+              b.poison(dc::poison_bits(dc::DType::bf16));
               if (b.first_canary_damage()) return 10;
               for (std::int64_t i = 0; i < n; ++i)
                 if (i != 3 && i != 7000 && dc::gpu::write_probe(b.data(), i, false) != 0) return 11;
-              const auto scan = b.scan_poison(0x7fba);
+              const auto scan = b.scan_poison(dc::poison_bits(dc::DType::bf16));
               if (scan.count != 2 || scan.first != std::vector<std::int64_t>{3, 7000}) return 12;
               if (dc::gpu::write_probe(b.data(), -1, false) != 0) return 13;  // in the slack
               const auto damage = b.first_canary_damage();

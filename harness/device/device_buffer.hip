@@ -208,16 +208,6 @@ DeviceGuardedBuffer::Scan scan_pattern(const void* data, std::int64_t n, std::si
   return s;
 }
 
-void DeviceGuardedBuffer::copy_to_host(std::size_t byte_offset, std::size_t bytes,
-                                       void* out) const {
-  check(hipMemcpy(out, data_ + byte_offset, bytes, hipMemcpyDeviceToHost), "hipMemcpy");
-}
-
-void DeviceGuardedBuffer::copy_from_host(std::size_t byte_offset, std::size_t bytes,
-                                         const void* in) {
-  check(hipMemcpy(data_ + byte_offset, in, bytes, hipMemcpyHostToDevice), "hipMemcpy");
-}
-
 std::vector<std::uint64_t> device_bits(std::uint64_t key, std::uint64_t begin, std::size_t count) {
   DeviceArray<std::uint64_t> out(count);
   bits_kernel<<<(count + kThreads - 1) / kThreads, kThreads>>>(

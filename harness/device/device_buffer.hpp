@@ -52,9 +52,6 @@ class DeviceGuardedBuffer {
   };
   Scan scan_poison(std::uint32_t pattern) const;
 
-  void copy_to_host(std::size_t byte_offset, std::size_t bytes, void* out) const;
-  void copy_from_host(std::size_t byte_offset, std::size_t bytes, const void* in);
-
  private:
   std::size_t bytes_, element_bytes_, guard_, mapped_, reserved_;
   char* base_ = nullptr;  // start of the reservation (the leading guard)

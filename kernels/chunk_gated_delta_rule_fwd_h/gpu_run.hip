@@ -8,13 +8,14 @@
 
 #include "harness/device/counter_rng.hpp"
 #include "harness/device/device_buffer.hpp"
+#include "harness/poison.hpp"
 #include "kernel.hpp"
 
 namespace dc::kernels::gdr::gpu {
 
 namespace {
 
-constexpr std::uint16_t kPoisonBf16 = 0x7fba;  // harness/poison.hpp
+constexpr std::uint32_t kPoisonBf16 = poison_bits(DType::bf16);
 
 // Small normal-ish values (the checks here are about where the kernel writes).
 __global__ void fill_bf16(bf16* out, std::int64_t n, std::uint64_t key, float scale) {

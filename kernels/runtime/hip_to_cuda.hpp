@@ -10,7 +10,6 @@
 
 using hipError_t = cudaError_t;
 constexpr hipError_t hipSuccess = cudaSuccess;
-constexpr hipError_t hipErrorIllegalAddress = cudaErrorIllegalAddress;
 using hipEvent_t = cudaEvent_t;
 using hipMemGenericAllocationHandle_t = CUmemGenericAllocationHandle;
 using hipMemAllocationProp = CUmemAllocationProp;
@@ -57,9 +56,6 @@ inline const char* hipGetErrorString(hipError_t e) {
 }
 inline hipError_t hipGetDeviceCount(int* n) {
   return cudaGetDeviceCount(n);
-}
-inline hipError_t hipSetDevice(int d) {
-  return cudaSetDevice(d);
 }
 inline hipError_t hipDeviceSynchronize() {
   return cudaDeviceSynchronize();
@@ -131,9 +127,6 @@ inline hipError_t hipMemSetAccess(void* ptr, size_t size, const hipMemAccessDesc
                                   size_t count) {
   return DC_CU(cuMemSetAccess, reinterpret_cast<CUdeviceptr>(ptr), size, desc, count);
 }
-
-#define hipLaunchKernelGGL(kernel, grid, block, shared, stream, ...) \
-  kernel<<<(grid), (block), (shared), (stream)>>>(__VA_ARGS__)
 
 #elif defined(__HIP__)
 #include <hip/hip_runtime.h>
