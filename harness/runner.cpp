@@ -28,10 +28,54 @@ using Clock = std::chrono::steady_clock;
 // Demand-paged units kept resident at most (the rest is regenerated or stored compactly).
 constexpr std::uint64_t kResidentBytes = std::uint64_t{256} << 20;
 
-// The data path inside the case process. Every tensor is demand-paged: nothing is
-// generated or poisoned until the kernel (or the verification) touches it.
-Verdict execute(const Shape& shape, const Problem& problem, const Plan& plan) {
+// The kernel on the CPU backend over the host tensors, then the checks of what it left
+// there that need no reference: canaries, and (whole-grid runs) unwritten outputs.
+Verdict run_on_cpu(const Problem& problem, const Plan& plan, const std::vector<TensorSpec>& specs,
+                   std::vector<GuardedBuffer>& buffers, std::span<void* const> pointers,
+                   Verdict v) {
+  const auto launched = Clock::now();
+  try {
+    problem.launch(pointers);
+    v.launch_s = std::chrono::duration<double>(Clock::now() - launched).count();
+  } catch (const simt::LaunchError& e) {
+    v.kind = VerdictKind::error;
+    v.message = fmt::format("launch refused: {}", e.what());
+    return v;
+  }
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    if (pointers[i] == nullptr) continue;
+    if (const auto damage = buffers[i].first_canary_damage()) {
+      v.kind = VerdictKind::canary;
+      v.tensor = specs[i].name;
+      v.message = fmt::format("{}: canary before the start damaged at byte offset {}",
+                              specs[i].name, *damage);
+      return v;
+    }
+  }
+  // A whole-grid run must write every output element. A sparse run writes only the slices
+  // of its blocks: their unwritten elements surface in verification.
+  for (std::size_t i = 0; plan.whole_grid() && i < specs.size(); ++i) {
+    if (pointers[i] == nullptr || specs[i].role != Role::output) continue;
+    const auto [count, first] = scan_unwritten(specs[i].dtype, pointers[i], specs[i].elements());
+    if (count == 0) continue;
+    v.kind = VerdictKind::unwritten;
+    v.tensor = specs[i].name;
+    v.first_bad = FirstBad{first, specs[i].coordinates(first), NAN, NAN};
+    v.message = fmt::format("{}: {} of {} elements never written; first at {} ({})", specs[i].name,
+                            count, specs[i].elements(), first, specs[i].coordinates(first));
+    return v;
+  }
+  v.kind = VerdictKind::pass;
+  return v;
+}
+
+// The data path inside the case process. Every host tensor is demand-paged: nothing is
+// generated or poisoned until the kernel (or the verification) touches it. On the GPU
+// backend the kernel runs on the device and the host tensors receive what verify() reads.
+Verdict execute(const Shape& shape, const Problem& problem, const Plan& plan,
+                const DeviceBackend* device) {
   Verdict base;
+  base.backend = device != nullptr ? "gpu" : "cpu";
   base.shape = shape.print();
   base.run = RunSummary{plan.grid_blocks, plan.blocks, plan.reasons, plan.verified};
   const std::vector<TensorSpec> specs = problem.tensors();
@@ -59,40 +103,9 @@ Verdict execute(const Shape& shape, const Problem& problem, const Plan& plan) {
 
   // everything after the setup; every outcome also reports what demand paging did
   const auto outcome = [&](Verdict v) -> Verdict {
-    const auto launched = Clock::now();
-    try {
-      problem.launch(pointers);
-      v.launch_s = std::chrono::duration<double>(Clock::now() - launched).count();
-    } catch (const simt::LaunchError& e) {
-      v.kind = VerdictKind::error;
-      v.message = fmt::format("launch refused: {}", e.what());
-      return v;
-    }
-
-    for (std::size_t i = 0; i < specs.size(); ++i) {
-      if (pointers[i] == nullptr) continue;
-      if (const auto damage = buffers[i].first_canary_damage()) {
-        v.kind = VerdictKind::canary;
-        v.tensor = specs[i].name;
-        v.message = fmt::format("{}: canary before the start damaged at byte offset {}",
-                                specs[i].name, *damage);
-        return v;
-      }
-    }
-    // A whole-grid run must write every output element. A sparse run writes only the slices
-    // of its blocks: their unwritten elements surface in verification (below).
-    for (std::size_t i = 0; plan.whole_grid() && i < specs.size(); ++i) {
-      if (pointers[i] == nullptr || specs[i].role != Role::output) continue;
-      const auto [count, first] = scan_unwritten(specs[i].dtype, pointers[i], specs[i].elements());
-      if (count == 0) continue;
-      v.kind = VerdictKind::unwritten;
-      v.tensor = specs[i].name;
-      v.first_bad = FirstBad{first, specs[i].coordinates(first), NAN, NAN};
-      v.message =
-          fmt::format("{}: {} of {} elements never written; first at {} ({})", specs[i].name, count,
-                      specs[i].elements(), first, specs[i].coordinates(first));
-      return v;
-    }
+    v = device != nullptr ? device->run(shape, problem, pointers, std::move(v))
+                          : run_on_cpu(problem, plan, specs, buffers, pointers, std::move(v));
+    if (v.kind != VerdictKind::pass) return v;
 
     std::vector<const void*> inputs(pointers.begin(), pointers.end());
     const auto verifying = Clock::now();
@@ -292,6 +305,42 @@ std::uint64_t available_memory() {
   return std::uint64_t{1} << 34;
 }
 
+std::string backend_unavailable(Backend backend) {
+  if (backend == Backend::cpu) return {};
+  const DeviceBackend* device = device_backend();
+  if (device == nullptr)
+    return "--backend gpu: this build has no GPU backend (configure with -DDIFFCHECK_GPU=nvidia, "
+           "e.g. the nvidia-device preset; AMD: README, \"GPU backend\")";
+  int fds[2];
+  if (pipe(fds) != 0) throw std::runtime_error(fmt::format("pipe: {}", std::strerror(errno)));
+  std::fflush(nullptr);
+  const pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error(fmt::format("fork: {}", std::strerror(errno)));
+  if (pid == 0) {  // the device runtime starts in a process of its own (see run_case)
+    close(fds[0]);
+    std::string why;
+    try {
+      why = device->unavailable();
+    } catch (const std::exception& e) {
+      why = e.what();
+    }
+    if (why.empty()) why = "ok";
+    (void)!write(fds[1], why.data(), why.size());
+    _exit(0);
+  }
+  close(fds[1]);
+  bool timed_out = false;
+  std::string why =
+      read_all_with_deadline(fds[0], Clock::now() + std::chrono::seconds(120), timed_out);
+  close(fds[0]);
+  if (timed_out) kill(pid, SIGKILL);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (why == "ok") return {};
+  return why.empty() ? "--backend gpu: the device probe died without an answer" : why;
+}
+
 Verdict run_case(const Shape& shape, const RunOptions& options) {
   const KernelFamily& family = find_family(shape.kernel());
   const std::unique_ptr<Problem> problem = family.make(shape);
@@ -305,9 +354,15 @@ Verdict run_case(const Shape& shape, const RunOptions& options) {
         "{:.2f} GiB (--mem-budget to change it)",
         static_cast<double>(estimate) / (1 << 30), static_cast<double>(budget) / (1 << 30)));
 
+  const DeviceBackend* device = options.backend == Backend::gpu ? device_backend() : nullptr;
+  if (options.backend == Backend::gpu && device == nullptr)
+    throw EnvironmentError(backend_unavailable(Backend::gpu));
+
   const auto start = Clock::now();
   if (!options.isolate) {
-    Verdict v = execute(shape, *problem, plan);
+    if (device != nullptr)
+      if (const std::string why = device->unavailable(); !why.empty()) throw EnvironmentError(why);
+    Verdict v = execute(shape, *problem, plan, device);
     v.crossing = relate_to_crossings(v, shape, *problem);
     v.wall_s = std::chrono::duration<double>(Clock::now() - start).count();
     return v;
@@ -332,7 +387,14 @@ Verdict run_case(const Shape& shape, const RunOptions& options) {
     install_fault_handlers();
     std::string out;
     try {
-      out = to_json(execute(shape, *problem, plan)).dump();
+      // the device runtime starts here, in the case process: never in the harness, which
+      // forks (a device context does not survive a fork, nor a device fault)
+      const std::string unavailable = device != nullptr ? device->unavailable() : "";
+      out = !unavailable.empty()
+                ? nlohmann::json{{"unavailable", unavailable}}.dump()
+                : to_json(execute(shape, *problem, plan, device)).dump();
+    } catch (const DeviceRefusal& e) {
+      out = nlohmann::json{{"refused", e.what()}}.dump();
     } catch (const std::exception& e) {
       Verdict err;
       err.shape = shape.print();
@@ -378,8 +440,12 @@ Verdict run_case(const Shape& shape, const RunOptions& options) {
     v.message =
         fmt::format("the case process exited with status {} and no verdict", WEXITSTATUS(status));
   } else {
-    v = verdict_from_json(nlohmann::json::parse(payload));
+    const nlohmann::json j = nlohmann::json::parse(payload);
+    if (j.contains("unavailable")) throw EnvironmentError(j["unavailable"].get<std::string>());
+    if (j.contains("refused")) throw Refusal(j["refused"].get<std::string>());
+    v = verdict_from_json(j);
   }
+  if (device != nullptr) v.backend = "gpu";
   v.run = RunSummary{plan.grid_blocks, plan.blocks, plan.reasons, plan.verified};
   v.crossing = relate_to_crossings(v, shape, *problem);
   v.wall_s = std::chrono::duration<double>(Clock::now() - start).count();

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <stdexcept>
 
+#include "backend.hpp"
 #include "problem.hpp"
 #include "verdict.hpp"
 
@@ -15,6 +16,7 @@ struct RunOptions {
   double timeout_s = 0;             // 0: the family's default, else 600 s
   std::uint64_t memory_budget = 0;  // bytes; 0: what the machine has available
   bool isolate = true;              // false: run in this process (debugging only)
+  Backend backend = Backend::cpu;
 };
 
 // A case refused before anything is allocated (its estimate exceeds the budget). Exit 2.
@@ -33,8 +35,13 @@ MemoryEstimate memory_estimate(const Problem& problem, const Plan& plan);
 std::uint64_t resident_limit();  // bytes of demand-paged units kept resident at most
 std::uint64_t available_memory();
 
-// Throws ShapeError for a bad shape and Refusal for one too large; every other outcome,
-// including a fault of the kernel, is a Verdict.
+// Throws ShapeError for a bad shape, Refusal for one too large (for the machine or, on the
+// GPU backend, for the device) and EnvironmentError when the backend cannot run here; every
+// other outcome, including a fault of the kernel or of the device, is a Verdict.
 Verdict run_case(const Shape& shape, const RunOptions& options = {});
+
+// Why `backend` cannot run cases here (empty when it can). For the GPU backend this probes
+// the device in a child process, so the harness itself never starts the device runtime.
+std::string backend_unavailable(Backend backend);
 
 }  // namespace dc

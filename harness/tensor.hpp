@@ -34,6 +34,13 @@ struct TensorSpec {
   std::string coordinates(std::int64_t flat) const;
 };
 
+// Elements start + r * stride + [0, length) of a flat tensor, for r in [0, count): the part
+// of an output a verification reads, as few strided runs.
+struct ElementRun {
+  std::int64_t start = 0, length = 1, stride = 0, count = 1;
+  std::int64_t elements() const { return length * count; }
+};
+
 // Widens a stored element to double (for checks and the reference).
 double load_as_double(DType t, const void* base, std::int64_t index);
 

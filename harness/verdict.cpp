@@ -188,7 +188,16 @@ std::string to_text(const Verdict& v) {
         c.tensor, c.compared, c.bad + c.bad_groups, c.max_scaled_err, c.tolerance.elementwise,
         c.max_norm_err, c.tolerance.normwise,
         c.reference_all_zero ? "; reference is all zeros (degenerate check)" : "");
-  out += fmt::format("  repro: diffcheck --shape '{}'\n", v.shape);
+  if (v.backend == "gpu") {
+    // a device fault or a hang kills the context and says nothing of where: the CPU backend,
+    // with the same inputs, names the tensor, the direction and the offset
+    if (v.kind == VerdictKind::device_fault || v.kind == VerdictKind::timeout ||
+        v.kind == VerdictKind::crash)
+      out += fmt::format("  pinpoint on the CPU backend: diffcheck --shape '{}'\n", v.shape);
+    out += fmt::format("  repro: diffcheck --shape '{}' --backend gpu\n", v.shape);
+  } else {
+    out += fmt::format("  repro: diffcheck --shape '{}'\n", v.shape);
+  }
   return out;
 }
 

@@ -31,6 +31,7 @@ struct CheckArgs {
     dc::RunOptions o;
     o.timeout_s = timeout_s;
     o.memory_budget = static_cast<std::uint64_t>(mem_budget_gib * (1ull << 30));
+    o.backend = backend == "gpu" ? dc::Backend::gpu : dc::Backend::cpu;
     return o;
   }
 };
@@ -64,10 +65,11 @@ std::string command_line(int argc, char** argv) {
   return s;
 }
 
+// Exit 3 before anything runs when the backend cannot run here (no GPU backend, no device).
 int refuse_gpu(const CheckArgs& a) {
-  if (a.backend != "gpu") return kExitPass;
-  std::cerr << "diffcheck: --backend gpu: this build has no GPU backend (build the nvidia or amd "
-               "preset)\n";
+  const std::string why = dc::backend_unavailable(a.run_options().backend);
+  if (why.empty()) return kExitPass;
+  std::cerr << "diffcheck: " << why << '\n';
   return kExitEnvironment;
 }
 
@@ -152,7 +154,8 @@ int run_replay(const CheckArgs& a, const std::vector<std::string>& paths,
                              entries[i].expect, dc::verdict_name(v.kind), v.wall_s,
                              entries[i].file);
     if (!results[i].ok())
-      std::cout << "     " << v.message << "\n     repro: diffcheck --shape '" << v.shape << "'\n";
+      std::cout << "     " << v.message << "\n     repro: diffcheck --shape '" << v.shape << "'"
+                << (v.backend == "gpu" ? " --backend gpu\n" : "\n");
     std::cout.flush();
   });
   std::size_t unexpected = 0;

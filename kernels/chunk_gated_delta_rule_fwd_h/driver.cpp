@@ -10,7 +10,7 @@
 
 #include "harness/device/counter_rng.hpp"
 #include "harness/problem.hpp"
-#include "inputs.hpp"
+#include "config.hpp"
 #include "kernel.hpp"
 #include "kernels/runtime/launch.hpp"
 #include "offsets.hpp"
@@ -94,64 +94,24 @@ Tolerance tolerance_for(DType t, int K, int BT, std::int64_t NT) {
   return Tolerance{.elementwise = 8 * u, .normwise = 4 * u};
 }
 
-enum Tensor : std::size_t { kK, kW, kU, kG, kGk, kH0, kCu, kChunkOffsets, kH, kVNew, kHt, kCount };
-
 class Problem final : public dc::Problem {
  public:
-  explicit Problem(const Shape& s) : seed_(static_cast<std::uint64_t>(s.integer("seed"))) {
-    H_ = static_cast<int>(s.integer("H"));
-    Hg_ = static_cast<int>(s.integer("Hg"));
-    K_ = static_cast<int>(s.integer("K"));
-    V_ = static_cast<int>(s.integer("V"));
-    BT_ = static_cast<int>(s.integer("BT"));
-    if (H_ % Hg_ != 0)
-      throw ShapeError(
-          "Hg", fmt::format("key 'Hg': {} does not divide H={}; valid: a divisor of H", Hg_, H_));
-    const std::string& dt = s.text("dtype");
-    dtype_ = dt == "fp32" ? DType::f32 : dt == "fp16" ? DType::f16 : DType::bf16;
-    const std::string& ix = s.text("index");
-    index_ = ix == "i32"     ? IndexVariant::i32
-             : ix == "mixed" ? IndexVariant::mixed
-                             : IndexVariant::i64;
-    use_g_ = s.integer("g") != 0;
-    use_gk_ = s.integer("gk") != 0;
-    use_h0_ = s.integer("h0") != 0;
-    store_ht_ = s.integer("ht") != 0;
-    save_vnew_ = s.integer("vnew") != 0;
-    if (s.has("seqlens")) {
-      lengths_ = s.list("seqlens");
-      varlen_ = true;
-    } else {
-      lengths_.assign(static_cast<std::size_t>(s.integer("B")), s.integer("T"));
-    }
-    cu_.push_back(0);
-    chunk_offsets_.push_back(0);
-    for (std::int64_t len : lengths_) {
-      cu_.push_back(cu_.back() + len);
-      chunk_offsets_.push_back(chunk_offsets_.back() + (len + BT_ - 1) / BT_);
-    }
-    if (cu_.back() > kMaxI32)
-      throw ShapeError(varlen_ ? "seqlens" : "T",
+  explicit Problem(const Shape& s) : c_(s) {
+    if (c_.H % c_.Hg != 0)
+      throw ShapeError("Hg", fmt::format("key 'Hg': {} does not divide H={}; valid: a divisor of H",
+                                         c_.Hg, c_.H));
+    if (c_.cu.back() > kMaxI32)
+      throw ShapeError(c_.varlen ? "seqlens" : "T",
                        fmt::format("total tokens {} exceed 2^31-1 (cu_seqlens are int32); valid: "
                                    "B*T or the sum of seqlens <= 2^31-1",
-                                   cu_.back()));
-    const auto rows = static_cast<std::int64_t>(lengths_.size()) * H_;
+                                   c_.cu.back()));
+    const auto rows = c_.sequences() * c_.H;
     if (rows > 65535)
       throw ShapeError("H", fmt::format("key 'H': {} sequences x H={} = {} block rows exceed the "
                                         "grid's y limit; valid: sequences * H <= 65535",
-                                        lengths_.size(), H_, rows));
-    cu32_.assign(cu_.begin(), cu_.end());
-    chunk_offsets32_.assign(chunk_offsets_.begin(), chunk_offsets_.end());
-    model_ = InputModel{seed_,
-                        lengths_.front(),
-                        varlen_ ? cu32_.data() : nullptr,
-                        static_cast<std::int64_t>(lengths_.size()),
-                        H_,
-                        Hg_,
-                        K_,
-                        V_,
-                        BT_};
-    Geometry geometry{cu_, chunk_offsets_, H_, BT_};
+                                        c_.sequences(), c_.H, rows));
+    model_ = c_.model(c_.cu32.data());
+    Geometry geometry{c_.cu, c_.chunk_offsets, c_.H, c_.BT};
     offsets_.emplace(std::move(geometry), offset_forms());
     plan_ = make_plan();
   }
@@ -161,38 +121,38 @@ class Problem final : public dc::Problem {
   std::string locate(std::size_t tensor, std::int64_t flat) const override;
 
   std::vector<TensorSpec> tensors() const override {
-    const std::int64_t tokens = cu_.back(), chunks = chunk_offsets_.back();
-    const auto N = static_cast<std::int64_t>(lengths_.size());
+    const std::int64_t tokens = c_.cu.back(), chunks = c_.chunk_offsets.back();
+    const auto N = static_cast<std::int64_t>(c_.lengths.size());
     auto spec = [](std::string name, DType t, Role r, std::vector<Dim> dims, bool present) {
       return TensorSpec{std::move(name), t, r,
                         present ? std::move(dims) : std::vector<Dim>{{"none", 0}}};
     };
     return {
-        spec("k", dtype_, Role::input, {{"token", tokens}, {"key_head", Hg_}, {"k", K_}}, true),
-        spec("w", dtype_, Role::input, {{"token", tokens}, {"head", H_}, {"k", K_}}, true),
-        spec("u", dtype_, Role::input, {{"token", tokens}, {"head", H_}, {"v", V_}}, true),
-        spec("g", DType::f32, Role::input, {{"token", tokens}, {"head", H_}}, use_g_),
-        spec("gk", DType::f32, Role::input, {{"token", tokens}, {"head", H_}, {"k", K_}}, use_gk_),
-        spec("h0", DType::f32, Role::input, {{"seq", N}, {"head", H_}, {"v", V_}, {"k", K_}},
-             use_h0_),
-        spec("cu_seqlens", DType::i32, Role::input, {{"seq", N + 1}}, varlen_),
-        spec("chunk_offsets", DType::i32, Role::input, {{"seq", N + 1}}, varlen_),
-        spec("h", dtype_, Role::output, {{"chunk", chunks}, {"head", H_}, {"v", V_}, {"k", K_}},
+        spec("k", c_.dtype, Role::input, {{"token", tokens}, {"key_head", c_.Hg}, {"k", c_.K}}, true),
+        spec("w", c_.dtype, Role::input, {{"token", tokens}, {"head", c_.H}, {"k", c_.K}}, true),
+        spec("u", c_.dtype, Role::input, {{"token", tokens}, {"head", c_.H}, {"v", c_.V}}, true),
+        spec("g", DType::f32, Role::input, {{"token", tokens}, {"head", c_.H}}, c_.use_g),
+        spec("gk", DType::f32, Role::input, {{"token", tokens}, {"head", c_.H}, {"k", c_.K}}, c_.use_gk),
+        spec("h0", DType::f32, Role::input, {{"seq", N}, {"head", c_.H}, {"v", c_.V}, {"k", c_.K}},
+             c_.use_h0),
+        spec("cu_seqlens", DType::i32, Role::input, {{"seq", N + 1}}, c_.varlen),
+        spec("chunk_offsets", DType::i32, Role::input, {{"seq", N + 1}}, c_.varlen),
+        spec("h", c_.dtype, Role::output, {{"chunk", chunks}, {"head", c_.H}, {"v", c_.V}, {"k", c_.K}},
              true),
-        spec("v_new", dtype_, Role::output, {{"token", tokens}, {"head", H_}, {"v", V_}},
-             save_vnew_),
-        spec("ht", DType::f32, Role::output, {{"seq", N}, {"head", H_}, {"v", V_}, {"k", K_}},
-             store_ht_),
+        spec("v_new", c_.dtype, Role::output, {{"token", tokens}, {"head", c_.H}, {"v", c_.V}},
+             c_.save_vnew),
+        spec("ht", DType::f32, Role::output, {{"seq", N}, {"head", c_.H}, {"v", c_.V}, {"k", c_.K}},
+             c_.store_ht),
     };
   }
 
   void fill(std::size_t tensor, std::int64_t begin, std::int64_t count, void* out) const override {
     switch (tensor) {
       case kCu:
-        std::copy_n(cu32_.begin() + begin, count, static_cast<std::int32_t*>(out));
+        std::copy_n(c_.cu32.begin() + begin, count, static_cast<std::int32_t*>(out));
         return;
       case kChunkOffsets:
-        std::copy_n(chunk_offsets32_.begin() + begin, count, static_cast<std::int32_t*>(out));
+        std::copy_n(c_.chunk_offsets32.begin() + begin, count, static_cast<std::int32_t*>(out));
         return;
       case kG:
       case kGk:
@@ -206,38 +166,45 @@ class Problem final : public dc::Problem {
 
   void launch(std::span<void* const> t) const override {
     with_dtype([&]<class T>(T*) {
-      Params<T> p;
-      p.k = static_cast<const T*>(t[kK]);
-      p.w = static_cast<const T*>(t[kW]);
-      p.u = static_cast<const T*>(t[kU]);
-      p.g = use_g_ ? static_cast<const float*>(t[kG]) : nullptr;
-      p.gk = use_gk_ ? static_cast<const float*>(t[kGk]) : nullptr;
-      p.h0 = use_h0_ ? static_cast<const float*>(t[kH0]) : nullptr;
-      p.h = static_cast<T*>(t[kH]);
-      p.v_new = save_vnew_ ? static_cast<T*>(t[kVNew]) : nullptr;
-      p.ht = store_ht_ ? static_cast<float*>(t[kHt]) : nullptr;
-      if (varlen_) {
-        p.cu_seqlens = static_cast<const std::int32_t*>(t[kCu]);
-        p.chunk_offsets = static_cast<const std::int32_t*>(t[kChunkOffsets]);
-      }
-      p.T_len = static_cast<std::int32_t>(lengths_.front());
-      p.H = H_, p.Hg = Hg_, p.K = K_, p.V = V_, p.BT = BT_;
-      const dim3 grid{static_cast<unsigned>((V_ + kBV - 1) / kBV),
-                      static_cast<unsigned>(lengths_.size() * static_cast<std::size_t>(H_)), 1};
-      with_index_variant(index_, [&]<class Ix>(Ix) {
-        launch_kernel(grid, dim3{kThreads, 1, 1}, plan_.blocks,
+      const Params<T> p = c_.params<T>(t.data());
+      with_index_variant(c_.index, [&]<class Ix>(Ix) {
+        launch_kernel(c_.grid(), dim3{kThreads, 1, 1}, plan_.blocks,
                       [p] { chunk_gated_delta_rule_fwd_h<T, Ix>(p); });
       });
     });
+  }
+
+  // The slices' columns through every chunk (h), token (v_new) and the final state (ht).
+  std::vector<ElementRun> verified_runs(std::size_t tensor) const override {
+    if (plan_.whole_grid()) return {};
+    const std::int64_t H = c_.H, V = c_.V, K = c_.K;
+    std::vector<ElementRun> runs;
+    for (const Slice& slice : slices_) {
+      const std::int64_t n = slice.n, nh = n * H + slice.h;
+      for (std::size_t i = 0; i < slice.columns.size();) {  // runs of adjacent columns
+        std::size_t j = i + 1;
+        while (j < slice.columns.size() && slice.columns[j] == slice.columns[j - 1] + 1) ++j;
+        const std::int64_t c0 = slice.columns[i], width = static_cast<std::int64_t>(j - i);
+        if (tensor == kH)
+          runs.push_back({(c_.chunk_offsets[n] * H + slice.h) * V * K + c0 * K, width * K,
+                          H * V * K, c_.chunk_offsets[n + 1] - c_.chunk_offsets[n]});
+        else if (tensor == kVNew)
+          runs.push_back({(c_.cu[n] * H + slice.h) * V + c0, width, H * V, c_.lengths[n]});
+        else if (tensor == kHt)
+          runs.push_back({nh * V * K + c0 * K, width * K, 0, 1});
+        i = j;
+      }
+    }
+    return runs;
   }
 
   // The plan's slices, spread over the hardware threads, each with its own comparers.
   std::vector<TensorCheck> verify(std::span<const void* const> t) const override {
     const auto specs = tensors();
     const std::int64_t max_chunks =
-        (*std::max_element(lengths_.begin(), lengths_.end()) + BT_ - 1) / BT_;
+        (*std::max_element(c_.lengths.begin(), c_.lengths.end()) + c_.BT - 1) / c_.BT;
     // ht is fp32 but carries the same per-chunk roundings of the input dtype as h
-    const Tolerance tol = tolerance_for(dtype_, K_, BT_, max_chunks);
+    const Tolerance tol = tolerance_for(c_.dtype, c_.K, c_.BT, max_chunks);
     struct Comparers {
       Comparer h, v_new, ht;
     };
@@ -267,61 +234,38 @@ class Problem final : public dc::Problem {
       partial[0].ht.merge(partial[w].ht);
     }
     std::vector<TensorCheck> out{partial[0].h.finish()};
-    if (save_vnew_) out.push_back(partial[0].v_new.finish());
-    if (store_ht_) out.push_back(partial[0].ht.finish());
+    if (c_.save_vnew) out.push_back(partial[0].v_new.finish());
+    if (c_.store_ht) out.push_back(partial[0].ht.finish());
     return out;
   }
 
  private:
   template <class F>
   void with_dtype(F&& f) const {
-    if (dtype_ == DType::f32)
+    if (c_.dtype == DType::f32)
       f(static_cast<float*>(nullptr));
-    else if (dtype_ == DType::f16)
+    else if (c_.dtype == DType::f16)
       f(static_cast<fp16*>(nullptr));
     else
       f(static_cast<bf16*>(nullptr));
   }
 
-  // k, w, u row by row (InputModel's definitions); g, gk and h0 element by element. Runs
-  // inside the fault handler: no allocation (the row buffer is K doubles on the stack).
+  // k, w, u row by row, g, gk and h0 element by element (config.hpp: the definitions the
+  // device generator shares). Runs inside the fault handler: no allocation.
   template <class T>
   void fill_as(std::size_t tensor, std::int64_t begin, std::int64_t count, T* out) const {
-    const InputModel& m = model_;
     const std::int64_t end = begin + count;
     if (tensor == kK || tensor == kW || tensor == kU) {
-      const int len = tensor == kU ? V_ : K_;
-      const int heads = tensor == kK ? Hg_ : H_;
-      double raw[kMaxK + 1];  // [0]: the norm, then the raw key row
+      const std::int64_t len = tensor == kU ? c_.V : c_.K;
       for (std::int64_t row = begin / len; row * len < end; ++row) {
-        const std::int64_t t = row / heads;
-        const int head = static_cast<int>(row % heads);
-        const std::int64_t first = std::max(begin, row * len),
-                           last = std::min(end, (row + 1) * len);
-        const double beta = tensor == kK ? 1.0 : m.beta(t, head);
-        if (tensor != kU) raw[0] = m.key_row(t, tensor == kK ? head : head / (H_ / Hg_), raw + 1);
-        const std::uint64_t values = m.value_stream();
-        for (std::int64_t e = first; e < last; ++e) {
-          const int i = static_cast<int>(e - row * len);
-          const double v = tensor == kU   ? m.u(beta, values, t, head, i)
-                           : tensor == kK ? m.key(raw[1 + i], raw[0])
-                                          : m.w(beta, raw[1 + i], raw[0]);
-          out[e - begin] = from_float<T>(static_cast<float>(v));
-        }
+        const std::int64_t first = std::max(begin, row * len), last = std::min(end, (row + 1) * len);
+        input_row(model_, static_cast<Tensor>(tensor), row, static_cast<int>(first - row * len),
+                  static_cast<int>(last - row * len), out + (first - begin));
       }
       return;
     }
-    for (std::int64_t e = begin; e < end; ++e) {
-      double v = 0;
-      if (tensor == kG)
-        v = m.g(e / H_, static_cast<int>(e % H_));
-      else if (tensor == kGk)
-        v = m.gk(e / (std::int64_t{H_} * K_), static_cast<int>(e / K_ % H_),
-                 static_cast<int>(e % K_));
-      else
-        v = m.h0(e);
-      out[e - begin] = from_float<T>(static_cast<float>(v));
-    }
+    for (std::int64_t e = begin; e < end; ++e)
+      out[e - begin] = from_float<T>(input_element(model_, static_cast<Tensor>(tensor), e));
   }
 
   // One verified slice: a (sequence, head) and some of its V columns, through every chunk.
@@ -336,19 +280,19 @@ class Problem final : public dc::Problem {
   void verify_slice(std::span<const void* const> t, const std::vector<TensorSpec>& specs,
                     const Slice& slice, Comparer& h_cmp, Comparer& v_cmp, Comparer& ht_cmp) const {
     using reference::gdr::Matrix;
-    const std::int64_t n = slice.n, bos = cu_[n], len = lengths_[n];
-    const int h = slice.h, hg = h / (H_ / Hg_);
+    const std::int64_t n = slice.n, bos = c_.cu[n], len = c_.lengths[n];
+    const int h = slice.h, hg = h / (c_.H / c_.Hg);
     const std::vector<int>& columns = slice.columns;
     const auto Vs = static_cast<Eigen::Index>(columns.size());
     auto at = [&](Tensor id, std::int64_t flat) {
       return load_as_double(specs[id].dtype, t[id], flat);
     };
-    const std::int64_t nh_state = (n * H_ + h) * V_ * K_;
-    Matrix h0 = Matrix::Zero(Vs, K_);
-    if (use_h0_)
+    const std::int64_t nh_state = (n * c_.H + h) * c_.V * c_.K;
+    Matrix h0 = Matrix::Zero(Vs, c_.K);
+    if (c_.use_h0)
       for (Eigen::Index c = 0; c < Vs; ++c)
-        for (int kk = 0; kk < K_; ++kk)
-          h0(c, kk) = at(kH0, nh_state + std::int64_t{columns[c]} * K_ + kk);
+        for (int kk = 0; kk < c_.K; ++kk)
+          h0(c, kk) = at(kH0, nh_state + std::int64_t{columns[c]} * c_.K + kk);
     reference::gdr::ChunkRecurrence recurrence(std::move(h0));
 
     std::vector<double> got, want;
@@ -359,8 +303,8 @@ class Problem final : public dc::Problem {
                              double magnitude) {
       got.clear(), want.clear(), flat.clear();
       for (Eigen::Index c = 0; c < Vs; ++c)
-        for (int kk = 0; kk < K_; ++kk) {
-          flat.push_back(base + std::int64_t{columns[c]} * K_ + kk);
+        for (int kk = 0; kk < c_.K; ++kk) {
+          flat.push_back(base + std::int64_t{columns[c]} * c_.K + kk);
           got.push_back(at(id, flat.back()));
           want.push_back(S(c, kk));
         }
@@ -369,8 +313,8 @@ class Problem final : public dc::Problem {
     // Inputs are regenerated from their pure function rather than read back: exactly the
     // elements needed, none of the neighbours that share their pages. (A kernel cannot have
     // changed them: inputs are mapped read-only.) Stored in column-major Eigen order.
-    std::vector<std::uint32_t> scratch(std::max(K_, V_));
-    auto input_row = [&](Tensor id, std::int64_t first, int count, double* dst,
+    std::vector<std::uint32_t> scratch(std::max(c_.K, c_.V));
+    auto regenerate = [&](Tensor id, std::int64_t first, int count, double* dst,
                          std::int64_t stride) {
       fill(id, first, count, scratch.data());
       for (int i = 0; i < count; ++i)
@@ -378,56 +322,56 @@ class Problem final : public dc::Problem {
     };
     reference::gdr::SequenceHead in;
     double previous_update = 0;
-    for (std::int64_t r0 = 0, c = 0; r0 < len; r0 += BT_, ++c) {
-      const std::int64_t rows = std::min<std::int64_t>(BT_, len - r0);
-      in.k.resize(rows, K_);
-      in.w.resize(rows, K_);
+    for (std::int64_t r0 = 0, c = 0; r0 < len; r0 += c_.BT, ++c) {
+      const std::int64_t rows = std::min<std::int64_t>(c_.BT, len - r0);
+      in.k.resize(rows, c_.K);
+      in.w.resize(rows, c_.K);
       in.u.resize(rows, Vs);
-      if (use_g_) in.g.resize(rows);
-      if (use_gk_) in.gk.resize(rows, K_);
+      if (c_.use_g) in.g.resize(rows);
+      if (c_.use_gk) in.gk.resize(rows, c_.K);
       for (std::int64_t r = 0; r < rows; ++r) {
         const std::int64_t tok = bos + r0 + r;
-        input_row(kK, (tok * Hg_ + hg) * K_, K_, in.k.data() + r, rows);
-        input_row(kW, (tok * H_ + h) * K_, K_, in.w.data() + r, rows);
-        if (use_gk_) input_row(kGk, (tok * H_ + h) * K_, K_, in.gk.data() + r, rows);
+        regenerate(kK, (tok * c_.Hg + hg) * c_.K, c_.K, in.k.data() + r, rows);
+        regenerate(kW, (tok * c_.H + h) * c_.K, c_.K, in.w.data() + r, rows);
+        if (c_.use_gk) regenerate(kGk, (tok * c_.H + h) * c_.K, c_.K, in.gk.data() + r, rows);
         for (Eigen::Index col = 0; col < Vs; ++col)  // only the verified columns
-          input_row(kU, (tok * H_ + h) * V_ + columns[col], 1, &in.u(r, col), 1);
-        if (use_g_) input_row(kG, tok * H_ + h, 1, in.g.data() + r, 1);
+          regenerate(kU, (tok * c_.H + h) * c_.V + columns[col], 1, &in.u(r, col), 1);
+        if (c_.use_g) regenerate(kG, tok * c_.H + h, 1, in.g.data() + r, 1);
       }
-      const std::int64_t chunk = chunk_offsets_[n] + c;
-      compare_state(h_cmp, kH, (chunk * H_ + h) * V_ * K_, recurrence.state(), previous_update);
+      const std::int64_t chunk = c_.chunk_offsets[n] + c;
+      compare_state(h_cmp, kH, (chunk * c_.H + h) * c_.V * c_.K, recurrence.state(), previous_update);
       const reference::gdr::ChunkStep step = recurrence.step(in);
       previous_update = step.update_magnitude;
-      if (save_vnew_) {
+      if (c_.save_vnew) {
         got.clear(), want.clear(), flat.clear();
         for (std::int64_t r = 0; r < rows; ++r)
           for (Eigen::Index col = 0; col < Vs; ++col) {
-            flat.push_back(((bos + r0 + r) * H_ + h) * V_ + columns[col]);
+            flat.push_back(((bos + r0 + r) * c_.H + h) * c_.V + columns[col]);
             got.push_back(at(kVNew, flat.back()));
             want.push_back(step.v_new(r, col));
           }
         v_cmp.add_group(got, want, flat, step.v_new_magnitude);
       }
     }
-    if (store_ht_) compare_state(ht_cmp, kHt, nh_state, recurrence.state(), previous_update);
+    if (c_.store_ht) compare_state(ht_cmp, kHt, nh_state, recurrence.state(), previous_update);
   }
 
   // The offsets of kernel.hpp, tensor by tensor (offsets.hpp explains the form).
   std::vector<OffsetForm> offset_forms() const {
     using S = OffsetForm::Start;
-    const std::int64_t H = H_, Hg = Hg_, K = K_, V = V_;
+    const std::int64_t H = c_.H, Hg = c_.Hg, K = c_.K, V = c_.V;
     std::vector<OffsetForm> f{
         {"h", "(boh*H+i_h)*V*K", "i_t*H*V*K", S::chunk, H, 1, V * K, H * V * K, true},
         {"k", "(bos*Hg+i_h/(H/Hg))*K", "t*Hg*K", S::token, Hg, H / Hg, K, Hg * K, false},
         {"w", "(bos*H+i_h)*K", "t*H*K", S::token, H, 1, K, H * K, false},
         {"u", "(bos*H+i_h)*V", "t*H*V", S::token, H, 1, V, H * V, false},
     };
-    if (save_vnew_)
+    if (c_.save_vnew)
       f.push_back({"v_new", "(bos*H+i_h)*V", "t*H*V", S::token, H, 1, V, H * V, false});
-    if (use_g_) f.push_back({"g", "bos*H+i_h", "t*H", S::token, H, 1, 1, H, false});
-    if (use_gk_) f.push_back({"gk", "(bos*H+i_h)*K", "t*H*K", S::token, H, 1, K, H * K, false});
-    if (use_h0_) f.push_back({"h0", "i_nh*V*K", "", S::sequence, H, 1, V * K, 0, false});
-    if (store_ht_) f.push_back({"ht", "i_nh*V*K", "", S::sequence, H, 1, V * K, 0, false});
+    if (c_.use_g) f.push_back({"g", "bos*H+i_h", "t*H", S::token, H, 1, 1, H, false});
+    if (c_.use_gk) f.push_back({"gk", "(bos*H+i_h)*K", "t*H*K", S::token, H, 1, K, H * K, false});
+    if (c_.use_h0) f.push_back({"h0", "i_nh*V*K", "", S::sequence, H, 1, V * K, 0, false});
+    if (c_.store_ht) f.push_back({"ht", "i_nh*V*K", "", S::sequence, H, 1, V * K, 0, false});
     return f;
   }
 
@@ -435,12 +379,12 @@ class Problem final : public dc::Problem {
   // where an offset first reaches 2^31 or 2^32 (and the one just before a base offset does),
   // and a few seeded random ones; each verified on sampled V columns.
   Plan make_plan() {
-    const auto tiles = static_cast<std::uint64_t>((V_ + kBV - 1) / kBV);
-    const auto N = static_cast<std::int64_t>(lengths_.size());
+    const auto tiles = static_cast<std::uint64_t>((c_.V + kBV - 1) / kBV);
+    const auto N = static_cast<std::int64_t>(c_.lengths.size());
     Plan p;
-    p.grid_blocks = tiles * static_cast<std::uint64_t>(N * H_);
+    p.grid_blocks = tiles * static_cast<std::uint64_t>(N * c_.H);
     const double flops =
-        4.0 * static_cast<double>(chunk_offsets_.back()) * H_ * tiles * kBV * K_ * BT_;
+        4.0 * static_cast<double>(c_.chunk_offsets.back()) * c_.H * tiles * kBV * c_.K * c_.BT;
     // the cost per token of a block: the kernel's work, and generating the inputs it reads
     // (about 40 flop-equivalents an element, the first-touch fault of its page included;
     // gk is a running sum over the chunk: BT terms an element). A token's row of an input is
@@ -448,28 +392,28 @@ class Problem final : public dc::Problem {
     const auto touched = [](double row, double slice, std::size_t element_bytes) {
       return std::min(row, std::max(slice, 4096.0 / static_cast<double>(element_bytes)));
     };
-    const std::size_t in_bytes = dtype_bytes(dtype_);
-    const double H = H_, Hg = Hg_, K = K_, V = V_;
+    const std::size_t in_bytes = dtype_bytes(c_.dtype);
+    const double H = c_.H, Hg = c_.Hg, K = c_.K, V = c_.V;
     const double per_token =
         4.0 * kBV * K +
         40.0 * (touched(Hg * K, K, in_bytes) + touched(H * K, K, in_bytes) +
-                touched(H * V, kBV, in_bytes) + (use_g_ ? touched(H, 1, 4) : 0.0)) +
-        (use_gk_ ? 10.0 * BT_ * touched(H * K, K, 4) : 0.0);
+                touched(H * V, kBV, in_bytes) + (c_.use_g ? touched(H, 1, 4) : 0.0)) +
+        (c_.use_gk ? 10.0 * c_.BT * touched(H * K, K, 4) : 0.0);
     auto block_id = [&](std::uint64_t tile, std::int64_t n, std::int64_t h) {
-      return tile + tiles * static_cast<std::uint64_t>(n * H_ + h);
+      return tile + tiles * static_cast<std::uint64_t>(n * c_.H + h);
     };
     if (flops <= kWholeGridFlops) {
       p.work_flops =
-          static_cast<double>(std::accumulate(lengths_.begin(), lengths_.end(), std::int64_t{0})) *
-          H_ * static_cast<double>(tiles) * per_token;
+          static_cast<double>(std::accumulate(c_.lengths.begin(), c_.lengths.end(), std::int64_t{0})) *
+          c_.H * static_cast<double>(tiles) * per_token;
       for (std::int64_t n = 0; n < N; ++n)
-        for (int h = 0; h < H_; ++h) {
-          std::vector<int> all(static_cast<std::size_t>(V_));
+        for (int h = 0; h < c_.H; ++h) {
+          std::vector<int> all(static_cast<std::size_t>(c_.V));
           std::iota(all.begin(), all.end(), 0);
           slices_.push_back(Slice{n, h, std::move(all)});
         }
       p.verified = fmt::format("every element: {} (sequence, head) slices x {} V columns",
-                               slices_.size(), V_);
+                               slices_.size(), c_.V);
       return p;
     }
     auto add = [&](std::uint64_t tile, std::int64_t n, std::int64_t h, const std::string& why) {
@@ -483,43 +427,43 @@ class Problem final : public dc::Problem {
       p.reasons.push_back(fmt::format("v-tile {}, sequence {}, head {}: {}", tile, n, h, why));
     };
     add(0, 0, 0, "first block");
-    add(tiles - 1, N - 1, H_ - 1, "last block");
+    add(tiles - 1, N - 1, c_.H - 1, "last block");
     for (const Position& pos : offsets_->crossing_positions()) {
       add(0, pos.n, pos.h, "an offset reaches 2^31 or 2^32 here");
-      if (!pos.every_head && pos.n * H_ + pos.h > 0) {
-        const std::int64_t before = pos.n * H_ + pos.h - 1;
-        add(tiles - 1, before / H_, before % H_, "the last block before a crossing");
+      if (!pos.every_head && pos.n * c_.H + pos.h > 0) {
+        const std::int64_t before = pos.n * c_.H + pos.h - 1;
+        add(tiles - 1, before / c_.H, before % c_.H, "the last block before a crossing");
       }
     }
     for (int i = 0; i < kRandomBlocks; ++i) {
       const std::uint64_t id =
-          rng::bits(seed_, 0xb10c, static_cast<std::uint64_t>(i)) % p.grid_blocks;
-      add(id % tiles, static_cast<std::int64_t>(id / tiles) / H_,
-          static_cast<std::int64_t>(id / tiles) % H_, "seeded random");
+          rng::bits(c_.seed, 0xb10c, static_cast<std::uint64_t>(i)) % p.grid_blocks;
+      add(id % tiles, static_cast<std::int64_t>(id / tiles) / c_.H,
+          static_cast<std::int64_t>(id / tiles) % c_.H, "seeded random");
     }
     std::int64_t columns = 0;
     for (std::size_t i = 0; i < p.blocks.size(); ++i) {
       const std::uint64_t id = p.blocks[i];
       const auto tile = static_cast<int>(id % tiles);
       const auto nh = static_cast<std::int64_t>(id / tiles);
-      const int first = tile * kBV, count = std::min(kBV, V_ - first);
+      const int first = tile * kBV, count = std::min(kBV, c_.V - first);
       std::vector<int> cols{first};
       if (count > 1) cols.push_back(first + count - 1);
       for (std::uint64_t draw = 0; static_cast<int>(cols.size()) < std::min(count, kSampledColumns);
            ++draw) {
-        const int c = first + static_cast<int>(rng::bits(seed_, 0xc01, id * 64 + draw) %
+        const int c = first + static_cast<int>(rng::bits(c_.seed, 0xc01, id * 64 + draw) %
                                                static_cast<std::uint64_t>(count));
         if (std::find(cols.begin(), cols.end(), c) == cols.end()) cols.push_back(c);
       }
       std::sort(cols.begin(), cols.end());
       columns += static_cast<std::int64_t>(cols.size());
-      const std::int64_t n = nh / H_;
-      p.work_flops += static_cast<double>(lengths_[n]) * per_token;
+      const std::int64_t n = nh / c_.H;
+      p.work_flops += static_cast<double>(c_.lengths[n]) * per_token;
       // what the block writes: its states, its v_new columns, its final state
       p.written_bytes += static_cast<std::uint64_t>(
-          (lengths_[n] + BT_ - 1) / BT_ * count * K_ * dtype_bytes(dtype_) +
-          lengths_[n] * count * dtype_bytes(dtype_) + count * K_ * 4);
-      slices_.push_back(Slice{n, static_cast<int>(nh % H_), std::move(cols)});
+          (c_.lengths[n] + c_.BT - 1) / c_.BT * count * c_.K * dtype_bytes(c_.dtype) +
+          c_.lengths[n] * count * dtype_bytes(c_.dtype) + count * c_.K * 4);
+      slices_.push_back(Slice{n, static_cast<int>(nh % c_.H), std::move(cols)});
     }
     p.verified = fmt::format(
         "the {} blocks' slices through every chunk, on {} sampled V columns in all ({} per "
@@ -529,14 +473,7 @@ class Problem final : public dc::Problem {
     return p;
   }
 
-  std::uint64_t seed_;
-  int H_ = 0, Hg_ = 0, K_ = 0, V_ = 0, BT_ = 64;
-  DType dtype_ = DType::bf16;
-  IndexVariant index_ = IndexVariant::i64;
-  bool use_g_ = true, use_gk_ = false, use_h0_ = false, store_ht_ = true, save_vnew_ = true;
-  bool varlen_ = false;
-  std::vector<std::int64_t> lengths_, cu_, chunk_offsets_;
-  std::vector<std::int32_t> cu32_, chunk_offsets32_;
+  Config c_;
   InputModel model_;
   std::optional<Offsets> offsets_;
   Plan plan_;
@@ -548,7 +485,7 @@ std::string Problem::locate(std::size_t tensor, std::int64_t flat) const {
   std::string coordinates = specs.at(tensor).coordinates(flat);
   const Geometry& g = offsets_->geometry();
   if (tensor == kH) {
-    const std::int64_t chunk = flat / (std::int64_t{H_} * V_ * K_);
+    const std::int64_t chunk = flat / (std::int64_t{c_.H} * c_.V * c_.K);
     const std::int64_t n = g.sequence_of_chunk(chunk);
     return fmt::format("chunk {} of sequence {} ({})", chunk - g.chunk_start[n], n, coordinates);
   }
@@ -556,7 +493,7 @@ std::string Problem::locate(std::size_t tensor, std::int64_t flat) const {
     std::int64_t row = 1;
     for (std::size_t d = 1; d < specs[tensor].dims.size(); ++d) row *= specs[tensor].dims[d].extent;
     const std::int64_t token = flat / row, n = g.sequence_of_token(token);
-    return fmt::format("chunk {} of sequence {} ({})", (token - g.token_start[n]) / BT_, n,
+    return fmt::format("chunk {} of sequence {} ({})", (token - g.token_start[n]) / c_.BT, n,
                        coordinates);
   }
   return coordinates;

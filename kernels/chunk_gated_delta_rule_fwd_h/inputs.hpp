@@ -17,7 +17,14 @@
 
 namespace dc::kernels::gdr {
 
-enum Stream : std::uint32_t { kKey = 1, kBeta = 2, kValue = 3, kG = 4, kGk = 5, kH0 = 6 };
+enum Stream : std::uint32_t {
+  kKeyStream = 1,
+  kBetaStream = 2,
+  kValueStream = 3,
+  kGStream = 4,
+  kGkStream = 5,
+  kH0Stream = 6
+};
 
 struct InputModel {
   std::uint64_t seed = 0;
@@ -46,7 +53,7 @@ struct InputModel {
   // The raw key row (K values) into `raw`, and its norm. Exact: the raw values are multiples
   // of 2^-20 below 3, so their squares sum exactly.
   DC_HD double key_row(std::int64_t t, int hg, double* raw) const {
-    const std::uint64_t key = rng::stream_key(seed, kKey);
+    const std::uint64_t key = rng::stream_key(seed, kKeyStream);
     const auto row = static_cast<std::uint64_t>((t * Hg + hg) * K);
     double sq = 0;
     for (int kk = 0; kk < K; ++kk) {
@@ -58,13 +65,13 @@ struct InputModel {
   DC_HD double key(double raw, double norm) const { return raw / norm; }
 
   DC_HD double beta(std::int64_t t, int h) const {
-    return (0.25 + rng::uniform(seed, kBeta, static_cast<std::uint64_t>(t * H + h))) / BT;
+    return (0.25 + rng::uniform(seed, kBetaStream, static_cast<std::uint64_t>(t * H + h))) / BT;
   }
   // w from its row's beta, the raw key value of its key head (h / (H / Hg)) and its norm.
   DC_HD double w(double row_beta, double raw, double norm) const {
     return row_beta * key(raw, norm);
   }
-  DC_HD std::uint64_t value_stream() const { return rng::stream_key(seed, kValue); }
+  DC_HD std::uint64_t value_stream() const { return rng::stream_key(seed, kValueStream); }
   // u from its row's beta and value_stream().
   DC_HD double u(double row_beta, std::uint64_t stream, std::int64_t t, int h, int c) const {
     return row_beta * rng::normalish_at(stream, static_cast<std::uint64_t>((t * H + h) * V + c));
@@ -75,7 +82,7 @@ struct InputModel {
     const std::int64_t chunk_start = bos + ((t - bos) / BT) * BT;
     double sum = 0;
     for (std::int64_t s = chunk_start; s <= t; ++s)
-      sum += rng::log_decay(seed, kG, static_cast<std::uint64_t>(s * H + h));
+      sum += rng::log_decay(seed, kGStream, static_cast<std::uint64_t>(s * H + h));
     return sum;
   }
   DC_HD double gk(std::int64_t t, int h, int kk) const {
@@ -83,11 +90,11 @@ struct InputModel {
     const std::int64_t chunk_start = bos + ((t - bos) / BT) * BT;
     double sum = 0;
     for (std::int64_t s = chunk_start; s <= t; ++s)
-      sum += rng::log_decay(seed, kGk, static_cast<std::uint64_t>((s * H + h) * K + kk));
+      sum += rng::log_decay(seed, kGkStream, static_cast<std::uint64_t>((s * H + h) * K + kk));
     return sum;
   }
   DC_HD double h0(std::int64_t flat) const {
-    return 0.5 * rng::normalish(seed, kH0, static_cast<std::uint64_t>(flat));
+    return 0.5 * rng::normalish(seed, kH0Stream, static_cast<std::uint64_t>(flat));
   }
 };
 
