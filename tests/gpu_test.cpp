@@ -12,7 +12,10 @@
 
 #include "harness/device/counter_rng.hpp"
 #include "harness/device/device_buffer.hpp"
+#include "harness/device/gpu_kernel.hpp"
 #include "harness/poison.hpp"
+#include "harness/problem.hpp"
+#include "harness/runner.hpp"
 #include "kernels/chunk_gated_delta_rule_fwd_h/gpu_run.hpp"
 
 namespace {
@@ -138,6 +141,104 @@ TEST_F(Gpu, SeedKernelI32FaultsInTheGuardsAndCorruptsSilentlyWithout) {
   EXPECT_EQ(run("i32", false), 4096 + 1);
   EXPECT_EQ(run("i64", true), 0);
   EXPECT_EQ(run("mixed", true), 0);
+}
+
+// Every family's device generator writes the bits its Problem::fill writes on the host, for
+// every input tensor (varlen batches, gk, h0 and each dtype included).
+TEST_F(Gpu, EveryFamilysDeviceGeneratorWritesTheHostsBits) {
+  const std::vector<std::string> shapes{
+      "chunk_gated_delta_rule_fwd_h:B=2,T=100,H=4,Hg=2,K=96,V=40,dtype=bf16,gk=1,h0=1",
+      "chunk_gated_delta_rule_fwd_h:seqlens=70/1/200,H=3,K=128,V=33,BT=16,dtype=fp16,gk=1,seed=9",
+      "chunk_gated_delta_rule_fwd_h:T=300,H=2,K=17,V=5,dtype=fp32,h0=1,seed=4",
+      "defect_nan:n=5000,seed=3",
+  };
+  for (const std::string& text : shapes) {
+    SCOPED_TRACE(text);
+    EXPECT_EQ(in_child([&] {
+                const dc::Shape shape = dc::parse_shape(text);
+                const auto problem = dc::find_family(shape.kernel()).make(shape);
+                const dc::gpu::GpuKernel* kernel = dc::gpu::find_gpu_kernel(shape.kernel());
+                if (kernel == nullptr) return 10;
+                const std::vector<dc::TensorSpec> specs = problem->tensors();
+                for (std::size_t i = 0; i < specs.size(); ++i) {
+                  if (specs[i].role != dc::Role::input || specs[i].elements() == 0) continue;
+                  const std::int64_t n = specs[i].elements();
+                  const std::size_t width = dc::dtype_bytes(specs[i].dtype);
+                  dc::gpu::DeviceGuardedBuffer device(specs[i].bytes(), width);
+                  kernel->fill(shape, i, device.data(), n);
+                  dc::gpu::synchronize("fill");
+                  std::vector<char> got(specs[i].bytes()), want(specs[i].bytes());
+                  dc::gpu::copy_runs_to_host(device.data(), width, {dc::ElementRun{0, n, 0, 1}},
+                                             got.data());
+                  problem->fill(i, 0, n, want.data());
+                  if (got != want) {
+                    std::fprintf(stderr, "  %s differs\n", specs[i].name.c_str());
+                    return 20 + static_cast<int>(i);
+                  }
+                }
+                return 1;
+              }),
+              1);
+  }
+}
+
+dc::Verdict on_gpu(const std::string& text) {
+  dc::RunOptions o;
+  o.backend = dc::Backend::gpu;
+  return dc::run_case(dc::parse_shape(text), o);
+}
+
+// Small shapes through the GPU backend: the device's outputs against the float64 reference,
+// as on the CPU backend (every element: whole-grid plans).
+TEST_F(Gpu, SmallShapesPassOnTheDeviceAgainstTheReference) {
+  for (const std::string text : {
+           "chunk_gated_delta_rule_fwd_h:B=2,T=130,H=4,Hg=2,K=64,V=48,index=i32",
+           "chunk_gated_delta_rule_fwd_h:seqlens=70/1/200,H=3,K=128,V=33,BT=16,dtype=fp16,gk=1",
+           "chunk_gated_delta_rule_fwd_h:T=300,H=2,K=17,V=5,dtype=fp32,h0=1,ht=1,seed=4",
+       }) {
+    const dc::Verdict v = on_gpu(text);
+    EXPECT_EQ(v.kind, dc::VerdictKind::pass) << dc::to_text(v);
+    EXPECT_EQ(v.backend, "gpu");
+    EXPECT_FALSE(v.checks.empty());
+  }
+  // beyond the GPU build's shared memory: skipped, and said so
+  const dc::Verdict wide = on_gpu("chunk_gated_delta_rule_fwd_h:T=10,H=1,K=256,V=8");
+  EXPECT_EQ(wide.kind, dc::VerdictKind::skipped) << dc::to_text(wide);
+}
+
+// The planted defects on the device: a device fault where the CPU backend names an
+// out-of-bounds access, and the same verdict as there for the others.
+TEST_F(Gpu, EveryPlantedDefectGetsItsVerdict) {
+  const std::vector<std::pair<std::string, dc::VerdictKind>> expected{
+      {"defect_overrun_read:", dc::VerdictKind::device_fault},
+      {"defect_overrun_write:", dc::VerdictKind::device_fault},
+      {"defect_write_before_start:", dc::VerdictKind::device_fault},
+      {"defect_wrapped_offset:", dc::VerdictKind::device_fault},
+      {"defect_unwritten_tail:", dc::VerdictKind::unwritten},
+      {"defect_hang:", dc::VerdictKind::timeout},
+      {"defect_nan:", dc::VerdictKind::nonfinite},
+      {"defect_slack_write:", dc::VerdictKind::canary},
+  };
+  for (const auto& [text, kind] : expected) {
+    const dc::Verdict v = on_gpu(text);
+    EXPECT_EQ(v.kind, kind) << dc::to_text(v);
+    if (kind == dc::VerdictKind::device_fault) {
+      EXPECT_NE(dc::to_text(v).find("pinpoint on the CPU backend: diffcheck --shape"),
+                std::string::npos);
+    }
+  }
+}
+
+// The seed shape through the GPU backend: i32 faults in h's guard, i64 and mixed pass
+// against the reference on the plan's sampled slices.
+TEST_F(Gpu, SeedShapeFailsWithI32AndPassesWithI64AndMixed) {
+  const std::string seed = "chunk_gated_delta_rule_fwd_h:B=1,T=270336,H=32,Hg=16,K=128,V=128";
+  for (const std::string index : {"i32", "i64", "mixed"}) {
+    const dc::Verdict v = on_gpu(seed + ",index=" + index);
+    std::fprintf(stderr, "%s", dc::to_text(v).c_str());
+    EXPECT_EQ(v.kind, index == "i32" ? dc::VerdictKind::device_fault : dc::VerdictKind::pass)
+        << dc::to_text(v);
+  }
 }
 
 }  // namespace

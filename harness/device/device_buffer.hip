@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "harness/device/counter_rng.hpp"
+#include "harness/tensor.hpp"
 #include "kernels/runtime/hip_portable.hpp"
 
 namespace dc::gpu {
@@ -45,16 +46,49 @@ __global__ void fill_kernel(E* data, std::int64_t n, E pattern) {
     data[i] = pattern;
 }
 
-// The count of elements equal to the pattern (when count is given) and the smallest such
-// offset above `after`: called once per offset reported.
+// What a scan looks for: elements equal to a pattern (the poison: unwritten), or non-finite
+// ones (exponent all ones) other than the poison.
 template <class E>
-__global__ void scan_kernel(const E* data, std::int64_t n, E pattern, std::int64_t after,
+struct Equal {
+  E pattern;
+  __device__ bool operator()(E x) const { return x == pattern; }
+};
+template <class E>
+struct NonFinite {
+  E exponent, poison;
+  __device__ bool operator()(E x) const { return (x & exponent) == exponent && x != poison; }
+};
+
+// The count of matching elements (when count is given) and the smallest such offset above
+// `after`: called once per offset reported.
+template <class E, class Match>
+__global__ void scan_kernel(const E* data, std::int64_t n, Match match, std::int64_t after,
                             unsigned long long* count, long long* first) {
   for (std::int64_t i = blockIdx.x * std::int64_t{blockDim.x} + threadIdx.x; i < n;
        i += std::int64_t{gridDim.x} * blockDim.x) {
-    if (data[i] != pattern) continue;
+    if (!match(data[i])) continue;
     if (count != nullptr) atomicAdd(count, 1ull);
     if (i > after) atomicMin(first, static_cast<long long>(i));
+  }
+}
+
+// Packs the elements of `runs` (first[r]: where run r starts in the packed output) into out.
+template <class E>
+__global__ void gather_kernel(const E* data, const ElementRun* runs, const std::int64_t* first,
+                              int run_count, std::int64_t total, E* out) {
+  for (std::int64_t i = blockIdx.x * std::int64_t{blockDim.x} + threadIdx.x; i < total;
+       i += std::int64_t{gridDim.x} * blockDim.x) {
+    int lo = 0, hi = run_count;  // first[lo] <= i < first[hi]
+    while (hi - lo > 1) {
+      const int mid = (lo + hi) / 2;
+      if (first[mid] <= i)
+        lo = mid;
+      else
+        hi = mid;
+    }
+    const ElementRun r = runs[lo];
+    const std::int64_t local = i - first[lo];
+    out[i] = data[r.start + local / r.length * r.stride + local % r.length];
   }
 }
 
@@ -182,23 +216,19 @@ DeviceGuardedBuffer::Scan DeviceGuardedBuffer::scan_poison(std::uint32_t pattern
                       pattern);
 }
 
-DeviceGuardedBuffer::Scan scan_pattern(const void* data, std::int64_t n, std::size_t element_bytes,
-                                       std::uint32_t pattern) {
+namespace {
+
+template <class E, class Match>
+DeviceGuardedBuffer::Scan scan(const E* data, std::int64_t n, Match match, const char* what) {
   DeviceArray<unsigned long long> count(1);
   count.set({0});
   DeviceArray<long long> first(1);
   DeviceGuardedBuffer::Scan s;
   for (std::int64_t after = -1; static_cast<int>(s.first.size()) < kFirstOffsets;) {
     first.set({kNone});
-    unsigned long long* counting = after < 0 ? count.p : nullptr;
-    if (element_bytes == 2)
-      scan_kernel<<<kBlocks, kThreads>>>(static_cast<const std::uint16_t*>(data), n,
-                                         static_cast<std::uint16_t>(pattern), after, counting,
-                                         first.p);
-    else
-      scan_kernel<<<kBlocks, kThreads>>>(static_cast<const std::uint32_t*>(data), n, pattern, after,
-                                         counting, first.p);
-    sync("poison scan");
+    scan_kernel<<<kBlocks, kThreads>>>(data, n, match, after, after < 0 ? count.p : nullptr,
+                                       first.p);
+    sync(what);
     const long long f = first.host()[0];
     if (f == kNone) break;
     s.first.push_back(f);
@@ -206,6 +236,72 @@ DeviceGuardedBuffer::Scan scan_pattern(const void* data, std::int64_t n, std::si
   }
   s.count = static_cast<std::int64_t>(count.host()[0]);
   return s;
+}
+
+template <class E>
+void gather(const E* data, const std::vector<ElementRun>& runs, E* host) {
+  std::vector<std::int64_t> first{0};
+  for (const ElementRun& r : runs) first.push_back(first.back() + r.elements());
+  const std::int64_t total = first.back();
+  if (total == 0) return;
+  DeviceArray<ElementRun> device_runs(runs.size());
+  device_runs.set(runs);
+  DeviceArray<std::int64_t> device_first(first.size());
+  device_first.set(first);
+  DeviceArray<E> packed(static_cast<std::size_t>(total));
+  gather_kernel<<<kBlocks, kThreads>>>(data, device_runs.p, device_first.p,
+                                       static_cast<int>(runs.size()), total, packed.p);
+  sync("gather");
+  const std::vector<E> values = packed.host();
+  const E* v = values.data();
+  for (const ElementRun& r : runs)
+    for (std::int64_t row = 0; row < r.count; ++row, v += r.length)
+      std::copy(v, v + r.length, host + r.start + row * r.stride);
+}
+
+}  // namespace
+
+DeviceGuardedBuffer::Scan scan_pattern(const void* data, std::int64_t n, std::size_t element_bytes,
+                                       std::uint32_t pattern) {
+  if (element_bytes == 2)
+    return scan(static_cast<const std::uint16_t*>(data), n,
+                Equal<std::uint16_t>{static_cast<std::uint16_t>(pattern)}, "poison scan");
+  return scan(static_cast<const std::uint32_t*>(data), n, Equal<std::uint32_t>{pattern},
+              "poison scan");
+}
+
+DeviceGuardedBuffer::Scan scan_nonfinite(const void* data, std::int64_t n,
+                                         std::size_t element_bytes, std::uint32_t exponent,
+                                         std::uint32_t poison) {
+  if (element_bytes == 2)
+    return scan(static_cast<const std::uint16_t*>(data), n,
+                NonFinite<std::uint16_t>{static_cast<std::uint16_t>(exponent),
+                                         static_cast<std::uint16_t>(poison)},
+                "non-finite scan");
+  return scan(static_cast<const std::uint32_t*>(data), n, NonFinite<std::uint32_t>{exponent, poison},
+              "non-finite scan");
+}
+
+void copy_runs_to_host(const void* data, std::size_t element_bytes,
+                       const std::vector<ElementRun>& runs, void* host) {
+  if (element_bytes == 2)
+    gather(static_cast<const std::uint16_t*>(data), runs, static_cast<std::uint16_t*>(host));
+  else
+    gather(static_cast<const std::uint32_t*>(data), runs, static_cast<std::uint32_t*>(host));
+}
+
+void copy_to_device(void* device, const void* host, std::size_t bytes) {
+  check(hipMemcpy(device, host, bytes, hipMemcpyHostToDevice), "hipMemcpy (to the device)");
+}
+
+void synchronize(const char* what) {
+  sync(what);
+}
+
+std::size_t device_free_bytes() {
+  std::size_t free = 0, total = 0;
+  check(hipMemGetInfo(&free, &total), "hipMemGetInfo");
+  return free;
 }
 
 std::vector<std::uint64_t> device_bits(std::uint64_t key, std::uint64_t begin, std::size_t count) {

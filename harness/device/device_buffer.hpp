@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "harness/tensor.hpp"
+
 namespace dc::gpu {
 
 // A failed HIP call: the call, its error name and number (700: illegal address).
@@ -64,6 +66,23 @@ class DeviceGuardedBuffer {
 void fill_pattern(void* data, std::int64_t n, std::size_t element_bytes, std::uint32_t pattern);
 DeviceGuardedBuffer::Scan scan_pattern(const void* data, std::int64_t n, std::size_t element_bytes,
                                        std::uint32_t pattern);
+
+// Elements [0, n) that are not finite (exponent bits all set: `exponent` is 0x7f80 for bf16,
+// 0x7c00 for fp16, 0x7f800000 for fp32), the poison pattern excepted.
+DeviceGuardedBuffer::Scan scan_nonfinite(const void* data, std::int64_t n,
+                                         std::size_t element_bytes, std::uint32_t exponent,
+                                         std::uint32_t poison);
+
+// The elements of `runs` of a device tensor copied to the same offsets of a host tensor
+// (packed on the device first: one transfer of what is needed, however scattered).
+void copy_runs_to_host(const void* data, std::size_t element_bytes,
+                       const std::vector<ElementRun>& runs, void* host);
+void copy_to_device(void* device, const void* host, std::size_t bytes);
+
+// Waits for the device; throws DeviceError (with the error's number: 700 illegal address)
+// when a kernel launched before failed.
+void synchronize(const char* what);
+std::size_t device_free_bytes();
 
 // The counter-based generator evaluated on the device (the same function as on the host):
 // bits_at(key, begin + i) and normalish_at(key, begin + i) for i < count.

@@ -1,4 +1,7 @@
-// HIP source (nvcc builds it for NVIDIA through kernels/runtime/hip_to_cuda.hpp).
+// HIP source (nvcc builds it for NVIDIA through kernels/runtime/hip_to_cuda.hpp): the seed
+// kernel's GPU side. Its registration gives the GPU backend the device generator (the input
+// rows of config.hpp, the same bits as the CPU backend's) and the launch; the functions of
+// gpu_run.hpp serve the GPU tests and the kernel benchmark.
 #include "gpu_run.hpp"
 
 #include <algorithm>
@@ -6,90 +9,133 @@
 #include <stdexcept>
 #include <vector>
 
-#include "harness/device/counter_rng.hpp"
+#include "config.hpp"
 #include "harness/device/device_buffer.hpp"
+#include "harness/device/gpu_kernel.hpp"
 #include "harness/poison.hpp"
+#include "harness/problem.hpp"
 #include "kernel.hpp"
 
 namespace dc::kernels::gdr::gpu {
 
 namespace {
 
-constexpr std::uint32_t kPoisonBf16 = poison_bits(DType::bf16);
+// The GPU build keeps the state in static shared memory, at most 48 KiB: K <= 128.
+constexpr int kGpuMaxK = 128;
+constexpr unsigned kFillBlocks = 4096, kFillThreads = 256;
 
-// Small normal-ish values (the checks here are about where the kernel writes).
-__global__ void fill_bf16(bf16* out, std::int64_t n, std::uint64_t key, float scale) {
-  for (std::int64_t i = blockIdx.x * std::int64_t{blockDim.x} + threadIdx.x; i < n;
-       i += std::int64_t{gridDim.x} * blockDim.x)
-    out[i] = bf16::from_float(static_cast<float>(rng::normalish_at(key, i)) * scale);
+template <class T>
+__global__ void fill_rows(InputModel m, Tensor tensor, std::int64_t rows, int len, T* out) {
+  for (std::int64_t row = blockIdx.x * std::int64_t{blockDim.x} + threadIdx.x; row < rows;
+       row += std::int64_t{gridDim.x} * blockDim.x)
+    input_row(m, tensor, row, 0, len, out + row * len);
 }
 
-__global__ void fill_log_decay(float* out, std::int64_t n, std::uint64_t key) {
-  for (std::int64_t i = blockIdx.x * std::int64_t{blockDim.x} + threadIdx.x; i < n;
-       i += std::int64_t{gridDim.x} * blockDim.x)
-    out[i] = -static_cast<float>(rng::bits_at(key, i) & 255u) * (1.0f / 4096.0f);
+__global__ void fill_elements(InputModel m, Tensor tensor, std::int64_t n, float* out) {
+  for (std::int64_t e = blockIdx.x * std::int64_t{blockDim.x} + threadIdx.x; e < n;
+       e += std::int64_t{gridDim.x} * blockDim.x)
+    out[e] = input_element(m, tensor, e);
 }
 
-template <class Ix>
-void launch(const Params<bf16>& p, int B) {
-  const dim3 grid((p.V + kBV - 1) / kBV, B * p.H), block(kThreads);
-  chunk_gated_delta_rule_fwd_h<bf16, Ix, 128><<<grid, block>>>(p);
-}
-
-void launch(const Params<bf16>& p, int B, const std::string& index) {
-  if (index == "i32")
-    launch<IndexI32>(p, B);
-  else if (index == "mixed")
-    launch<IndexMixed>(p, B);
+template <class F>
+void with_dtype(DType t, F&& f) {
+  if (t == DType::f32)
+    f(static_cast<float*>(nullptr));
+  else if (t == DType::f16)
+    f(static_cast<fp16*>(nullptr));
   else
-    launch<IndexI64>(p, B);
+    f(static_cast<bf16*>(nullptr));
 }
 
-// The seed kernel's tensors on the device, inputs generated there, h poisoned.
+// Input `tensor` of the case, every element, on the device.
+void fill(const Config& c, std::size_t tensor, void* data, std::int64_t elements) {
+  if (tensor == kCu || tensor == kChunkOffsets) {
+    const std::vector<std::int32_t>& v = tensor == kCu ? c.cu32 : c.chunk_offsets32;
+    dc::gpu::copy_to_device(data, v.data(), v.size() * sizeof(std::int32_t));
+    return;
+  }
+  // a varlen batch's sequence starts, on the device for the generator
+  std::int32_t* cu = nullptr;
+  if (c.varlen && hipMalloc(reinterpret_cast<void**>(&cu), c.cu32.size() * 4) != hipSuccess)
+    throw std::runtime_error("hipMalloc (cu_seqlens for the generator)");
+  if (c.varlen) dc::gpu::copy_to_device(cu, c.cu32.data(), c.cu32.size() * 4);
+  const InputModel m = c.model(cu);
+  const auto t = static_cast<Tensor>(tensor);
+  if (t == kK || t == kW || t == kU) {
+    const int len = t == kU ? c.V : c.K;
+    with_dtype(c.dtype, [&](auto* type) {
+      using T = std::remove_pointer_t<decltype(type)>;
+      fill_rows<T><<<kFillBlocks, kFillThreads>>>(m, t, elements / len, len, static_cast<T*>(data));
+    });
+  } else {
+    fill_elements<<<kFillBlocks, kFillThreads>>>(m, t, elements, static_cast<float*>(data));
+  }
+  if (cu != nullptr) (void)hipFree(cu);  // after the generator: hipFree waits for the device
+}
+
+void launch(const Config& c, const std::vector<void*>& tensors) {
+  with_dtype(c.dtype, [&](auto* type) {
+    using T = std::remove_pointer_t<decltype(type)>;
+    const Params<T> p = c.params<T>(tensors.data());
+    with_index_variant(c.index, [&](auto ix) {
+      chunk_gated_delta_rule_fwd_h<T, decltype(ix), kGpuMaxK><<<c.grid(), kThreads>>>(p);
+    });
+  });
+}
+
+const dc::gpu::GpuRegistration registration{
+    "chunk_gated_delta_rule_fwd_h",
+    dc::gpu::GpuKernel{
+        .unsupported =
+            [](const Shape& s) {
+          return s.integer("K") <= kGpuMaxK
+                     ? std::string()
+                     : "K=" + std::to_string(s.integer("K")) +
+                           " > 128: the GPU build keeps the state in 48 KiB of static shared "
+                           "memory (K <= 128)";
+        },
+        .fill = [](const Shape& s, std::size_t tensor, void* data,
+                   std::int64_t elements) { fill(Config(s), tensor, data, elements); },
+        .launch = [](const Shape& s, const std::vector<void*>& tensors) {
+          launch(Config(s), tensors);
+        }}};
+
+// A fixed-length bf16 case's tensors on the device (Problem::tensors() order), inputs
+// generated, outputs poisoned: each in a guarded buffer, or side by side in one plain
+// allocation, 256-byte aligned, as a framework's caching allocator packs live tensors.
 struct DeviceTensors {
-  DeviceTensors(int B, int T, int H, int Hg, int K, int V, bool guarded) : B_(B) {
-    const std::int64_t tokens = std::int64_t{B} * T, NT = (T + 63) / 64;
-    n_k = tokens * Hg * K, n_w = tokens * H * K, n_u = tokens * H * V, n_g = tokens * H;
-    n_h = B * NT * H * V * K, n_ht = std::int64_t{B} * H * V * K;
-    bytes = {n_k * 2, n_w * 2, n_u * 2, n_g * 4, n_h * 2, n_u * 2, n_ht * 4};
-    if (guarded) {
-      for (std::size_t i = 0; i < bytes.size(); ++i) {
-        const std::size_t element = i == 3 || i == 6 ? 4 : 2;
-        buffers.push_back(std::make_unique<dc::gpu::DeviceGuardedBuffer>(bytes[i], element));
-        ptr.push_back(static_cast<char*>(buffers.back()->data()));
+  DeviceTensors(int B, int T, int H, int Hg, int K, int V, const std::string& index, bool guarded)
+      : shape(parse_shape("chunk_gated_delta_rule_fwd_h:B=" + std::to_string(B) +
+                          ",T=" + std::to_string(T) + ",H=" + std::to_string(H) +
+                          ",Hg=" + std::to_string(Hg) + ",K=" + std::to_string(K) +
+                          ",V=" + std::to_string(V) + ",index=" + index)),
+        config(shape) {
+    const std::unique_ptr<dc::Problem> problem = find_family(shape.kernel()).make(shape);
+    specs = problem->tensors();
+    std::int64_t total = 0;
+    for (const TensorSpec& s : specs) total += static_cast<std::int64_t>(s.bytes() + 255) / 256 * 256;
+    if (!guarded && hipMalloc(&slab, total) != hipSuccess) throw std::runtime_error("hipMalloc");
+    std::int64_t at = 0;
+    for (std::size_t i = 0; i < specs.size(); ++i) {
+      if (specs[i].elements() == 0) {
+        ptr.push_back(nullptr);
+        continue;
       }
-    } else {  // side by side, 256-byte aligned, as a caching allocator packs live tensors
-      std::int64_t total = 0;
-      for (const std::int64_t b : bytes) total += (b + 255) / 256 * 256;
-      if (hipMalloc(&slab, total) != hipSuccess) throw std::runtime_error("hipMalloc");
-      std::int64_t at = 0;
-      for (const std::int64_t b : bytes) {
+      if (guarded) {
+        buffers.push_back(
+            std::make_unique<dc::gpu::DeviceGuardedBuffer>(specs[i].bytes(), dtype_bytes(specs[i].dtype)));
+        ptr.push_back(buffers.back()->data());
+      } else {
         ptr.push_back(static_cast<char*>(slab) + at);
-        at += (b + 255) / 256 * 256;
+        at += static_cast<std::int64_t>(specs[i].bytes() + 255) / 256 * 256;
       }
+      if (specs[i].role == Role::input)
+        fill(config, i, ptr[i], specs[i].elements());
+      else
+        dc::gpu::fill_pattern(ptr[i], specs[i].elements(), dtype_bytes(specs[i].dtype),
+                              poison_bits(specs[i].dtype));
     }
-    const auto blocks = [](std::int64_t n) {
-      return static_cast<unsigned>((n + 255) / 256 < 4096 ? (n + 255) / 256 : 4096);
-    };
-    fill_bf16<<<blocks(n_k), 256>>>(reinterpret_cast<bf16*>(ptr[0]), n_k, rng::stream_key(1, 1),
-                                    0.1f);
-    fill_bf16<<<blocks(n_w), 256>>>(reinterpret_cast<bf16*>(ptr[1]), n_w, rng::stream_key(1, 2),
-                                    0.1f);
-    fill_bf16<<<blocks(n_u), 256>>>(reinterpret_cast<bf16*>(ptr[2]), n_u, rng::stream_key(1, 3),
-                                    1.0f);
-    fill_log_decay<<<blocks(n_g), 256>>>(reinterpret_cast<float*>(ptr[3]), n_g,
-                                         rng::stream_key(1, 4));
-    if (hipDeviceSynchronize() != hipSuccess) throw std::runtime_error("input generation");
-    dc::gpu::fill_pattern(ptr[4], n_h, 2, kPoisonBf16);
-    p.k = reinterpret_cast<const bf16*>(ptr[0]);
-    p.w = reinterpret_cast<const bf16*>(ptr[1]);
-    p.u = reinterpret_cast<const bf16*>(ptr[2]);
-    p.g = reinterpret_cast<const float*>(ptr[3]);
-    p.h = reinterpret_cast<bf16*>(ptr[4]);
-    p.v_new = reinterpret_cast<bf16*>(ptr[5]);
-    p.ht = reinterpret_cast<float*>(ptr[6]);
-    p.T_len = T;
-    p.H = H, p.Hg = Hg, p.K = K, p.V = V, p.BT = 64;
+    dc::gpu::synchronize("input generation");
   }
   ~DeviceTensors() {
     if (slab != nullptr) (void)hipFree(slab);
@@ -100,29 +146,28 @@ struct DeviceTensors {
   // bytes the kernel must move at least: every input read once, every output written once
   double min_bytes() const {
     double b = 0;
-    for (const std::int64_t x : bytes) b += static_cast<double>(x);
+    for (const TensorSpec& s : specs) b += static_cast<double>(s.bytes());
     return b;
   }
 
-  int B_;
-  std::int64_t n_k, n_w, n_u, n_g, n_h, n_ht;
-  std::vector<std::int64_t> bytes;
+  Shape shape;
+  Config config;
+  std::vector<TensorSpec> specs;
   std::vector<std::unique_ptr<dc::gpu::DeviceGuardedBuffer>> buffers;
-  std::vector<char*> ptr;
+  std::vector<void*> ptr;
   void* slab = nullptr;
-  Params<bf16> p;
 };
 
 }  // namespace
 
 DeviceRun run_fixed_length(int B, int T, int H, int Hg, int K, int V, const std::string& index,
                            bool guarded) {
-  DeviceTensors d(B, T, H, Hg, K, V, guarded);
+  DeviceTensors d(B, T, H, Hg, K, V, index, guarded);
   hipEvent_t start, stop;
   (void)hipEventCreate(&start);
   (void)hipEventCreate(&stop);
   (void)hipEventRecord(start);
-  launch(d.p, B, index);
+  launch(d.config, d.ptr);
   (void)hipEventRecord(stop);
   DeviceRun r;
   r.error = static_cast<int>(hipGetLastError());
@@ -132,7 +177,7 @@ DeviceRun run_fixed_length(int B, int T, int H, int Hg, int K, int V, const std:
   (void)hipEventElapsedTime(&ms, start, stop);
   r.kernel_ms = ms;
   const dc::gpu::DeviceGuardedBuffer::Scan scan =
-      dc::gpu::scan_pattern(d.ptr[4], d.n_h, 2, kPoisonBf16);
+      dc::gpu::scan_pattern(d.ptr[kH], d.specs[kH].elements(), 2, poison_bits(DType::bf16));
   r.h_unwritten = scan.count;
   r.first_unwritten = scan.first.empty() ? -1 : scan.first.front();
   return r;
@@ -140,16 +185,16 @@ DeviceRun run_fixed_length(int B, int T, int H, int Hg, int K, int V, const std:
 
 KernelTiming time_kernel(int B, int T, int H, int Hg, int K, int V, const std::string& index,
                          int runs) {
-  DeviceTensors d(B, T, H, Hg, K, V, true);
+  DeviceTensors d(B, T, H, Hg, K, V, index, true);
   hipEvent_t start, stop;
   (void)hipEventCreate(&start);
   (void)hipEventCreate(&stop);
-  for (int w = 0; w < 3; ++w) launch(d.p, B, index);  // warm-up
+  for (int w = 0; w < 3; ++w) launch(d.config, d.ptr);  // warm-up
   if (hipDeviceSynchronize() != hipSuccess) throw std::runtime_error("warm-up");
   std::vector<double> ms;
   for (int r = 0; r < runs; ++r) {
     (void)hipEventRecord(start);
-    launch(d.p, B, index);
+    launch(d.config, d.ptr);
     (void)hipEventRecord(stop);
     (void)hipEventSynchronize(stop);
     float t = 0;

@@ -1,15 +1,12 @@
 // Driver of the defect_ kernels: one registration per planted defect.
 #include <fmt/format.h>
 
-#include "harness/device/counter_rng.hpp"
 #include "harness/problem.hpp"
 #include "kernel.hpp"
 #include "kernels/runtime/launch.hpp"
 
 namespace dc::kernels::defect {
 namespace {
-
-constexpr std::int64_t k2_31 = std::int64_t{1} << 31;
 
 struct Info {
   Defect defect;
@@ -31,8 +28,7 @@ class Problem final : public dc::Problem {
 
   void fill(std::size_t, std::int64_t begin, std::int64_t count, void* out) const override {
     for (std::int64_t i = 0; i < count; ++i)
-      static_cast<float*>(out)[i] =
-          static_cast<float>(rng::normalish(seed_, 1, static_cast<std::uint64_t>(begin + i)));
+      static_cast<float*>(out)[i] = x_value(seed_, begin + i);
   }
 
   void launch(std::span<void* const> t) const override {
@@ -56,14 +52,13 @@ class Problem final : public dc::Problem {
   }
 
  private:
-  std::int64_t y_base() const { return D == Defect::wrapped_offset ? k2_31 : 0; }
+  static std::int64_t y_base() { return defect::y_base(D); }
   std::int64_t n_;
   std::uint64_t seed_;
 };
 
 template <Defect D>
-Registration register_defect(const char* name, const char* summary, std::int64_t default_n,
-                             double timeout_s = 0) {
+Registration register_defect(const char* summary, std::int64_t default_n, double timeout_s = 0) {
   KeyTable keys{
       KeySpec{.name = "n",
               .kind = KeyKind::integer,
@@ -74,7 +69,7 @@ Registration register_defect(const char* name, const char* summary, std::int64_t
       seed_key(),
   };
   return Registration(
-      KernelFamily{.name = std::string("defect_") + name,
+      KernelFamily{.name = std::string("defect_") + name_of(D),
                    .summary = summary,
                    .keys = std::move(keys),
                    .make = [](const Shape& s) { return std::make_unique<Problem<D>>(s); },
@@ -82,23 +77,18 @@ Registration register_defect(const char* name, const char* summary, std::int64_t
                    .timeout_s = timeout_s});
 }
 
-// n = 2048 bf16 elements fill whole pages: nothing sits between y and its leading guard.
+// n = 2048 bf16 elements fill whole pages: nothing sits between y and its leading guard on
+// the CPU backend. write_before_start takes 2^20 (2 MiB, the device's mapping granule), so
+// that on the GPU backend too y[-1] is in the guard rather than in canaried slack.
 const Registration registrations[] = {
-    register_defect<Defect::overrun_read>("overrun_read",
-                                          "reads one element past the end of x -> oob_read", 2048),
-    register_defect<Defect::overrun_write>(
-        "overrun_write", "writes one element past the end of y -> oob_write", 2048),
-    register_defect<Defect::write_before_start>("write_before_start",
-                                                "writes y[-1] -> oob_write at -1", 2048),
-    register_defect<Defect::wrapped_offset>(
-        "wrapped_offset",
-        "writes y[2^31 + i] through a 32-bit offset -> oob_write near -2^31, a 32-bit wrap", 2048),
-    register_defect<Defect::unwritten_tail>(
-        "unwritten_tail", "leaves the last 7 elements of y unwritten -> unwritten", 2048),
-    register_defect<Defect::hang>("hang", "never finishes -> timeout (5 s by default)", 2048, 5.0),
-    register_defect<Defect::nan>("nan", "writes a NaN on purpose -> nonfinite", 2048),
-    register_defect<Defect::slack_write>(
-        "slack_write", "writes into the alignment slack before y -> canary", 1000),
+    register_defect<Defect::overrun_read>("reads one element past the end of x -> oob_read", 2048),
+    register_defect<Defect::overrun_write>("writes one element past the end of y -> oob_write", 2048),
+    register_defect<Defect::write_before_start>("writes y[-1] -> oob_write at -1", 1 << 20),
+    register_defect<Defect::wrapped_offset>("writes y[2^31 + i] through a 32-bit offset -> oob_write near -2^31, a 32-bit wrap", 2048),
+    register_defect<Defect::unwritten_tail>("leaves the last 7 elements of y unwritten -> unwritten", 2048),
+    register_defect<Defect::hang>("never finishes -> timeout (5 s by default)", 2048, 5.0),
+    register_defect<Defect::nan>("writes a NaN on purpose -> nonfinite", 2048),
+    register_defect<Defect::slack_write>("writes into the alignment slack before y -> canary", 1000),
 };
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "../runtime/dtypes.hpp"
+#include "harness/device/counter_rng.hpp"
 #include "../runtime/hip_portable.hpp"
 #include "../runtime/index_math.hpp"
 
@@ -22,7 +23,27 @@ enum class Defect : std::uint8_t {
   slack_write,         // thread 0 writes y[-1] into the alignment slack (canary)
 };
 
+// The name of each defect: the family is `defect_<name>`.
+inline constexpr const char* name_of(Defect d) {
+  constexpr const char* names[] = {"overrun_read",   "overrun_write", "write_before_start",
+                                   "wrapped_offset", "unwritten_tail", "hang",
+                                   "nan",            "slack_write"};
+  return names[static_cast<int>(d)];
+}
+inline constexpr int kDefects = 8;
+
 inline constexpr int kThreads = 256;
+inline constexpr std::int64_t k2_31 = std::int64_t{1} << 31;
+
+// Where y's payload starts: 2^31 for wrapped_offset (y then spans 2^31 + n elements).
+inline constexpr std::int64_t y_base(Defect d) {
+  return d == Defect::wrapped_offset ? k2_31 : 0;
+}
+
+// The input x[i] (host and device: the same bits).
+DC_HD inline float x_value(std::uint64_t seed, std::int64_t i) {
+  return static_cast<float>(rng::normalish(seed, 1, static_cast<std::uint64_t>(i)));
+}
 
 struct Params {
   const float* x;

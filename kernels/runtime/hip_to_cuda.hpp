@@ -72,6 +72,9 @@ inline hipError_t hipFree(void* p) {
 inline hipError_t hipMemcpy(void* dst, const void* src, size_t bytes, cudaMemcpyKind kind) {
   return cudaMemcpy(dst, src, bytes, kind);
 }
+inline hipError_t hipMemGetInfo(size_t* free, size_t* total) {
+  return cudaMemGetInfo(free, total);
+}
 inline hipError_t hipMemset(void* p, int value, size_t bytes) {
   return cudaMemset(p, value, bytes);
 }

@@ -1,0 +1,158 @@
+// The GPU backend: one case on the device, inside the case process the runner forks. Every
+// tensor gets its own guarded reservation (device_buffer.hpp); inputs are generated there by
+// the family's device generator, outputs poisoned; the whole grid runs; the device scans for
+// canary damage, unwritten and non-finite outputs; then only the elements the verification
+// reads cross to the host tensors, and the CPU reference judges them as on the CPU backend.
+#include <chrono>
+#include <cmath>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "device_buffer.hpp"
+#include "gpu_kernel.hpp"
+#include "harness/backend.hpp"
+#include "harness/poison.hpp"
+
+namespace dc::gpu {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+std::uint32_t exponent_bits(DType t) {
+  switch (t) {
+    case DType::f32:
+      return 0x7f800000u;
+    case DType::bf16:
+      return 0x7f80u;
+    case DType::f16:
+      return 0x7c00u;
+    default:
+      return 0;  // integers are always finite
+  }
+}
+
+std::string unavailable() {
+  if (device_count() > 0) return {};
+  return "--backend gpu: no GPU device is visible (no driver, or no device): run on the CPU "
+         "backend (the default), or on a machine with a GPU";
+}
+
+std::string list_offsets(const std::vector<std::int64_t>& offsets) {
+  return fmt::format("{}", fmt::join(offsets, ", "));
+}
+
+Verdict run(const Shape& shape, const Problem& problem, std::span<void* const> host, Verdict v) {
+  const GpuKernel* kernel = find_gpu_kernel(shape.kernel());
+  if (kernel == nullptr) {
+    v.kind = VerdictKind::skipped;
+    v.message = fmt::format("{} has no GPU launcher (a *.hip file in its kernels/ folder "
+                            "registers one); the CPU backend runs it",
+                            shape.kernel());
+    return v;
+  }
+  if (const std::string why = kernel->unsupported ? kernel->unsupported(shape) : "";
+      !why.empty()) {
+    v.kind = VerdictKind::skipped;
+    v.message = why + "; the CPU backend runs it";
+    return v;
+  }
+  const std::vector<TensorSpec> specs = problem.tensors();
+  std::uint64_t need = 0;
+  for (const TensorSpec& s : specs) need += s.bytes() + (std::uint64_t{2} << 20);  // + granule
+  const std::uint64_t free = device_free_bytes();
+  if (need > free - free / 16)
+    throw DeviceRefusal(fmt::format(
+        "refused before allocating: the case needs about {:.2f} GiB of device memory, the device "
+        "has {:.2f} GiB free",
+        static_cast<double>(need) / (1 << 30), static_cast<double>(free) / (1 << 30)));
+
+  std::vector<std::unique_ptr<DeviceGuardedBuffer>> buffers(specs.size());
+  std::vector<void*> device(specs.size(), nullptr);
+  const auto generating = Clock::now();
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    if (specs[i].elements() == 0) continue;
+    buffers[i] = std::make_unique<DeviceGuardedBuffer>(specs[i].bytes(), dtype_bytes(specs[i].dtype));
+    device[i] = buffers[i]->data();
+    if (specs[i].role == Role::input)
+      kernel->fill(shape, i, device[i], specs[i].elements());
+    else
+      buffers[i]->poison(poison_bits(specs[i].dtype));
+  }
+  synchronize("input generation");
+  const double generate_s = seconds_since(generating);
+
+  const auto launched = Clock::now();
+  try {
+    kernel->launch(shape, device);
+    synchronize("the kernel");
+  } catch (const DeviceError& e) {
+    v.kind = VerdictKind::device_fault;
+    v.message = fmt::format(
+        "{} (the device context is lost: the case process ends with it); the CPU backend, with "
+        "the same inputs, names the tensor, the direction and the offset",
+        e.what());
+    return v;
+  }
+  v.launch_s = seconds_since(launched);
+
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    if (device[i] == nullptr) continue;
+    if (const auto damage = buffers[i]->first_canary_damage()) {
+      v.kind = VerdictKind::canary;
+      v.tensor = specs[i].name;
+      v.message = fmt::format("{}: canary before the start damaged at byte offset {}",
+                              specs[i].name, *damage);
+      return v;
+    }
+  }
+  for (std::size_t i = 0; i < specs.size(); ++i) {  // the whole grid ran: all must be written
+    if (device[i] == nullptr || specs[i].role != Role::output) continue;
+    const std::uint32_t poison = poison_bits(specs[i].dtype);
+    const std::size_t width = dtype_bytes(specs[i].dtype);
+    const DeviceGuardedBuffer::Scan unwritten = buffers[i]->scan_poison(poison);
+    const DeviceGuardedBuffer::Scan nonfinite =
+        unwritten.count == 0 && exponent_bits(specs[i].dtype) != 0
+            ? scan_nonfinite(device[i], specs[i].elements(), width, exponent_bits(specs[i].dtype),
+                             poison)
+            : DeviceGuardedBuffer::Scan{};
+    const DeviceGuardedBuffer::Scan& found = unwritten.count != 0 ? unwritten : nonfinite;
+    if (found.count == 0) continue;
+    const std::int64_t first = found.first.front();
+    v.kind = unwritten.count != 0 ? VerdictKind::unwritten : VerdictKind::nonfinite;
+    v.tensor = specs[i].name;
+    v.first_bad = FirstBad{first, specs[i].coordinates(first), NAN, NAN};
+    v.message = fmt::format("{}: {} of {} elements {}; first at {} ({}); the first offsets: {}",
+                            specs[i].name, found.count, specs[i].elements(),
+                            unwritten.count != 0 ? "never written" : "not finite", first,
+                            specs[i].coordinates(first), list_offsets(found.first));
+    return v;
+  }
+
+  // what verify() reads crosses to the host tensors; inputs there are generated on demand
+  // by the same function (bit-identical: gpu_test checks it)
+  const auto copying = Clock::now();
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    if (device[i] == nullptr || specs[i].role != Role::output) continue;
+    std::vector<ElementRun> runs = problem.verified_runs(i);
+    if (runs.empty()) runs.push_back(ElementRun{0, specs[i].elements(), 0, 1});
+    copy_runs_to_host(device[i], dtype_bytes(specs[i].dtype), runs, host[i]);
+  }
+  v.message = fmt::format("device: inputs generated in {:.3f} s, kernel {:.3f} s, verified "
+                          "elements copied back in {:.3f} s",
+                          generate_s, v.launch_s, seconds_since(copying));
+  v.kind = VerdictKind::pass;
+  return v;
+}
+
+const bool registered = [] {
+  register_device_backend(DeviceBackend{.unavailable = unavailable, .run = run});
+  return true;
+}();
+
+}  // namespace
+}  // namespace dc::gpu
