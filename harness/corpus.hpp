@@ -40,8 +40,9 @@ std::string corpus_text(const CorpusEntry& entry);
 // skipped), sorted.
 std::vector<std::filesystem::path> corpus_files(const std::vector<std::string>& paths);
 
-// Whether a verdict is what the entry expects.
-bool meets_expectation(const std::string& expect, VerdictKind got);
+// Whether a verdict is what the entry expects. On the GPU backend a device fault meets an
+// expectation of oob_read or oob_write (the CPU backend's verdicts, which name the access).
+bool meets_expectation(const std::string& expect, VerdictKind got, bool on_gpu = false);
 
 // Writes a file so that a reader (or a crash of the writer) never sees it half written.
 void write_file_atomically(const std::filesystem::path& file, const std::string& text);

@@ -67,6 +67,9 @@ TEST_F(Corpus, FailMatchesAnyFailingVerdictOnly) {
   EXPECT_FALSE(dc::meets_expectation("fail", dc::VerdictKind::skipped));
   EXPECT_TRUE(dc::meets_expectation("oob_read", dc::VerdictKind::oob_read));
   EXPECT_FALSE(dc::meets_expectation("oob_read", dc::VerdictKind::oob_write));
+  EXPECT_FALSE(dc::meets_expectation("oob_write", dc::VerdictKind::device_fault));
+  EXPECT_TRUE(dc::meets_expectation("oob_write", dc::VerdictKind::device_fault, true));
+  EXPECT_FALSE(dc::meets_expectation("canary", dc::VerdictKind::device_fault, true));
 }
 
 TEST_F(Corpus, ReplayExits0WhenEveryVerdictIsAsExpected) {
