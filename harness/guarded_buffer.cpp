@@ -21,7 +21,7 @@ std::uint64_t round_up(std::uint64_t x, std::uint64_t to) {
 
 GuardedBuffer::GuardedBuffer(std::string name, std::uint64_t bytes, std::size_t element_bytes,
                              Backing backing)
-    : name_(std::move(name)), bytes_(bytes), element_bytes_(element_bytes) {
+    : name_(std::move(name)), bytes_(bytes), element_bytes_(element_bytes), backing_(backing) {
   const auto page = static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
   guard_bytes_ = round_up((std::uint64_t{1} << 32) * element_bytes_, page);
   mapped_bytes_ = round_up(std::max<std::uint64_t>(bytes_, 1), page);
@@ -41,10 +41,11 @@ GuardedBuffer::GuardedBuffer(std::string name, std::uint64_t bytes, std::size_t 
   slack_ = reservation_ + guard_bytes_;
   data_ = slack_ + (mapped_bytes_ - bytes_);  // end flush with the trailing guard
   std::uint8_t* writable = slack_;
-  if (backing == Backing::eager) {
+  if (backing != Backing::demand) {
     if (mprotect(slack_, mapped_bytes_, PROT_READ | PROT_WRITE) != 0) fail("map");
-    if (mapped_bytes_ >= (std::uint64_t{64} << 20))
+    if (backing == Backing::eager && mapped_bytes_ >= (std::uint64_t{64} << 20))
       madvise(slack_, mapped_bytes_, MADV_HUGEPAGE);  // fewer page faults
+    if (backing == Backing::sparse) madvise(slack_, mapped_bytes_, MADV_NOHUGEPAGE);
   } else {
     memfd_ = memfd_create(name_.c_str(), MFD_CLOEXEC);
     if (memfd_ < 0 || ftruncate(memfd_, static_cast<off_t>(mapped_bytes_)) != 0) fail("create");
@@ -62,6 +63,7 @@ GuardedBuffer::GuardedBuffer(GuardedBuffer&& other) noexcept
     : name_(std::move(other.name_)),
       bytes_(other.bytes_),
       element_bytes_(other.element_bytes_),
+      backing_(other.backing_),
       guard_bytes_(other.guard_bytes_),
       reservation_bytes_(other.reservation_bytes_),
       mapped_bytes_(other.mapped_bytes_),

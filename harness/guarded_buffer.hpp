@@ -9,7 +9,9 @@
 // The slack that page granularity leaves before the data is filled with a canary pattern and
 // checked after the launch. Kernels see a plain pointer; the case owns the buffer (RAII).
 //
-// Backing::eager maps the data read-write at once. Backing::demand maps it PROT_NONE over a
+// Backing::eager maps the data read-write at once (huge pages for large buffers).
+// Backing::sparse does too, in 4 KiB pages only: scattered writes cost a page each (the GPU
+// backend's host copies of the elements verification reads). Backing::demand maps it PROT_NONE over a
 // memfd and keeps a second, read-write alias of the same memory for the harness: the
 // DemandPager (demand_pager.hpp) materializes pieces on first touch through the alias.
 #pragma once
@@ -21,7 +23,7 @@
 
 namespace dc {
 
-enum class Backing : std::uint8_t { eager, demand };
+enum class Backing : std::uint8_t { eager, sparse, demand };
 
 class GuardedBuffer {
  public:
@@ -54,7 +56,7 @@ class GuardedBuffer {
   std::uint64_t mapped_bytes() const { return mapped_bytes_; }
   std::uint8_t* alias() const { return alias_; }
   int memfd() const { return memfd_; }
-  Backing backing() const { return alias_ != nullptr ? Backing::demand : Backing::eager; }
+  Backing backing() const { return backing_; }
 
   // Byte offset (from the data start, negative) of the first damaged canary byte, if any.
   std::optional<std::int64_t> first_canary_damage() const;
@@ -63,6 +65,7 @@ class GuardedBuffer {
   std::string name_;
   std::uint64_t bytes_;
   std::size_t element_bytes_;
+  Backing backing_;
   std::uint64_t guard_bytes_ = 0;
   std::uint64_t reservation_bytes_ = 0;
   std::uint64_t mapped_bytes_ = 0;

@@ -82,15 +82,19 @@ Verdict execute(const Shape& shape, const Problem& problem, const Plan& plan,
   std::vector<GuardedBuffer> buffers;
   std::vector<void*> pointers;
   buffers.reserve(specs.size());
+  // on the GPU backend the host outputs only receive the elements verification reads
+  const auto backing = [&](const TensorSpec& spec) {
+    if (spec.elements() == 0) return Backing::eager;
+    return device != nullptr && spec.role == Role::output ? Backing::sparse : Backing::demand;
+  };
   for (const TensorSpec& spec : specs) {
-    buffers.emplace_back(spec.name, spec.bytes(), dtype_bytes(spec.dtype),
-                         spec.elements() == 0 ? Backing::eager : Backing::demand);
+    buffers.emplace_back(spec.name, spec.bytes(), dtype_bytes(spec.dtype), backing(spec));
     pointers.push_back(spec.elements() == 0 ? nullptr : buffers.back().data());
     if (spec.elements() != 0) register_guard_range(buffers.back());
   }
   DemandPager pager(kResidentBytes);  // destroyed before the buffers
   for (std::size_t i = 0; i < specs.size(); ++i) {
-    if (pointers[i] == nullptr) continue;
+    if (pointers[i] == nullptr || buffers[i].backing() != Backing::demand) continue;
     if (specs[i].role == Role::input)
       pager.add_input(buffers[i], specs[i].dtype, DemandPager::unit_bytes_for(specs[i]),
                       [&problem, i](std::int64_t begin, std::int64_t count, void* out) {

@@ -2,6 +2,8 @@
 #include "device_buffer.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 
 #include "harness/device/counter_rng.hpp"
 #include "harness/tensor.hpp"
@@ -253,10 +255,23 @@ void gather(const E* data, const std::vector<ElementRun>& runs, E* host) {
                                        static_cast<int>(runs.size()), total, packed.p);
   sync("gather");
   const std::vector<E> values = packed.host();
-  const E* v = values.data();
-  for (const ElementRun& r : runs)
-    for (std::int64_t row = 0; row < r.count; ++row, v += r.length)
-      std::copy(v, v + r.length, host + r.start + row * r.stride);
+  // scattered over the host tensor by several threads: its pages fault in as they are written
+  std::atomic<std::size_t> next{0};
+  const auto scatter = [&] {
+    for (std::size_t i = next++; i < runs.size(); i = next++) {
+      const ElementRun& r = runs[i];
+      const E* v = values.data() + first[i];
+      for (std::int64_t row = 0; row < r.count; ++row, v += r.length)
+        std::copy(v, v + r.length, host + r.start + row * r.stride);
+    }
+  };
+  {
+    const unsigned workers = std::min<unsigned>(std::max(1u, std::thread::hardware_concurrency()),
+                                                static_cast<unsigned>(runs.size()));
+    std::vector<std::jthread> pool;
+    for (unsigned w = 1; w < workers; ++w) pool.emplace_back(scatter);
+    scatter();
+  }
 }
 
 }  // namespace
