@@ -1,9 +1,15 @@
 // HIP source (nvcc builds it for NVIDIA through kernels/runtime/hip_to_cuda.hpp).
 #include "device_buffer.hpp"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <atomic>
+#include <climits>
+#include <cstring>
+#include <cstdint>
 #include <thread>
+#include <utility>
 
 #include "harness/device/counter_rng.hpp"
 #include "harness/tensor.hpp"
@@ -15,7 +21,7 @@ namespace {
 
 constexpr std::uint8_t kCanary = 0xdc;  // as the host allocator's
 constexpr int kFirstOffsets = 8;
-constexpr long long kNone = 0x7fffffffffffffffLL;
+constexpr unsigned long long kNone = 0x7fffffffffffffffULL;  // offsets are >= 0
 
 void check(hipError_t e, const char* what) {
   if (e != hipSuccess)
@@ -31,6 +37,20 @@ void sync(const char* what) {
 
 std::size_t round_up(std::size_t n, std::size_t to) {
   return (n + to - 1) / to * to;
+}
+
+// The allocation handle kept in the plain C++ header as 8 bytes: an integer on CUDA, a
+// pointer on HIP.
+static_assert(sizeof(hipMemGenericAllocationHandle_t) == sizeof(std::uint64_t));
+std::uint64_t to_bits(hipMemGenericAllocationHandle_t h) {
+  std::uint64_t b;
+  std::memcpy(&b, &h, sizeof b);
+  return b;
+}
+hipMemGenericAllocationHandle_t from_bits(std::uint64_t b) {
+  hipMemGenericAllocationHandle_t h;
+  std::memcpy(&h, &b, sizeof h);
+  return h;
 }
 
 hipMemAllocationProp device_prop() {
@@ -65,12 +85,12 @@ struct NonFinite {
 // `after`: called once per offset reported.
 template <class E, class Match>
 __global__ void scan_kernel(const E* data, std::int64_t n, Match match, std::int64_t after,
-                            unsigned long long* count, long long* first) {
+                            unsigned long long* count, unsigned long long* first) {
   for (std::int64_t i = blockIdx.x * std::int64_t{blockDim.x} + threadIdx.x; i < n;
        i += std::int64_t{gridDim.x} * blockDim.x) {
     if (!match(data[i])) continue;
     if (count != nullptr) atomicAdd(count, 1ull);
-    if (i > after) atomicMin(first, static_cast<long long>(i));
+    if (i > after) atomicMin(first, static_cast<unsigned long long>(i));
   }
 }
 
@@ -94,10 +114,10 @@ __global__ void gather_kernel(const E* data, const ElementRun* runs, const std::
   }
 }
 
-__global__ void first_damage(const std::uint8_t* slack, std::int64_t n, long long* first) {
+__global__ void first_damage(const std::uint8_t* slack, std::int64_t n, unsigned long long* first) {
   for (std::int64_t i = blockIdx.x * std::int64_t{blockDim.x} + threadIdx.x; i < n;
        i += std::int64_t{gridDim.x} * blockDim.x)
-    if (slack[i] != kCanary) atomicMin(first, static_cast<long long>(i));
+    if (slack[i] != kCanary) atomicMin(first, static_cast<unsigned long long>(i));
 }
 
 __global__ void bits_kernel(std::uint64_t key, std::uint64_t begin, std::int64_t n,
@@ -169,7 +189,7 @@ DeviceGuardedBuffer::DeviceGuardedBuffer(std::size_t bytes, std::size_t element_
     (void)hipMemAddressFree(base_, reserved_);
     check(e, "hipMemCreate");
   }
-  handle_ = static_cast<std::uint64_t>(handle);
+  handle_ = to_bits(handle);
   check(hipMemMap(base_ + guard_, mapped_, 0, handle, 0), "hipMemMap");
   hipMemAccessDesc access{};
   access.location = prop.location;
@@ -183,7 +203,7 @@ DeviceGuardedBuffer::DeviceGuardedBuffer(std::size_t bytes, std::size_t element_
 DeviceGuardedBuffer::~DeviceGuardedBuffer() {
   // after a device fault the context is gone and these fail: the process ends anyway
   (void)hipMemUnmap(base_ + guard_, mapped_);
-  (void)hipMemRelease(static_cast<hipMemGenericAllocationHandle_t>(handle_));
+  (void)hipMemRelease(from_bits(handle_));
   (void)hipMemAddressFree(base_, reserved_);
 }
 
@@ -203,14 +223,14 @@ void fill_pattern(void* data, std::int64_t n, std::size_t element_bytes, std::ui
 std::optional<std::int64_t> DeviceGuardedBuffer::first_canary_damage() const {
   const auto slack = static_cast<std::int64_t>(mapped_ - bytes_);
   if (slack == 0) return std::nullopt;
-  DeviceArray<long long> first(1);
+  DeviceArray<unsigned long long> first(1);
   first.set({kNone});
   first_damage<<<kBlocks, kThreads>>>(reinterpret_cast<const std::uint8_t*>(base_ + guard_), slack,
                                       first.p);
   sync("canary scan");
-  const long long at = first.host()[0];
+  const unsigned long long at = first.host()[0];
   if (at == kNone) return std::nullopt;
-  return at - slack;  // negative: bytes before the data start
+  return static_cast<std::int64_t>(at) - slack;  // negative: bytes before the data start
 }
 
 DeviceGuardedBuffer::Scan DeviceGuardedBuffer::scan_poison(std::uint32_t pattern) const {
@@ -224,20 +244,72 @@ template <class E, class Match>
 DeviceGuardedBuffer::Scan scan(const E* data, std::int64_t n, Match match, const char* what) {
   DeviceArray<unsigned long long> count(1);
   count.set({0});
-  DeviceArray<long long> first(1);
+  DeviceArray<unsigned long long> first(1);
   DeviceGuardedBuffer::Scan s;
   for (std::int64_t after = -1; static_cast<int>(s.first.size()) < kFirstOffsets;) {
     first.set({kNone});
     scan_kernel<<<kBlocks, kThreads>>>(data, n, match, after, after < 0 ? count.p : nullptr,
                                        first.p);
     sync(what);
-    const long long f = first.host()[0];
+    const unsigned long long f = first.host()[0];
     if (f == kNone) break;
-    s.first.push_back(f);
-    after = f;
+    s.first.push_back(static_cast<std::int64_t>(f));
+    after = static_cast<std::int64_t>(f);
   }
   s.count = static_cast<std::int64_t>(count.host()[0]);
   return s;
+}
+
+// Runs `work(i)` for i in [0, n) on every hardware thread.
+template <class Work>
+void in_parallel(std::size_t n, Work&& work) {
+  std::atomic<std::size_t> next{0};
+  const auto worker = [&] {
+    for (std::size_t i = next++; i < n; i = next++) work(i);
+  };
+  const unsigned workers = std::min<unsigned>(std::max(1u, std::thread::hardware_concurrency()),
+                                              static_cast<unsigned>(std::max<std::size_t>(n, 1)));
+  std::vector<std::jthread> pool;
+  for (unsigned w = 1; w < workers; ++w) pool.emplace_back(worker);
+  worker();
+}
+
+// Faults in the host pages the runs touch with a few large madvise calls, in parallel,
+// instead of one page fault per page during the scatter (a sampled column of a large tensor
+// touches a page per row). Where the kernel lacks MADV_POPULATE_WRITE the scatter faults them.
+void populate(std::uintptr_t host, std::size_t element_bytes, const std::vector<ElementRun>& runs) {
+  constexpr int kPageShift = 12;
+  std::uintptr_t lo = UINTPTR_MAX, hi = 0;
+  for (const ElementRun& r : runs) {
+    lo = std::min<std::uintptr_t>(lo, host + r.start * element_bytes);
+    hi = std::max<std::uintptr_t>(
+        hi, host + ((r.count - 1) * r.stride + r.start + r.length) * element_bytes);
+  }
+  if (hi <= lo) return;
+  const std::uintptr_t first_page = lo >> kPageShift, pages = ((hi - 1) >> kPageShift) - first_page + 1;
+  std::vector<std::uint64_t> touched((pages + 63) / 64);
+  for (const ElementRun& r : runs)
+    for (std::int64_t row = 0; row < r.count; ++row) {
+      const std::uintptr_t begin = host + (r.start + row * r.stride) * element_bytes;
+      for (std::uintptr_t p = (begin >> kPageShift) - first_page;
+           p <= ((begin + r.length * element_bytes - 1) >> kPageShift) - first_page; ++p)
+        touched[p / 64] |= std::uint64_t{1} << (p % 64);
+    }
+  std::vector<std::pair<std::uintptr_t, std::uintptr_t>> ranges;  // [first, last) pages
+  for (std::uintptr_t p = 0; p < pages;) {
+    if ((touched[p / 64] >> (p % 64) & 1) == 0) {
+      ++p;
+      continue;
+    }
+    std::uintptr_t end = p;
+    while (end < pages && (touched[end / 64] >> (end % 64) & 1) != 0) ++end;
+    ranges.emplace_back(p, end);
+    p = end;
+  }
+  in_parallel(ranges.size(), [&](std::size_t i) {
+    (void)madvise(reinterpret_cast<void*>((first_page + ranges[i].first) << kPageShift),
+                  (ranges[i].second - ranges[i].first) << kPageShift, MADV_POPULATE_WRITE);
+  });
 }
 
 template <class E>
@@ -255,23 +327,13 @@ void gather(const E* data, const std::vector<ElementRun>& runs, E* host) {
                                        static_cast<int>(runs.size()), total, packed.p);
   sync("gather");
   const std::vector<E> values = packed.host();
-  // scattered over the host tensor by several threads: its pages fault in as they are written
-  std::atomic<std::size_t> next{0};
-  const auto scatter = [&] {
-    for (std::size_t i = next++; i < runs.size(); i = next++) {
-      const ElementRun& r = runs[i];
-      const E* v = values.data() + first[i];
-      for (std::int64_t row = 0; row < r.count; ++row, v += r.length)
-        std::copy(v, v + r.length, host + r.start + row * r.stride);
-    }
-  };
-  {
-    const unsigned workers = std::min<unsigned>(std::max(1u, std::thread::hardware_concurrency()),
-                                                static_cast<unsigned>(runs.size()));
-    std::vector<std::jthread> pool;
-    for (unsigned w = 1; w < workers; ++w) pool.emplace_back(scatter);
-    scatter();
-  }
+  populate(reinterpret_cast<std::uintptr_t>(host), sizeof(E), runs);
+  in_parallel(runs.size(), [&](std::size_t i) {
+    const ElementRun& r = runs[i];
+    const E* v = values.data() + first[i];
+    for (std::int64_t row = 0; row < r.count; ++row, v += r.length)
+      std::copy(v, v + r.length, host + r.start + row * r.stride);
+  });
 }
 
 }  // namespace

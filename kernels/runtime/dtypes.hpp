@@ -11,12 +11,12 @@ namespace dc {
 
 DC_HD inline std::uint32_t float_bits(float f) {
   std::uint32_t u;
-  std::memcpy(&u, &f, sizeof u);
+  __builtin_memcpy(&u, &f, sizeof u);  // std::memcpy is host-only under HIP
   return u;
 }
 DC_HD inline float bits_float(std::uint32_t u) {
   float f;
-  std::memcpy(&f, &u, sizeof f);
+  __builtin_memcpy(&f, &u, sizeof f);
   return f;
 }
 
