@@ -1,6 +1,7 @@
 // The stable CLI: exit codes and messages, run as a user runs it.
 #include <gtest/gtest.h>
 
+#include "harness/runner.hpp"
 #include "tests/run_cli.hpp"
 
 #include <cstdio>
@@ -56,8 +57,11 @@ TEST(Cli, BadOptionExits2) {
 }
 
 TEST(Cli, GpuBackendWithoutADeviceExits3) {
+  if (dc::backend_unavailable(dc::Backend::gpu).empty())
+    GTEST_SKIP() << "this build has a GPU backend and a device: gpu_test covers --backend gpu";
   const Result r = run("--shape 'chunk_gated_delta_rule_fwd_h:T=5,H=4' --backend gpu");
   EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_NE(r.output.find("--backend gpu: "), std::string::npos) << r.output;
 }
 
 TEST(Cli, TooLargeForTheBudgetExits2WithTheEstimate) {
