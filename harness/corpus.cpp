@@ -97,7 +97,8 @@ std::vector<std::filesystem::path> corpus_files(const std::vector<std::string>& 
 bool meets_expectation(const std::string& expect, VerdictKind got, bool on_gpu) {
   if (expect == "fail") return is_failure(got);
   // a device names no tensor and no direction: its fault stands for either access
-  if (on_gpu && got == VerdictKind::device_fault) return expect == "oob_read" || expect == "oob_write";
+  if (on_gpu && got == VerdictKind::device_fault)
+    return expect == "oob_read" || expect == "oob_write";
   return verdict_from_name(expect) == got;
 }
 

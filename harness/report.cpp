@@ -12,7 +12,8 @@
 namespace dc {
 
 bool ReportCase::ok() const {
-  return expect.empty() ? !is_failure(verdict.kind) : meets_expectation(expect, verdict.kind, verdict.backend == "gpu");
+  return expect.empty() ? !is_failure(verdict.kind)
+                        : meets_expectation(expect, verdict.kind, verdict.backend == "gpu");
 }
 
 namespace {

@@ -394,9 +394,8 @@ Verdict run_case(const Shape& shape, const RunOptions& options) {
       // the device runtime starts here, in the case process: never in the harness, which
       // forks (a device context does not survive a fork, nor a device fault)
       const std::string unavailable = device != nullptr ? device->unavailable() : "";
-      out = !unavailable.empty()
-                ? nlohmann::json{{"unavailable", unavailable}}.dump()
-                : to_json(execute(shape, *problem, plan, device)).dump();
+      out = !unavailable.empty() ? nlohmann::json{{"unavailable", unavailable}}.dump()
+                                 : to_json(execute(shape, *problem, plan, device)).dump();
     } catch (const DeviceRefusal& e) {
       out = nlohmann::json{{"refused", e.what()}}.dump();
     } catch (const std::exception& e) {

@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <atomic>
 #include <climits>
-#include <cstring>
 #include <cstdint>
+#include <cstring>
 #include <thread>
 #include <utility>
 
@@ -286,7 +286,8 @@ void populate(std::uintptr_t host, std::size_t element_bytes, const std::vector<
         hi, host + ((r.count - 1) * r.stride + r.start + r.length) * element_bytes);
   }
   if (hi <= lo) return;
-  const std::uintptr_t first_page = lo >> kPageShift, pages = ((hi - 1) >> kPageShift) - first_page + 1;
+  const std::uintptr_t first_page = lo >> kPageShift,
+                       pages = ((hi - 1) >> kPageShift) - first_page + 1;
   std::vector<std::uint64_t> touched((pages + 63) / 64);
   for (const ElementRun& r : runs)
     for (std::int64_t row = 0; row < r.count; ++row) {
@@ -355,8 +356,8 @@ DeviceGuardedBuffer::Scan scan_nonfinite(const void* data, std::int64_t n,
                 NonFinite<std::uint16_t>{static_cast<std::uint16_t>(exponent),
                                          static_cast<std::uint16_t>(poison)},
                 "non-finite scan");
-  return scan(static_cast<const std::uint32_t*>(data), n, NonFinite<std::uint32_t>{exponent, poison},
-              "non-finite scan");
+  return scan(static_cast<const std::uint32_t*>(data), n,
+              NonFinite<std::uint32_t>{exponent, poison}, "non-finite scan");
 }
 
 void copy_runs_to_host(const void* data, std::size_t element_bytes,

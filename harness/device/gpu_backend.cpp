@@ -50,13 +50,13 @@ Verdict run(const Shape& shape, const Problem& problem, std::span<void* const> h
   const GpuKernel* kernel = find_gpu_kernel(shape.kernel());
   if (kernel == nullptr) {
     v.kind = VerdictKind::skipped;
-    v.message = fmt::format("{} has no GPU launcher (a *.hip file in its kernels/ folder "
-                            "registers one); the CPU backend runs it",
-                            shape.kernel());
+    v.message = fmt::format(
+        "{} has no GPU launcher (a *.hip file in its kernels/ folder "
+        "registers one); the CPU backend runs it",
+        shape.kernel());
     return v;
   }
-  if (const std::string why = kernel->unsupported ? kernel->unsupported(shape) : "";
-      !why.empty()) {
+  if (const std::string why = kernel->unsupported ? kernel->unsupported(shape) : ""; !why.empty()) {
     v.kind = VerdictKind::skipped;
     v.message = why + "; the CPU backend runs it";
     return v;
@@ -76,7 +76,8 @@ Verdict run(const Shape& shape, const Problem& problem, std::span<void* const> h
   const auto generating = Clock::now();
   for (std::size_t i = 0; i < specs.size(); ++i) {
     if (specs[i].elements() == 0) continue;
-    buffers[i] = std::make_unique<DeviceGuardedBuffer>(specs[i].bytes(), dtype_bytes(specs[i].dtype));
+    buffers[i] =
+        std::make_unique<DeviceGuardedBuffer>(specs[i].bytes(), dtype_bytes(specs[i].dtype));
     device[i] = buffers[i]->data();
     if (specs[i].role == Role::input)
       kernel->fill(shape, i, device[i], specs[i].elements());
@@ -142,9 +143,10 @@ Verdict run(const Shape& shape, const Problem& problem, std::span<void* const> h
     if (runs.empty()) runs.push_back(ElementRun{0, specs[i].elements(), 0, 1});
     copy_runs_to_host(device[i], dtype_bytes(specs[i].dtype), runs, host[i]);
   }
-  v.message = fmt::format("device: inputs generated in {:.3f} s, kernel {:.3f} s, verified "
-                          "elements copied back in {:.3f} s",
-                          generate_s, v.launch_s, seconds_since(copying));
+  v.message = fmt::format(
+      "device: inputs generated in {:.3f} s, kernel {:.3f} s, verified "
+      "elements copied back in {:.3f} s",
+      generate_s, v.launch_s, seconds_since(copying));
   v.kind = VerdictKind::pass;
   return v;
 }

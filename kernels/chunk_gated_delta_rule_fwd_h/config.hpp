@@ -37,7 +37,9 @@ struct Config {
     const std::string& dt = s.text("dtype");
     dtype = dt == "fp32" ? DType::f32 : dt == "fp16" ? DType::f16 : DType::bf16;
     const std::string& ix = s.text("index");
-    index = ix == "i32" ? IndexVariant::i32 : ix == "mixed" ? IndexVariant::mixed : IndexVariant::i64;
+    index = ix == "i32"     ? IndexVariant::i32
+            : ix == "mixed" ? IndexVariant::mixed
+                            : IndexVariant::i64;
     varlen = s.has("seqlens");
     if (varlen)
       lengths = s.list("seqlens");
@@ -59,8 +61,8 @@ struct Config {
   // The input model; `cu_seqlens` is where the code that evaluates it reads the int32
   // sequence starts (a host copy, or a device copy for a device generator).
   InputModel model(const std::int32_t* cu_seqlens) const {
-    return InputModel{seed, lengths.front(),   varlen ? cu_seqlens : nullptr,
-                      sequences(), H, Hg, K, V, BT};
+    return InputModel{
+        seed, lengths.front(), varlen ? cu_seqlens : nullptr, sequences(), H, Hg, K, V, BT};
   }
 
   // Grid (ceil(V / kBV), N*H), as upstream.

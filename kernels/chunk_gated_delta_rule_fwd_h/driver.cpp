@@ -8,9 +8,9 @@
 
 #include <fmt/format.h>
 
+#include "config.hpp"
 #include "harness/device/counter_rng.hpp"
 #include "harness/problem.hpp"
-#include "config.hpp"
 #include "kernel.hpp"
 #include "kernels/runtime/launch.hpp"
 #include "offsets.hpp"
@@ -128,17 +128,19 @@ class Problem final : public dc::Problem {
                         present ? std::move(dims) : std::vector<Dim>{{"none", 0}}};
     };
     return {
-        spec("k", c_.dtype, Role::input, {{"token", tokens}, {"key_head", c_.Hg}, {"k", c_.K}}, true),
+        spec("k", c_.dtype, Role::input, {{"token", tokens}, {"key_head", c_.Hg}, {"k", c_.K}},
+             true),
         spec("w", c_.dtype, Role::input, {{"token", tokens}, {"head", c_.H}, {"k", c_.K}}, true),
         spec("u", c_.dtype, Role::input, {{"token", tokens}, {"head", c_.H}, {"v", c_.V}}, true),
         spec("g", DType::f32, Role::input, {{"token", tokens}, {"head", c_.H}}, c_.use_g),
-        spec("gk", DType::f32, Role::input, {{"token", tokens}, {"head", c_.H}, {"k", c_.K}}, c_.use_gk),
+        spec("gk", DType::f32, Role::input, {{"token", tokens}, {"head", c_.H}, {"k", c_.K}},
+             c_.use_gk),
         spec("h0", DType::f32, Role::input, {{"seq", N}, {"head", c_.H}, {"v", c_.V}, {"k", c_.K}},
              c_.use_h0),
         spec("cu_seqlens", DType::i32, Role::input, {{"seq", N + 1}}, c_.varlen),
         spec("chunk_offsets", DType::i32, Role::input, {{"seq", N + 1}}, c_.varlen),
-        spec("h", c_.dtype, Role::output, {{"chunk", chunks}, {"head", c_.H}, {"v", c_.V}, {"k", c_.K}},
-             true),
+        spec("h", c_.dtype, Role::output,
+             {{"chunk", chunks}, {"head", c_.H}, {"v", c_.V}, {"k", c_.K}}, true),
         spec("v_new", c_.dtype, Role::output, {{"token", tokens}, {"head", c_.H}, {"v", c_.V}},
              c_.save_vnew),
         spec("ht", DType::f32, Role::output, {{"seq", N}, {"head", c_.H}, {"v", c_.V}, {"k", c_.K}},
@@ -258,7 +260,8 @@ class Problem final : public dc::Problem {
     if (tensor == kK || tensor == kW || tensor == kU) {
       const std::int64_t len = tensor == kU ? c_.V : c_.K;
       for (std::int64_t row = begin / len; row * len < end; ++row) {
-        const std::int64_t first = std::max(begin, row * len), last = std::min(end, (row + 1) * len);
+        const std::int64_t first = std::max(begin, row * len),
+                           last = std::min(end, (row + 1) * len);
         input_row(model_, static_cast<Tensor>(tensor), row, static_cast<int>(first - row * len),
                   static_cast<int>(last - row * len), out + (first - begin));
       }
@@ -315,7 +318,7 @@ class Problem final : public dc::Problem {
     // changed them: inputs are mapped read-only.) Stored in column-major Eigen order.
     std::vector<std::uint32_t> scratch(std::max(c_.K, c_.V));
     auto regenerate = [&](Tensor id, std::int64_t first, int count, double* dst,
-                         std::int64_t stride) {
+                          std::int64_t stride) {
       fill(id, first, count, scratch.data());
       for (int i = 0; i < count; ++i)
         dst[i * stride] = load_as_double(specs[id].dtype, scratch.data(), i);
@@ -339,7 +342,8 @@ class Problem final : public dc::Problem {
         if (c_.use_g) regenerate(kG, tok * c_.H + h, 1, in.g.data() + r, 1);
       }
       const std::int64_t chunk = c_.chunk_offsets[n] + c;
-      compare_state(h_cmp, kH, (chunk * c_.H + h) * c_.V * c_.K, recurrence.state(), previous_update);
+      compare_state(h_cmp, kH, (chunk * c_.H + h) * c_.V * c_.K, recurrence.state(),
+                    previous_update);
       const reference::gdr::ChunkStep step = recurrence.step(in);
       previous_update = step.update_magnitude;
       if (c_.save_vnew) {
@@ -403,9 +407,9 @@ class Problem final : public dc::Problem {
       return tile + tiles * static_cast<std::uint64_t>(n * c_.H + h);
     };
     if (flops <= kWholeGridFlops) {
-      p.work_flops =
-          static_cast<double>(std::accumulate(c_.lengths.begin(), c_.lengths.end(), std::int64_t{0})) *
-          c_.H * static_cast<double>(tiles) * per_token;
+      p.work_flops = static_cast<double>(
+                         std::accumulate(c_.lengths.begin(), c_.lengths.end(), std::int64_t{0})) *
+                     c_.H * static_cast<double>(tiles) * per_token;
       for (std::int64_t n = 0; n < N; ++n)
         for (int h = 0; h < c_.H; ++h) {
           std::vector<int> all(static_cast<std::size_t>(c_.V));

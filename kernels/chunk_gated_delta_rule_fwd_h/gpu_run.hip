@@ -88,17 +88,16 @@ const dc::gpu::GpuRegistration registration{
     dc::gpu::GpuKernel{
         .unsupported =
             [](const Shape& s) {
-          return s.integer("K") <= kGpuMaxK
-                     ? std::string()
-                     : "K=" + std::to_string(s.integer("K")) +
-                           " > 128: the GPU build keeps the state in 48 KiB of static shared "
-                           "memory (K <= 128)";
-        },
+              return s.integer("K") <= kGpuMaxK
+                         ? std::string()
+                         : "K=" + std::to_string(s.integer("K")) +
+                               " > 128: the GPU build keeps the state in 48 KiB of static shared "
+                               "memory (K <= 128)";
+            },
         .fill = [](const Shape& s, std::size_t tensor, void* data,
                    std::int64_t elements) { fill(Config(s), tensor, data, elements); },
-        .launch = [](const Shape& s, const std::vector<void*>& tensors) {
-          launch(Config(s), tensors);
-        }}};
+        .launch = [](const Shape& s,
+                     const std::vector<void*>& tensors) { launch(Config(s), tensors); }}};
 
 // A fixed-length bf16 case's tensors on the device (Problem::tensors() order), inputs
 // generated, outputs poisoned: each in a guarded buffer, or side by side in one plain
@@ -113,7 +112,8 @@ struct DeviceTensors {
     const std::unique_ptr<dc::Problem> problem = find_family(shape.kernel()).make(shape);
     specs = problem->tensors();
     std::int64_t total = 0;
-    for (const TensorSpec& s : specs) total += static_cast<std::int64_t>(s.bytes() + 255) / 256 * 256;
+    for (const TensorSpec& s : specs)
+      total += static_cast<std::int64_t>(s.bytes() + 255) / 256 * 256;
     if (!guarded && hipMalloc(&slab, total) != hipSuccess) throw std::runtime_error("hipMalloc");
     std::int64_t at = 0;
     for (std::size_t i = 0; i < specs.size(); ++i) {
@@ -122,8 +122,8 @@ struct DeviceTensors {
         continue;
       }
       if (guarded) {
-        buffers.push_back(
-            std::make_unique<dc::gpu::DeviceGuardedBuffer>(specs[i].bytes(), dtype_bytes(specs[i].dtype)));
+        buffers.push_back(std::make_unique<dc::gpu::DeviceGuardedBuffer>(
+            specs[i].bytes(), dtype_bytes(specs[i].dtype)));
         ptr.push_back(buffers.back()->data());
       } else {
         ptr.push_back(static_cast<char*>(slab) + at);

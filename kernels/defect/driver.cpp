@@ -82,13 +82,17 @@ Registration register_defect(const char* summary, std::int64_t default_n, double
 // that on the GPU backend too y[-1] is in the guard rather than in canaried slack.
 const Registration registrations[] = {
     register_defect<Defect::overrun_read>("reads one element past the end of x -> oob_read", 2048),
-    register_defect<Defect::overrun_write>("writes one element past the end of y -> oob_write", 2048),
+    register_defect<Defect::overrun_write>("writes one element past the end of y -> oob_write",
+                                           2048),
     register_defect<Defect::write_before_start>("writes y[-1] -> oob_write at -1", 1 << 20),
-    register_defect<Defect::wrapped_offset>("writes y[2^31 + i] through a 32-bit offset -> oob_write near -2^31, a 32-bit wrap", 2048),
-    register_defect<Defect::unwritten_tail>("leaves the last 7 elements of y unwritten -> unwritten", 2048),
+    register_defect<Defect::wrapped_offset>(
+        "writes y[2^31 + i] through a 32-bit offset -> oob_write near -2^31, a 32-bit wrap", 2048),
+    register_defect<Defect::unwritten_tail>(
+        "leaves the last 7 elements of y unwritten -> unwritten", 2048),
     register_defect<Defect::hang>("never finishes -> timeout (5 s by default)", 2048, 5.0),
     register_defect<Defect::nan>("writes a NaN on purpose -> nonfinite", 2048),
-    register_defect<Defect::slack_write>("writes into the alignment slack before y -> canary", 1000),
+    register_defect<Defect::slack_write>("writes into the alignment slack before y -> canary",
+                                         1000),
 };
 
 }  // namespace

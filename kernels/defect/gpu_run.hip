@@ -29,17 +29,16 @@ gpu::GpuKernel gpu_kernel() {
       .launch =
           [](const Shape& s, const std::vector<void*>& t) {
             const std::int64_t n = s.integer("n");
-            const Params p{static_cast<const float*>(t[0]), static_cast<bf16*>(t[1]), n,
-                           y_base(D)};
+            const Params p{static_cast<const float*>(t[0]), static_cast<bf16*>(t[1]), n, y_base(D)};
             twice<D><<<static_cast<unsigned>((n + kThreads - 1) / kThreads), kThreads>>>(p);
           }};
 }
 
 template <std::size_t... I>
 auto register_all(std::index_sequence<I...>) {
-  return std::array<gpu::GpuRegistration, sizeof...(I)>{gpu::GpuRegistration(
-      std::string("defect_") + name_of(static_cast<Defect>(I)),
-      gpu_kernel<static_cast<Defect>(I)>())...};
+  return std::array<gpu::GpuRegistration, sizeof...(I)>{
+      gpu::GpuRegistration(std::string("defect_") + name_of(static_cast<Defect>(I)),
+                           gpu_kernel<static_cast<Defect>(I)>())...};
 }
 
 const auto registrations = register_all(std::make_index_sequence<kDefects>());

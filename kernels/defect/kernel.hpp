@@ -6,9 +6,9 @@
 #include <cstdint>
 
 #include "../runtime/dtypes.hpp"
-#include "harness/device/counter_rng.hpp"
 #include "../runtime/hip_portable.hpp"
 #include "../runtime/index_math.hpp"
+#include "harness/device/counter_rng.hpp"
 
 namespace dc::kernels::defect {
 
@@ -25,9 +25,9 @@ enum class Defect : std::uint8_t {
 
 // The name of each defect: the family is `defect_<name>`.
 inline constexpr const char* name_of(Defect d) {
-  constexpr const char* names[] = {"overrun_read",   "overrun_write", "write_before_start",
-                                   "wrapped_offset", "unwritten_tail", "hang",
-                                   "nan",            "slack_write"};
+  constexpr const char* names[] = {
+      "overrun_read", "overrun_write", "write_before_start", "wrapped_offset", "unwritten_tail",
+      "hang",         "nan",           "slack_write"};
   return names[static_cast<int>(d)];
 }
 inline constexpr int kDefects = 8;
