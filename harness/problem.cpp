@@ -24,7 +24,8 @@ const KernelFamily& find_family(const std::string& name) {
   for (const KernelFamily& f : registry())
     if (f.name == name) return f;
   std::vector<std::string> names;
-  for (const KernelFamily& f : registry()) names.push_back(f.name);
+  for (const KernelFamily& f : registry())
+    if (f.mutant_of.empty()) names.push_back(f.name);
   throw ShapeError("kernel", fmt::format("unknown kernel '{}'; valid kernels: {}", name,
                                          fmt::join(names, ", ")));
 }

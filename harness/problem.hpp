@@ -99,6 +99,9 @@ struct KernelFamily {
   std::function<std::unique_ptr<Problem>(const Shape&)> make;
   bool planted_defect = false;  // a defect_ kernel: shows how a fault class is reported
   double timeout_s = 0;         // the family's own default timeout (0: the harness default)
+  // A mutant (`diffcheck selftest`): this family's kernel with one planted defect. Hidden
+  // from `diffcheck list` unless asked (--mutants); named "<mutant_of>~<defect>".
+  std::string mutant_of;
 };
 
 // Registration: one static `Registration` object per family, in the family's driver.

@@ -255,13 +255,18 @@ int run_fuzz(const dc::FuzzOptions& options, const std::string& report,
   return findings > 0 ? kExitFail : kExitPass;
 }
 
-int run_list(bool names_only) {
+int run_list(bool names_only, bool mutants) {
   for (const dc::KernelFamily& f : dc::kernel_families()) {
-    if (names_only) {  // for scripts: the kernels under test, one per line
+    if (f.mutant_of.empty() == mutants) continue;
+    if (names_only) {  // for scripts: the kernels under test (or the mutants), one per line
       if (!f.planted_defect) fmt::print("{}\n", f.name);
       continue;
     }
-    fmt::print("{}{}\n  {}\n", f.name, f.planted_defect ? "  (planted defect)" : "", f.summary);
+    fmt::print("{}{}\n  {}\n", f.name,
+               f.planted_defect       ? "  (planted defect)"
+               : !f.mutant_of.empty() ? "  (mutant, for diffcheck selftest)"
+                                      : "",
+               f.summary);
     for (const dc::KeySpec& k : f.keys) {
       std::string def = k.default_value.empty()     ? "required"
                         : k.default_value == "-"    ? "none"
@@ -284,7 +289,9 @@ int run_main(int argc, char** argv) {
       app.add_subcommand("check", "check one or more shapes (same as the top-level --shape)");
   add_check_options(*check, sub);
   CLI::App* list = app.add_subcommand("list", "kernels, their keys, ranges and defaults");
-  bool names_only = false;
+  bool names_only = false, list_mutants = false;
+  list->add_flag("--mutants", list_mutants,
+                 "the mutants `diffcheck selftest` must kill instead of the kernels");
   list->add_flag("--names", names_only,
                  "only the names of the kernels under test (no planted defects), one per line");
 
@@ -339,7 +346,7 @@ int run_main(int argc, char** argv) {
     app.exit(e);
     return kExitUsage;
   }
-  if (*list) return run_list(names_only);
+  if (*list) return run_list(names_only, list_mutants);
   if (*fuzz) return run_fuzz(fuzz_args, fuzz_report, command);
   if (*replay) return run_replay(replay_args, replay_paths, command);
   if (*minimize) return run_minimize(minimize_args, minimize_budget);

@@ -26,6 +26,18 @@ constexpr double kWholeGridFlops = 8.6e9;
 constexpr int kRandomBlocks = 2;    // seeded random blocks of a sparse plan
 constexpr int kSampledColumns = 8;  // V columns verified per block of a sparse plan
 
+// Calls f.template operator()<M>() for the runtime mutation m: one instantiation each.
+template <class F, std::size_t... I>
+void with_mutation(Mutation m, F&& f, std::index_sequence<I...>) {
+  ((static_cast<std::size_t>(m) == I ? (f.template operator()<static_cast<Mutation>(I)>(), 0) : 0),
+   ...);
+}
+template <class F>
+void with_mutation(Mutation m, F&& f) {
+  with_mutation(m, std::forward<F>(f),
+                std::make_index_sequence<static_cast<std::size_t>(Mutation::count)>());
+}
+
 KeyTable keys() {
   auto integer = [](std::string name, std::int64_t lo, std::int64_t hi, std::string def,
                     std::string help, std::string ignored_if = "") {
@@ -96,7 +108,8 @@ Tolerance tolerance_for(DType t, int K, int BT, std::int64_t NT) {
 
 class Problem final : public dc::Problem {
  public:
-  explicit Problem(const Shape& s) : c_(s) {
+  explicit Problem(const Shape& s, Mutation mutation = Mutation::none)
+      : c_(s), mutation_(mutation) {
     if (c_.H % c_.Hg != 0)
       throw ShapeError("Hg", fmt::format("key 'Hg': {} does not divide H={}; valid: a divisor of H",
                                          c_.Hg, c_.H));
@@ -167,6 +180,14 @@ class Problem final : public dc::Problem {
   }
 
   void launch(std::span<void* const> t) const override {
+    if (mutation_ != Mutation::none) {  // a mutant: bf16, 64-bit offsets but its defect
+      const Params<bf16> p = c_.params<bf16>(t.data());
+      with_mutation(mutation_, [&]<Mutation M>() {
+        launch_kernel(c_.grid(), dim3{kThreads, 1, 1}, plan_.blocks,
+                      [p] { chunk_gated_delta_rule_fwd_h<bf16, IndexI64, kMaxK, M>(p); });
+      });
+      return;
+    }
     with_dtype([&]<class T>(T*) {
       const Params<T> p = c_.params<T>(t.data());
       with_index_variant(c_.index, [&]<class Ix>(Ix) {
@@ -478,6 +499,7 @@ class Problem final : public dc::Problem {
   }
 
   Config c_;
+  Mutation mutation_ = Mutation::none;
   InputModel model_;
   std::optional<Offsets> offsets_;
   Plan plan_;
@@ -510,6 +532,35 @@ const Registration registration{KernelFamily{
     .keys = keys(),
     .make = [](const Shape& s) { return std::make_unique<Problem>(s); },
 }};
+
+// The mutants (kernel.hpp, Mutation): bf16 and 64-bit offsets only, so that whatever fails
+// is the planted defect.
+KeyTable mutant_keys() {
+  KeyTable k = keys();
+  for (KeySpec& spec : k) {
+    if (spec.name == "dtype") spec.choices = {"bf16"};
+    if (spec.name == "index") {
+      spec.choices = {"i64"};
+      spec.help = "i64 only: the mutant's one 32-bit product (if any) is its defect";
+    }
+  }
+  return k;
+}
+
+const bool mutants_registered = [] {
+  for (int i = 1; i < static_cast<int>(Mutation::count); ++i) {
+    const auto m = static_cast<Mutation>(i);
+    Registration(KernelFamily{
+        .name = fmt::format("chunk_gated_delta_rule_fwd_h~{}", mutation_name(m)),
+        .summary = fmt::format("mutant of chunk_gated_delta_rule_fwd_h: {} (kernel.hpp, Mutation)",
+                               mutation_name(m)),
+        .keys = mutant_keys(),
+        .make = [m](const Shape& s) { return std::make_unique<Problem>(s, m); },
+        .mutant_of = "chunk_gated_delta_rule_fwd_h",
+    });
+  }
+  return true;
+}();
 
 }  // namespace
 }  // namespace dc::kernels::gdr
