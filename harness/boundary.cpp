@@ -48,24 +48,33 @@ std::int64_t log_uniform(std::int64_t lo, std::int64_t hi, std::mt19937_64& rng)
 std::optional<std::int64_t> first_predicted(
     std::int64_t lo, std::int64_t hi,
     const std::function<std::optional<Shape>(std::int64_t)>& shape_at, const std::string& variant,
-    int bits) {
+    int bits, const std::string& product) {
   const auto valid = [&](std::int64_t v) { return shape_at(v).has_value(); };
   if (!valid(lo)) return std::nullopt;
   if (!valid(hi))  // the largest valid value (e.g. B*T <= 2^31-1): valid shapes come first
     hi = first_where(lo, hi, [&](std::int64_t v) { return !valid(v); }).value_or(hi + 1) - 1;
   return first_where(lo, hi, [&](std::int64_t v) {
     const auto s = shape_at(v);
-    return s && predicts_overflow(*s, variant, bits);
+    return s && predicts_overflow(*s, variant, bits, product);
   });
 }
 
-bool predicts_overflow(const Shape& shape, const std::string& variant, int bits) {
+bool predicts_overflow(const Shape& shape, const std::string& variant, int bits,
+                       const std::string& product) {
   const std::unique_ptr<Problem> problem = find_family(shape.kernel()).make(shape);
   for (const IndexProduct& p : problem->index_products()) {
+    if (!product.empty() && product != p.tensor + "/" + p.term) continue;
     for (const Reach& r : p.reaches)
       if (p.narrow(variant) && r.bits >= bits) return true;
   }
   return false;
+}
+
+std::vector<std::string> narrow_products(const Shape& shape, const std::string& variant) {
+  std::vector<std::string> out;
+  for (const IndexProduct& p : find_family(shape.kernel()).make(shape)->index_products())
+    if (p.narrow(variant)) out.push_back(p.tensor + "/" + p.term);
+  return out;
 }
 
 std::optional<std::int64_t> first_where(std::int64_t lo, std::int64_t hi,
@@ -83,10 +92,10 @@ std::optional<std::int64_t> first_where(std::int64_t lo, std::int64_t hi,
 
 std::optional<std::int64_t> first_overflow(const Shape& shape, const std::string& key,
                                            const std::string& variant, std::int64_t lo,
-                                           std::int64_t hi, int bits) {
+                                           std::int64_t hi, int bits, const std::string& product) {
   return first_predicted(
       lo, hi, [&](std::int64_t v) { return valid_with(shape, key, std::to_string(v)); }, variant,
-      bits);
+      bits, product);
 }
 
 std::vector<const KeySpec*> movable_keys(const Shape& shape) {
@@ -97,8 +106,22 @@ std::vector<const KeySpec*> movable_keys(const Shape& shape) {
   return keys;
 }
 
-std::optional<BoundaryMove> boundary_move(const Shape& base, const std::string& variant,
+// The shape with every optional tensor on (each 0/1 flag set), where the kernel accepts it:
+// every offset product then exists to be aimed at.
+Shape with_every_flag(const Shape& shape) {
+  Shape out = shape;
+  for (const KeySpec& k : shape.keys())
+    if (k.is_flag() && shape.has(k.name) && shape.integer(k.name) == 0)
+      if (auto s = valid_with(out, k.name, "1")) out = *s;
+  return out;
+}
+
+std::optional<BoundaryMove> boundary_move(const Shape& aimed_from, const std::string& variant,
                                           std::mt19937_64& rng) {
+  // half the moves aim at one offset product drawn at random (every optional tensor on, so
+  // that each product can be drawn), the others at the first offset to cross
+  const bool at_one_product = rng() % 2 == 0;
+  const Shape base = at_one_product ? with_every_flag(aimed_from) : aimed_from;
   const std::vector<const KeySpec*> keys = movable_keys(base);
   const KeySpec* list = nullptr;
   for (const KeySpec& k : base.keys())
@@ -106,7 +129,13 @@ std::optional<BoundaryMove> boundary_move(const Shape& base, const std::string& 
   if (keys.empty()) return std::nullopt;
   const KeySpec& k = *keys[rng() % keys.size()];
   const int bits = rng() % 4 == 0 ? 32 : 31;
-  const auto crossing = first_overflow(base, k.name, variant, k.min, k.max, bits);
+  std::string product;  // "": the first offset to cross
+  if (at_one_product) {
+    const std::vector<std::string> products = narrow_products(base, variant);
+    if (!products.empty()) product = products[rng() % products.size()];
+  }
+  const std::string aimed = product.empty() ? "" : " (" + product + ")";
+  const auto crossing = first_overflow(base, k.name, variant, k.min, k.max, bits, product);
   const std::int64_t top = crossing.value_or(std::min<std::int64_t>(k.max, 1 << 20));
   const auto moved = [&](std::int64_t v, const std::string& what) -> std::optional<BoundaryMove> {
     const auto s = valid_with(base, k.name, std::to_string(std::clamp(v, k.min, k.max)));
@@ -120,7 +149,7 @@ std::optional<BoundaryMove> boundary_move(const Shape& base, const std::string& 
       const std::int64_t step = rng() % 2 == 0 ? 1 : std::int64_t{1} << (rng() % 7);
       const std::int64_t delta = static_cast<std::int64_t>(rng() % 3) - 1;
       return moved(*crossing + delta * step,
-                   fmt::format("crossing {} 2^{} {:+}", k.name, bits, delta * step));
+                   fmt::format("crossing {} 2^{} {:+}{}", k.name, bits, delta * step, aimed));
     }
     case 2: {
       const auto b =
@@ -140,12 +169,12 @@ std::optional<BoundaryMove> boundary_move(const Shape& base, const std::string& 
       const auto with_first = [&](std::int64_t first) {
         return valid_with(base, list->name, fmt::format("{}/{}", first, last));
       };
-      const auto start = first_predicted(list->min, list->max, with_first, variant, bits);
+      const auto start = first_predicted(list->min, list->max, with_first, variant, bits, product);
       if (!start) return std::nullopt;
       const std::int64_t delta = static_cast<std::int64_t>(rng() % 3) - 1;
       const auto s = with_first(std::clamp(*start + delta, list->min, list->max));
       if (!s) return std::nullopt;
-      return BoundaryMove{*s, fmt::format("varlen {} 2^{} {:+}", list->name, bits, delta)};
+      return BoundaryMove{*s, fmt::format("varlen {} 2^{} {:+}{}", list->name, bits, delta, aimed)};
     }
   }
 }

@@ -15,8 +15,13 @@
 
 namespace dc {
 
-// True when some offset that `variant` computes in 32 bits reaches 2^bits at this shape.
-bool predicts_overflow(const Shape& shape, const std::string& variant, int bits = 31);
+// True when some offset that `variant` computes in 32 bits reaches 2^bits at this shape; with
+// `product` ("TENSOR/TERM", e.g. "w/base"), only that offset counts.
+bool predicts_overflow(const Shape& shape, const std::string& variant, int bits = 31,
+                       const std::string& product = "");
+
+// "TENSOR/TERM" of each offset `variant` computes in 32 bits at this shape (explain's list).
+std::vector<std::string> narrow_products(const Shape& shape, const std::string& variant);
 
 // The smallest v in [lo, hi] at which `holds` is true, for a predicate that stays true once
 // it is (bisection); nullopt when it is false at hi.
@@ -29,20 +34,23 @@ std::optional<std::int64_t> first_where(std::int64_t lo, std::int64_t hi,
 std::optional<std::int64_t> first_predicted(
     std::int64_t lo, std::int64_t hi,
     const std::function<std::optional<Shape>(std::int64_t)>& shape_at, const std::string& variant,
-    int bits = 31);
+    int bits = 31, const std::string& product = "");
 
 // The smallest value of integer key `key` in [lo, hi] at which predicts_overflow holds (the
 // offsets grow with the key), or nullopt when it does not hold even at the largest value the
 // kernel accepts (a prefix of [lo, hi]: e.g. B*T must stay below 2^31).
 std::optional<std::int64_t> first_overflow(const Shape& shape, const std::string& key,
                                            const std::string& variant, std::int64_t lo,
-                                           std::int64_t hi, int bits = 31);
+                                           std::int64_t hi, int bits = 31,
+                                           const std::string& product = "");
 
 // The integer keys of a shape's kernel that a boundary search may move (not 0/1 flags, not
 // the seed).
 std::vector<const KeySpec*> movable_keys(const Shape& shape);
 
-// One boundary move away from `base`, chosen at random among:
+// One boundary move away from `base`, chosen at random among the moves below, each aimed at
+// the first offset computed in 32 bits to cross, or (half the time) at one such offset drawn
+// at random: a defect in any one product is reached, not only in the first to wrap.
 //   crossing  a key next to where an offset computed in 32 bits reaches 2^31 or 2^32: at it,
 //             one before or after, or a power of two up to 64 (one chunk) before or after;
 //   pow2      a key set to a power of two (up to its crossing, if any);

@@ -97,7 +97,7 @@ class Campaign {
   Campaign(const FuzzOptions& o, std::ostream& progress)
       : o_(o),
         progress_(progress),
-        propose_(o.propose ? o.propose : boundary_proposer(o.kernel, o.index)),
+        propose_(o.propose ? o.propose : boundary_proposer(o.kernel, o.index, o.aim)),
         start_(Clock::now()) {}
 
   FuzzSummary run() {
@@ -222,9 +222,10 @@ class Campaign {
 
 }  // namespace
 
-Proposer boundary_proposer(const std::string& kernel, const std::string& index) {
-  return [&family = find_family(kernel), index](std::mt19937_64& rng,
-                                                std::int64_t) -> std::optional<Shape> {
+Proposer boundary_proposer(const std::string& kernel, const std::string& index,
+                           const std::string& aim) {
+  return [&family = find_family(kernel), index, aim = aim.empty() ? index : aim](
+             std::mt19937_64& rng, std::int64_t) -> std::optional<Shape> {
     std::optional<Shape> base = random_base(family, index, rng);
     if (!base || rng() % 3 == 0) return base;
     // of two boundary moves, one where explain predicts a 32-bit offset reaches 2^31 (the
@@ -234,10 +235,10 @@ Proposer boundary_proposer(const std::string& kernel, const std::string& index) 
     double best_cost = 0;
     bool best_crosses = false;
     for (int draw = 0; draw < 2; ++draw) {
-      const std::optional<BoundaryMove> moved = boundary_move(*base, index, rng);
+      const std::optional<BoundaryMove> moved = boundary_move(*base, aim, rng);
       if (!moved) continue;
       const double cost = family.make(moved->shape)->plan().work_flops;
-      const bool crosses = predicts_overflow(moved->shape, index);
+      const bool crosses = predicts_overflow(moved->shape, aim);
       if (!best || (crosses && !best_crosses) || (crosses == best_crosses && cost < best_cost))
         best = moved->shape, best_cost = cost, best_crosses = crosses;
     }

@@ -31,6 +31,9 @@ using Proposer = std::function<std::optional<Shape>(std::mt19937_64& rng, std::i
 struct FuzzOptions {
   std::string kernel;
   std::string index = "i32";
+  // The variant whose 32-bit offsets the proposals aim at ("": `index`). `diffcheck selftest`
+  // runs i64 mutants aiming at i32's crossings: every offset product that could be narrow.
+  std::string aim;
   double time_s = 60;
   std::uint64_t seed = 0;
   int jobs = 1;                 // cases at once; worker w draws from the stream (seed, w)
@@ -51,8 +54,10 @@ struct FuzzSummary {
   std::vector<CampaignPoint> timeline;  // cases and findings over time
 };
 
-// The boundary-aware proposals `diffcheck fuzz` makes by default.
-Proposer boundary_proposer(const std::string& kernel, const std::string& index);
+// The boundary-aware proposals `diffcheck fuzz` makes by default: shapes of `index`, moved to
+// where the offsets `aim` computes in 32 bits reach 2^31 or 2^32 ("": index's own).
+Proposer boundary_proposer(const std::string& kernel, const std::string& index,
+                           const std::string& aim = "");
 
 // Runs the campaign until time_s has passed; keeps a progress line on `progress`.
 FuzzSummary fuzz(const FuzzOptions& options, std::ostream& progress);

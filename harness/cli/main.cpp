@@ -1,5 +1,7 @@
 // diffcheck: the command line. Stable interface: ../shared/DESIGN.md, "Stable interface".
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <mutex>
 
@@ -13,6 +15,7 @@
 #include "harness/problem.hpp"
 #include "harness/report.hpp"
 #include "harness/runner.hpp"
+#include "harness/selftest.hpp"
 
 namespace {
 
@@ -278,6 +281,30 @@ int run_list(bool names_only, bool mutants) {
   return kExitPass;
 }
 
+int run_selftest(const dc::SelftestOptions& o, const std::string& report,
+                 const std::string& command) {
+  const dc::SelftestSummary s = dc::selftest(o, std::cout);
+  if (!report.empty()) {
+    dc::ReportInput input{"diffcheck selftest", command, {}, {}};
+    for (const dc::Trial& t : s.mutants) {
+      dc::Verdict v = t.verdict;
+      if (!t.failed) {  // a survivor: the mutant passed everything it was given
+        v.shape = t.kernel + ":";
+        v.kind = dc::VerdictKind::pass;
+        v.message = fmt::format("survived {} cases in {:.0f} s", t.cases, t.time_s);
+      }
+      input.cases.push_back({v, "fail", t.by});
+    }
+    for (const dc::Trial& t : s.clean)
+      if (t.failed) input.cases.push_back({t.verdict, "pass", t.by});
+    write_report(report, input);
+    std::filesystem::create_directories(report);
+    std::ofstream(std::filesystem::path(report) / "selftest.txt") << dc::selftest_table(s);
+    std::cerr << "report: " << (std::filesystem::path(report) / "selftest.txt").string() << '\n';
+  }
+  return s.killed() == s.mutants.size() && s.false_alarms() == 0 ? kExitPass : kExitFail;
+}
+
 int run_main(int argc, char** argv) {
   const std::string command = command_line(argc, argv);
   CLI::App app{
@@ -288,6 +315,27 @@ int run_main(int argc, char** argv) {
   CLI::App* check =
       app.add_subcommand("check", "check one or more shapes (same as the top-level --shape)");
   add_check_options(*check, sub);
+  CLI::App* selftest = app.add_subcommand(
+      "selftest",
+      "mutation testing of the harness: every mutant (`list --mutants`) must fail within the "
+      "budget, the clean kernels must not");
+  dc::SelftestOptions selftest_options;
+  std::string selftest_report;
+  selftest
+      ->add_option("--budget", selftest_options.budget_s,
+                   "seconds per mutant (and per clean kernel): its corpus, then fuzzing")
+      ->check(CLI::PositiveNumber);
+  selftest
+      ->add_option("--minimize", selftest_options.minimize_s,
+                   "seconds to minimize each kill (default: the budget)")
+      ->check(CLI::NonNegativeNumber);
+  selftest->add_option("--corpus", selftest_options.corpus, "the corpus folder (default corpus)");
+  selftest->add_option("--jobs", selftest_options.jobs, "fuzz cases at once")
+      ->check(CLI::PositiveNumber);
+  selftest->add_option("--seed", selftest_options.seed, "fuzzing seed");
+  selftest->add_option("--mutant", selftest_options.only, "run only these mutants (repeatable)");
+  selftest->add_option("--report", selftest_report,
+                       "write the reports and the table (selftest.txt) there");
   CLI::App* list = app.add_subcommand("list", "kernels, their keys, ranges and defaults");
   bool names_only = false, list_mutants = false;
   list->add_flag("--mutants", list_mutants,
@@ -347,6 +395,7 @@ int run_main(int argc, char** argv) {
     return kExitUsage;
   }
   if (*list) return run_list(names_only, list_mutants);
+  if (*selftest) return run_selftest(selftest_options, selftest_report, command);
   if (*fuzz) return run_fuzz(fuzz_args, fuzz_report, command);
   if (*replay) return run_replay(replay_args, replay_paths, command);
   if (*minimize) return run_minimize(minimize_args, minimize_budget);

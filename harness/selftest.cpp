@@ -1,0 +1,198 @@
+#include "selftest.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <ostream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "corpus.hpp"
+#include "fuzz.hpp"
+#include "minimize.hpp"
+#include "problem.hpp"
+#include "runner.hpp"
+
+namespace dc {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+// The same keys and values, for another kernel ("KERNEL:rest").
+std::string retarget(const std::string& shape, const std::string& kernel) {
+  return kernel + shape.substr(shape.find(':'));
+}
+
+struct CorpusCase {
+  Shape shape;
+  std::string file;
+  double cost;
+};
+
+// The corpus entries of kernel `of` expected to pass, as shapes of `kernel` (those its keys
+// accept: a mutant takes bf16 and i64 only), cheapest plan first.
+std::vector<CorpusCase> corpus_cases(const std::string& corpus, const std::string& of,
+                                     const std::string& kernel) {
+  const std::filesystem::path dir = std::filesystem::path(corpus) / of;
+  std::vector<CorpusCase> out;
+  if (!std::filesystem::is_directory(dir)) return out;
+  for (const auto& file : corpus_files({dir.string()})) {
+    const CorpusEntry e = read_corpus_entry(file);
+    if (e.expect != "pass") continue;
+    try {
+      Shape shape = parse_shape(retarget(e.shape, kernel));
+      const double cost = find_family(kernel).make(shape)->plan().work_flops;
+      out.push_back({std::move(shape), file.string(), cost});
+    } catch (const ShapeError&) {  // a dtype or an index variant the mutants do not take
+    }
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const CorpusCase& a, const CorpusCase& b) { return a.cost < b.cost; });
+  return out;
+}
+
+// The fuzz driver's proposals over the key space of mutant `space` (64-bit offsets, aimed at
+// where any offset computed in 32 bits would reach 2^31 or 2^32), as shapes of `kernel`: a
+// clean kernel gets exactly the proposals its mutants get.
+Proposer proposals(const std::string& space, const std::string& kernel) {
+  Proposer inner = boundary_proposer(space, "i64", "i32");
+  return [inner, kernel](std::mt19937_64& rng, std::int64_t n) -> std::optional<Shape> {
+    std::optional<Shape> s = inner(rng, n);
+    if (!s || s->kernel() == kernel) return s;
+    return accepted(parse_shape(retarget(s->print(), kernel)));
+  };
+}
+
+// One kernel under the corpus and then the fuzzer, until it fails or the budget is spent.
+Trial run_trial(const std::string& kernel, const std::string& of, const std::string& space,
+                const SelftestOptions& o) {
+  Trial t;
+  t.kernel = kernel;
+  t.of = of;
+  const auto start = Clock::now();
+  const std::string corpus_of = of.empty() ? kernel : of;
+  // the corpus gets half the budget at most: the fuzzer the rest
+  for (const CorpusCase& c : corpus_cases(o.corpus, corpus_of, kernel)) {
+    if (since(start) >= o.budget_s / 2) break;
+    try {
+      RunOptions run;
+      run.timeout_s = 120;
+      const Verdict v = run_case(c.shape, run);
+      ++t.cases;
+      if (!is_failure(v.kind)) continue;
+      t.failed = true;
+      t.by = "corpus " + std::filesystem::path(c.file).filename().string();
+      t.verdict = v;
+      t.time_s = since(start);
+      break;
+    } catch (const Refusal&) {  // too large for this machine: not a verdict
+    }
+  }
+  if (!t.failed && since(start) < o.budget_s) {
+    FuzzOptions fo;
+    fo.kernel = kernel;
+    fo.index = "i64";
+    fo.aim = "i32";
+    fo.time_s = o.budget_s - since(start);
+    fo.seed = o.seed;
+    fo.jobs = o.jobs;
+    fo.stop_at_first = true;
+    fo.propose = proposals(space, kernel);
+    std::ostringstream quiet;
+    const double fuzz_start = since(start);
+    const FuzzSummary s = fuzz(fo, quiet);
+    t.cases += s.cases;
+    if (!s.finding_verdicts.empty()) {
+      t.failed = true;
+      t.by = "fuzz";
+      t.verdict = s.finding_verdicts.front();
+      t.time_s = fuzz_start + s.first_finding_s.value_or(s.elapsed_s);
+    }
+  }
+  if (!t.failed) {
+    t.time_s = since(start);
+    return t;
+  }
+  MinimizeOptions mo;
+  mo.budget_s = o.minimize_s > 0 ? o.minimize_s : o.budget_s;
+  mo.run.timeout_s = 120;
+  t.minimized = minimize(t.verdict, mo).minimal.shape;
+  return t;
+}
+
+std::string line(const Trial& t) {
+  const std::string name = t.of.empty() ? t.kernel : t.kernel.substr(t.of.size() + 1);
+  if (!t.failed)
+    return fmt::format("{:<28} {:<44} {:<11} {:>7.1f} {:>6}", name,
+                       t.of.empty() ? "no false alarm" : "SURVIVED", "-", t.time_s, t.cases);
+  return fmt::format("{:<28} {:<44} {:<11} {:>7.1f} {:>6}  {}", name, t.by,
+                     verdict_name(t.verdict.kind), t.time_s, t.cases, t.minimized);
+}
+
+std::string header(const char* first, const char* second) {
+  return fmt::format("{:<28} {:<44} {:<11} {:>7} {:>6}  {}\n", first, second, "verdict", "time s",
+                     "cases", "minimized shape");
+}
+
+std::string rate_line(const SelftestSummary& s) {
+  const double rate = s.mutants.empty() ? 0.0
+                                        : 100.0 * static_cast<double>(s.killed()) /
+                                              static_cast<double>(s.mutants.size());
+  return fmt::format(
+      "kill rate: {}/{} mutants ({:.0f}%); false alarms on the clean kernels: {}; {:.0f} s\n",
+      s.killed(), s.mutants.size(), rate, s.false_alarms(), s.elapsed_s);
+}
+
+}  // namespace
+
+std::size_t SelftestSummary::killed() const {
+  return static_cast<std::size_t>(
+      std::count_if(mutants.begin(), mutants.end(), [](const Trial& t) { return t.failed; }));
+}
+
+std::size_t SelftestSummary::false_alarms() const {
+  return static_cast<std::size_t>(
+      std::count_if(clean.begin(), clean.end(), [](const Trial& t) { return t.failed; }));
+}
+
+SelftestSummary selftest(const SelftestOptions& o, std::ostream& progress) {
+  const auto start = Clock::now();
+  SelftestSummary summary;
+  std::map<std::string, std::string> space;  // kernel -> one of its mutants (the key space)
+  progress << header("mutant", "killed by") << std::flush;
+  for (const KernelFamily& f : kernel_families()) {
+    if (f.mutant_of.empty()) continue;
+    space.emplace(f.mutant_of, f.name);
+    if (!o.only.empty() && std::find(o.only.begin(), o.only.end(), f.name) == o.only.end() &&
+        std::find(o.only.begin(), o.only.end(), f.name.substr(f.mutant_of.size() + 1)) ==
+            o.only.end())
+      continue;
+    summary.mutants.push_back(run_trial(f.name, f.mutant_of, f.name, o));
+    progress << line(summary.mutants.back()) << '\n' << std::flush;
+  }
+  progress << header("clean kernel", "outcome");
+  for (const auto& [kernel, mutant] : space) {
+    summary.clean.push_back(run_trial(kernel, "", mutant, o));
+    progress << line(summary.clean.back()) << '\n' << std::flush;
+  }
+  summary.elapsed_s = since(start);
+  progress << rate_line(summary);
+  return summary;
+}
+
+std::string selftest_table(const SelftestSummary& s) {
+  std::string out = header("mutant", "killed by");
+  for (const Trial& t : s.mutants) out += line(t) + '\n';
+  out += header("clean kernel", "outcome");
+  for (const Trial& t : s.clean) out += line(t) + '\n';
+  return out + rate_line(s);
+}
+
+}  // namespace dc

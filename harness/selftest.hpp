@@ -1,0 +1,52 @@
+// `diffcheck selftest`: mutation testing of the harness. Every registered mutant (a kernel
+// with one planted defect, KernelFamily::mutant_of) must be killed: for a time budget each,
+// the corpus of its kernel (the entries expected to pass) and then the fuzz driver run on it,
+// and the first failing verdict kills it; the killing shape is then minimized. The unmutated
+// kernels get the same corpus and the same proposals for the same budget, and must not fail
+// (a failure there is a false alarm of the harness).
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "verdict.hpp"
+
+namespace dc {
+
+struct SelftestOptions {
+  double budget_s = 30;   // per mutant, and per clean kernel, to find a failure
+  double minimize_s = 0;  // per kill, to minimize its shape (0: budget_s)
+  std::string corpus = "corpus";
+  std::uint64_t seed = 0;
+  int jobs = 1;                   // fuzz cases at once
+  std::vector<std::string> only;  // mutants to run (empty: all)
+};
+
+// One kernel under the corpus and the fuzzer: a mutant (failed = killed) or a clean kernel
+// (failed = a false alarm).
+struct Trial {
+  std::string kernel;
+  std::string of;  // the kernel a mutant mutates ("" for a clean kernel)
+  bool failed = false;
+  std::string by;     // "corpus <file>" or "fuzz"
+  Verdict verdict;    // the first failing verdict, as found
+  double time_s = 0;  // to that failure, or the whole budget when none
+  std::int64_t cases = 0;
+  std::string minimized;  // the failing shape minimized
+};
+
+struct SelftestSummary {
+  std::vector<Trial> mutants, clean;
+  double elapsed_s = 0;
+  std::size_t killed() const;
+  std::size_t false_alarms() const;
+};
+
+SelftestSummary selftest(const SelftestOptions& options, std::ostream& progress);
+
+// The table `diffcheck selftest` prints (also the report's summary).
+std::string selftest_table(const SelftestSummary& summary);
+
+}  // namespace dc
