@@ -321,8 +321,9 @@ class Problem final : public dc::Problem {
 
     std::vector<double> got, want;
     std::vector<std::int64_t> flat;
-    // A state is judged against the magnitude of what was summed into it (the previous state
-    // and the chunk's update), which the reference reports; likewise v_new.
+    // A state is judged against the scale its rounding errors have reached (`accumulated`
+    // below, from the magnitudes of what each chunk summed, which the reference reports);
+    // v_new against the magnitude of what was summed into it.
     auto compare_state = [&](Comparer& cmp, Tensor id, std::int64_t base, const Matrix& S,
                              double magnitude) {
       got.clear(), want.clear(), flat.clear();
@@ -345,7 +346,12 @@ class Problem final : public dc::Problem {
         dst[i * stride] = load_as_double(specs[id].dtype, scratch.data(), i);
     };
     reference::gdr::SequenceHead in;
-    double previous_update = 0;
+    // The scale a state's rounding errors have reached: each chunk adds its own (of the size
+    // of what it summed: update_magnitude) to those of the chunks before, scaled by the gates;
+    // independent roundings add in quadrature. Without gates (g=0, gk=0) that is a random walk
+    // over the chunks (an undamped state keeps every chunk's rounding); with them it stays
+    // within a few chunks' worth.
+    double accumulated = 0;
     for (std::int64_t r0 = 0, c = 0; r0 < len; r0 += c_.BT, ++c) {
       const std::int64_t rows = std::min<std::int64_t>(c_.BT, len - r0);
       in.k.resize(rows, c_.K);
@@ -363,10 +369,9 @@ class Problem final : public dc::Problem {
         if (c_.use_g) regenerate(kG, tok * c_.H + h, 1, in.g.data() + r, 1);
       }
       const std::int64_t chunk = c_.chunk_offsets[n] + c;
-      compare_state(h_cmp, kH, (chunk * c_.H + h) * c_.V * c_.K, recurrence.state(),
-                    previous_update);
+      compare_state(h_cmp, kH, (chunk * c_.H + h) * c_.V * c_.K, recurrence.state(), accumulated);
       const reference::gdr::ChunkStep step = recurrence.step(in);
-      previous_update = step.update_magnitude;
+      accumulated = std::hypot(accumulated * step.state_decay, step.update_magnitude);
       if (c_.save_vnew) {
         got.clear(), want.clear(), flat.clear();
         for (std::int64_t r = 0; r < rows; ++r)
@@ -378,7 +383,7 @@ class Problem final : public dc::Problem {
         v_cmp.add_group(got, want, flat, step.v_new_magnitude);
       }
     }
-    if (c_.store_ht) compare_state(ht_cmp, kHt, nh_state, recurrence.state(), previous_update);
+    if (c_.store_ht) compare_state(ht_cmp, kHt, nh_state, recurrence.state(), accumulated);
   }
 
   // The offsets of kernel.hpp, tensor by tensor (offsets.hpp explains the form).

@@ -18,8 +18,12 @@ ChunkStep ChunkRecurrence::step(const SequenceHead& c) {
   if (c.g.size() != 0) {
     decay = (c.g(last) - c.g.array()).exp().matrix();
     S_ *= std::exp(c.g(last));
+    out.state_decay = std::exp(c.g(last));
   }
-  if (c.gk.size() != 0) S_ = S_ * c.gk.row(last).array().exp().matrix().asDiagonal();
+  if (c.gk.size() != 0) {
+    S_ = S_ * c.gk.row(last).array().exp().matrix().asDiagonal();
+    out.state_decay *= std::exp(c.gk.row(last).maxCoeff());
+  }
   const Matrix gated = decay.asDiagonal() * out.v_new;
   out.update_magnitude = rms(S_.cwiseAbs() + gated.cwiseAbs().transpose() * c.k.cwiseAbs());
   S_ += gated.transpose() * c.k;

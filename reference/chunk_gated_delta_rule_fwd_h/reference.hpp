@@ -33,6 +33,7 @@ struct ChunkStep {
   Matrix v_new;                 // [rows, Vs]
   double v_new_magnitude = 0;   // of |U_c| + |W_c| |S|^T
   double update_magnitude = 0;  // of |exp(g_last) S| + |D v_new|^T |K_c|
+  double state_decay = 1;       // the largest factor the chunk's gates scale the state by (<= 1)
 };
 
 class ChunkRecurrence {
