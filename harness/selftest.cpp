@@ -177,10 +177,12 @@ SelftestSummary selftest(const SelftestOptions& o, std::ostream& progress) {
   for (const KernelFamily& f : kernel_families()) {
     if (f.mutant_of.empty()) continue;
     space.emplace(f.mutant_of, f.name);
-    if (!o.only.empty() && std::find(o.only.begin(), o.only.end(), f.name) == o.only.end() &&
-        std::find(o.only.begin(), o.only.end(), f.name.substr(f.mutant_of.size() + 1)) ==
-            o.only.end())
-      continue;
+    const auto named = [&](const std::vector<std::string>& names) {  // full or short name
+      return std::find(names.begin(), names.end(), f.name) != names.end() ||
+             std::find(names.begin(), names.end(), f.name.substr(f.mutant_of.size() + 1)) !=
+                 names.end();
+    };
+    if ((!o.only.empty() && !named(o.only)) || named(o.except)) continue;
     summary.mutants.push_back(run_trial(f.name, f.mutant_of, f.name, o));
     progress << line(summary.mutants.back()) << '\n' << std::flush;
   }

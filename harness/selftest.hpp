@@ -21,7 +21,8 @@ struct SelftestOptions {
   std::string corpus = "corpus";
   std::uint64_t seed = 0;
   int jobs = 1;                   // fuzz cases at once
-  std::vector<std::string> only;  // mutants to run (empty: all)
+  std::vector<std::string> only;    // mutants to run (empty: all)
+  std::vector<std::string> except;  // mutants not to run
 };
 
 // One kernel under the corpus and the fuzzer: a mutant (failed = killed) or a clean kernel

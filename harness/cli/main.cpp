@@ -156,18 +156,27 @@ int run_replay(const CheckArgs& a, const std::vector<std::string>& paths,
     results[i] = {v, entries[i].expect, entries[i].file};
     const std::lock_guard lock(print);
     ++done;
-    std::cout << fmt::format("{:<4} {:<10} {:<10} {:>8.2f}  {}\n", results[i].ok() ? "ok" : "FAIL",
+    const bool skipped = v.kind == dc::VerdictKind::skipped;
+    std::cout << fmt::format("{:<4} {:<10} {:<10} {:>8.2f}  {}\n",
+                             skipped ? "skip" : results[i].ok() ? "ok" : "FAIL",
                              entries[i].expect, dc::verdict_name(v.kind), v.wall_s,
                              entries[i].file);
-    if (!results[i].ok())
+    if (!results[i].ok() || skipped)
       std::cout << "     " << v.message << "\n     repro: diffcheck --shape '" << v.shape << "'"
                 << (v.backend == "gpu" ? " --backend gpu\n" : "\n");
     std::cout.flush();
   });
-  std::size_t unexpected = 0;
-  for (const dc::ReportCase& r : results) unexpected += r.ok() ? 0 : 1;
-  std::cout << fmt::format("{} entries, {} as expected, {} not\n", results.size(),
-                           results.size() - unexpected, unexpected);
+  std::size_t unexpected = 0, skipped = 0;
+  for (const dc::ReportCase& r : results) {
+    unexpected += r.ok() ? 0 : 1;
+    skipped += r.verdict.kind == dc::VerdictKind::skipped ? 1 : 0;
+  }
+  std::cout << fmt::format("{} entries, {} as expected, {}{} not\n", results.size(),
+                           results.size() - unexpected - skipped,
+                           skipped == 0 ? ""
+                                        : fmt::format("{} skipped (the backend cannot run them), ",
+                                                      skipped),
+                           unexpected);
   for (const dc::ReportCase& r : results)
     if (!r.ok())
       std::cout << fmt::format("  not as expected: {} (expect {}, got {})\n", r.file, r.expect,
@@ -334,6 +343,7 @@ int run_main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   selftest->add_option("--seed", selftest_options.seed, "fuzzing seed");
   selftest->add_option("--mutant", selftest_options.only, "run only these mutants (repeatable)");
+  selftest->add_option("--except", selftest_options.except, "leave these mutants out (repeatable)");
   selftest->add_option("--report", selftest_report,
                        "write the reports and the table (selftest.txt) there");
   CLI::App* list = app.add_subcommand("list", "kernels, their keys, ranges and defaults");
