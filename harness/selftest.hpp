@@ -20,7 +20,7 @@ struct SelftestOptions {
   double minimize_s = 0;  // per kill, to minimize its shape (0: budget_s)
   std::string corpus = "corpus";
   std::uint64_t seed = 0;
-  int jobs = 1;                   // fuzz cases at once
+  int jobs = 1;                     // fuzz cases at once
   std::vector<std::string> only;    // mutants to run (empty: all)
   std::vector<std::string> except;  // mutants not to run
 };

@@ -158,7 +158,9 @@ int run_replay(const CheckArgs& a, const std::vector<std::string>& paths,
     ++done;
     const bool skipped = v.kind == dc::VerdictKind::skipped;
     std::cout << fmt::format("{:<4} {:<10} {:<10} {:>8.2f}  {}\n",
-                             skipped ? "skip" : results[i].ok() ? "ok" : "FAIL",
+                             skipped           ? "skip"
+                             : results[i].ok() ? "ok"
+                                               : "FAIL",
                              entries[i].expect, dc::verdict_name(v.kind), v.wall_s,
                              entries[i].file);
     if (!results[i].ok() || skipped)
@@ -171,12 +173,11 @@ int run_replay(const CheckArgs& a, const std::vector<std::string>& paths,
     unexpected += r.ok() ? 0 : 1;
     skipped += r.verdict.kind == dc::VerdictKind::skipped ? 1 : 0;
   }
-  std::cout << fmt::format("{} entries, {} as expected, {}{} not\n", results.size(),
-                           results.size() - unexpected - skipped,
-                           skipped == 0 ? ""
-                                        : fmt::format("{} skipped (the backend cannot run them), ",
-                                                      skipped),
-                           unexpected);
+  std::cout << fmt::format(
+      "{} entries, {} as expected, {}{} not\n", results.size(),
+      results.size() - unexpected - skipped,
+      skipped == 0 ? "" : fmt::format("{} skipped (the backend cannot run them), ", skipped),
+      unexpected);
   for (const dc::ReportCase& r : results)
     if (!r.ok())
       std::cout << fmt::format("  not as expected: {} (expect {}, got {})\n", r.file, r.expect,
