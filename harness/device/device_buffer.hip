@@ -4,13 +4,13 @@
 #include <sys/mman.h>
 
 #include <algorithm>
-#include <atomic>
 #include <climits>
 #include <cstdint>
 #include <cstring>
 #include <thread>
 #include <utility>
 
+#include "harness/corpus.hpp"
 #include "harness/device/counter_rng.hpp"
 #include "harness/tensor.hpp"
 #include "kernels/runtime/hip_portable.hpp"
@@ -263,15 +263,7 @@ DeviceGuardedBuffer::Scan scan(const E* data, std::int64_t n, Match match, const
 // Runs `work(i)` for i in [0, n) on every hardware thread.
 template <class Work>
 void in_parallel(std::size_t n, Work&& work) {
-  std::atomic<std::size_t> next{0};
-  const auto worker = [&] {
-    for (std::size_t i = next++; i < n; i = next++) work(i);
-  };
-  const unsigned workers = std::min<unsigned>(std::max(1u, std::thread::hardware_concurrency()),
-                                              static_cast<unsigned>(std::max<std::size_t>(n, 1)));
-  std::vector<std::jthread> pool;
-  for (unsigned w = 1; w < workers; ++w) pool.emplace_back(worker);
-  worker();
+  run_in_parallel(n, static_cast<int>(std::max(1u, std::thread::hardware_concurrency())), work);
 }
 
 // Faults in the host pages the runs touch with a few large madvise calls, in parallel,
