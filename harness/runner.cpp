@@ -28,6 +28,13 @@ using Clock = std::chrono::steady_clock;
 // Demand-paged units kept resident at most (the rest is regenerated or stored compactly).
 constexpr std::uint64_t kResidentBytes = std::uint64_t{256} << 20;
 
+// What ran and what was verified: the plan's blocks on the CPU backend; on the GPU backend the
+// whole grid runs (and the plan's slices are verified).
+RunSummary run_summary(const Plan& plan, const DeviceBackend* device) {
+  if (device != nullptr) return RunSummary{plan.grid_blocks, {}, {}, plan.verified};
+  return RunSummary{plan.grid_blocks, plan.blocks, plan.reasons, plan.verified};
+}
+
 // The kernel on the CPU backend over the host tensors, then the checks of what it left
 // there that need no reference: canaries, and (whole-grid runs) unwritten outputs.
 Verdict run_on_cpu(const Problem& problem, const Plan& plan, const std::vector<TensorSpec>& specs,
@@ -45,10 +52,7 @@ Verdict run_on_cpu(const Problem& problem, const Plan& plan, const std::vector<T
   for (std::size_t i = 0; i < specs.size(); ++i) {
     if (pointers[i] == nullptr) continue;
     if (const auto damage = buffers[i].first_canary_damage()) {
-      v.kind = VerdictKind::canary;
-      v.tensor = specs[i].name;
-      v.message = fmt::format("{}: canary before the start damaged at byte offset {}",
-                              specs[i].name, *damage);
+      mark_canary(v, specs[i], *damage);
       return v;
     }
   }
@@ -58,11 +62,7 @@ Verdict run_on_cpu(const Problem& problem, const Plan& plan, const std::vector<T
     if (pointers[i] == nullptr || specs[i].role != Role::output) continue;
     const auto [count, first] = scan_unwritten(specs[i].dtype, pointers[i], specs[i].elements());
     if (count == 0) continue;
-    v.kind = VerdictKind::unwritten;
-    v.tensor = specs[i].name;
-    v.first_bad = FirstBad{first, specs[i].coordinates(first), NAN, NAN};
-    v.message = fmt::format("{}: {} of {} elements never written; first at {} ({})", specs[i].name,
-                            count, specs[i].elements(), first, specs[i].coordinates(first));
+    mark_bad_elements(v, VerdictKind::unwritten, specs[i], count, first, "never written");
     return v;
   }
   v.kind = VerdictKind::pass;
@@ -77,7 +77,7 @@ Verdict execute(const Shape& shape, const Problem& problem, const Plan& plan,
   Verdict base;
   base.backend = device != nullptr ? "gpu" : "cpu";
   base.shape = shape.print();
-  base.run = RunSummary{plan.grid_blocks, plan.blocks, plan.reasons, plan.verified};
+  base.run = run_summary(plan, device);
   const std::vector<TensorSpec> specs = problem.tensors();
   std::vector<GuardedBuffer> buffers;
   std::vector<void*> pointers;
@@ -449,7 +449,7 @@ Verdict run_case(const Shape& shape, const RunOptions& options) {
     v = verdict_from_json(j);
   }
   if (device != nullptr) v.backend = "gpu";
-  v.run = RunSummary{plan.grid_blocks, plan.blocks, plan.reasons, plan.verified};
+  v.run = run_summary(plan, device);
   v.crossing = relate_to_crossings(v, shape, *problem);
   v.wall_s = std::chrono::duration<double>(Clock::now() - start).count();
   v.peak_rss_bytes = static_cast<std::int64_t>(usage.ru_maxrss) << 10;

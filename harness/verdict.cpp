@@ -167,6 +167,22 @@ Verdict verdict_from_json(const nlohmann::json& j) {
   return v;
 }
 
+void mark_canary(Verdict& v, const TensorSpec& tensor, std::int64_t byte_offset) {
+  v.kind = VerdictKind::canary;
+  v.tensor = tensor.name;
+  v.message = fmt::format("{}: canary before the start damaged at byte offset {}", tensor.name,
+                          byte_offset);
+}
+
+void mark_bad_elements(Verdict& v, VerdictKind kind, const TensorSpec& tensor, std::int64_t count,
+                       std::int64_t first, std::string_view what, std::string_view more) {
+  v.kind = kind;
+  v.tensor = tensor.name;
+  v.first_bad = FirstBad{first, tensor.coordinates(first), NAN, NAN};
+  v.message = fmt::format("{}: {} of {} elements {}; first at {} ({}){}", tensor.name, count,
+                          tensor.elements(), what, first, tensor.coordinates(first), more);
+}
+
 std::string to_text(const Verdict& v) {
   std::string out = fmt::format("{:<5} {:<10} {}  ({:.2f} s, peak RSS {} MiB, {})\n",
                                 is_failure(v.kind) ? "FAIL" : "ok", verdict_name(v.kind), v.shape,

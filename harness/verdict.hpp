@@ -67,6 +67,14 @@ struct Verdict {
   PagingStats paging;
 };
 
+// The verdicts of the checks that need no reference, worded alike on every backend:
+// canary damage `byte_offset` bytes from the tensor's start (negative: before it), and
+// `count` elements of a tensor found bad (kind unwritten or nonfinite; `what` says how:
+// "never written"), the first at `first`; `more` is appended to the message.
+void mark_canary(Verdict& v, const TensorSpec& tensor, std::int64_t byte_offset);
+void mark_bad_elements(Verdict& v, VerdictKind kind, const TensorSpec& tensor, std::int64_t count,
+                       std::int64_t first, std::string_view what, std::string_view more = "");
+
 nlohmann::json to_json(const Verdict& v);
 Verdict verdict_from_json(const nlohmann::json& j);
 std::string to_text(const Verdict& v);  // several lines; the last is the repro command

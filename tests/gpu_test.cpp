@@ -238,6 +238,7 @@ TEST_F(Gpu, SeedShapeFailsWithI32AndPassesWithI64AndMixed) {
     std::fprintf(stderr, "%s", dc::to_text(v).c_str());
     EXPECT_EQ(v.kind, index == "i32" ? dc::VerdictKind::device_fault : dc::VerdictKind::pass)
         << dc::to_text(v);
+    EXPECT_TRUE(v.run.blocks.empty()) << "the device runs the whole grid";
   }
 }
 

@@ -42,10 +42,6 @@ std::string unavailable() {
          "backend (the default), or on a machine with a GPU";
 }
 
-std::string list_offsets(const std::vector<std::int64_t>& offsets) {
-  return fmt::format("{}", fmt::join(offsets, ", "));
-}
-
 Verdict run(const Shape& shape, const Problem& problem, std::span<void* const> host, Verdict v) {
   const GpuKernel* kernel = find_gpu_kernel(shape.kernel());
   if (kernel == nullptr) {
@@ -104,10 +100,7 @@ Verdict run(const Shape& shape, const Problem& problem, std::span<void* const> h
   for (std::size_t i = 0; i < specs.size(); ++i) {
     if (device[i] == nullptr) continue;
     if (const auto damage = buffers[i]->first_canary_damage()) {
-      v.kind = VerdictKind::canary;
-      v.tensor = specs[i].name;
-      v.message = fmt::format("{}: canary before the start damaged at byte offset {}",
-                              specs[i].name, *damage);
+      mark_canary(v, specs[i], *damage);
       return v;
     }
   }
@@ -123,14 +116,11 @@ Verdict run(const Shape& shape, const Problem& problem, std::span<void* const> h
             : DeviceGuardedBuffer::Scan{};
     const DeviceGuardedBuffer::Scan& found = unwritten.count != 0 ? unwritten : nonfinite;
     if (found.count == 0) continue;
-    const std::int64_t first = found.first.front();
-    v.kind = unwritten.count != 0 ? VerdictKind::unwritten : VerdictKind::nonfinite;
-    v.tensor = specs[i].name;
-    v.first_bad = FirstBad{first, specs[i].coordinates(first), NAN, NAN};
-    v.message = fmt::format("{}: {} of {} elements {}; first at {} ({}); the first offsets: {}",
-                            specs[i].name, found.count, specs[i].elements(),
-                            unwritten.count != 0 ? "never written" : "not finite", first,
-                            specs[i].coordinates(first), list_offsets(found.first));
+    const bool never_written = unwritten.count != 0;
+    mark_bad_elements(v, never_written ? VerdictKind::unwritten : VerdictKind::nonfinite, specs[i],
+                      found.count, found.first.front(),
+                      never_written ? "never written" : "not finite",
+                      fmt::format("; the first offsets: {}", fmt::join(found.first, ", ")));
     return v;
   }
 

@@ -20,6 +20,18 @@ namespace dc::kernels::gdr {
 // The order of Problem::tensors().
 enum Tensor : std::size_t { kK, kW, kU, kG, kGk, kH0, kCu, kChunkOffsets, kH, kVNew, kHt, kCount };
 
+// Calls f(static_cast<T*>(nullptr)) for the input dtype's storage type T: one instantiation
+// of the caller's code per dtype.
+template <class F>
+void with_dtype(DType t, F&& f) {
+  if (t == DType::f32)
+    f(static_cast<float*>(nullptr));
+  else if (t == DType::f16)
+    f(static_cast<fp16*>(nullptr));
+  else
+    f(static_cast<bf16*>(nullptr));
+}
+
 struct Config {
   // From a shape the driver has validated (it checks the cross-key rules).
   explicit Config(const Shape& s)

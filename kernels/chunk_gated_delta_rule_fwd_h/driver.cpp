@@ -175,7 +175,8 @@ class Problem final : public dc::Problem {
         fill_as<float>(tensor, begin, count, static_cast<float*>(out));
         return;
       default:
-        with_dtype([&]<class T>(T*) { fill_as<T>(tensor, begin, count, static_cast<T*>(out)); });
+        with_dtype(c_.dtype,
+                   [&]<class T>(T*) { fill_as<T>(tensor, begin, count, static_cast<T*>(out)); });
     }
   }
 
@@ -188,7 +189,7 @@ class Problem final : public dc::Problem {
       });
       return;
     }
-    with_dtype([&]<class T>(T*) {
+    with_dtype(c_.dtype, [&]<class T>(T*) {
       const Params<T> p = c_.params<T>(t.data());
       with_index_variant(c_.index, [&]<class Ix>(Ix) {
         launch_kernel(c_.grid(), dim3{kThreads, 1, 1}, plan_.blocks,
@@ -263,16 +264,6 @@ class Problem final : public dc::Problem {
   }
 
  private:
-  template <class F>
-  void with_dtype(F&& f) const {
-    if (c_.dtype == DType::f32)
-      f(static_cast<float*>(nullptr));
-    else if (c_.dtype == DType::f16)
-      f(static_cast<fp16*>(nullptr));
-    else
-      f(static_cast<bf16*>(nullptr));
-  }
-
   // k, w, u row by row, g, gk and h0 element by element (config.hpp: the definitions the
   // device generator shares). Runs inside the fault handler: no allocation.
   template <class T>

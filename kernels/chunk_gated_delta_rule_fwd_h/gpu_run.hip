@@ -37,16 +37,6 @@ __global__ void fill_elements(InputModel m, Tensor tensor, std::int64_t n, float
     out[e] = input_element(m, tensor, e);
 }
 
-template <class F>
-void with_dtype(DType t, F&& f) {
-  if (t == DType::f32)
-    f(static_cast<float*>(nullptr));
-  else if (t == DType::f16)
-    f(static_cast<fp16*>(nullptr));
-  else
-    f(static_cast<bf16*>(nullptr));
-}
-
 // Input `tensor` of the case, every element, on the device.
 void fill(const Config& c, std::size_t tensor, void* data, std::int64_t elements) {
   if (tensor == kCu || tensor == kChunkOffsets) {
