@@ -3,10 +3,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <fstream>
 #include <sstream>
-#include <thread>
 
 #include <fmt/format.h>
 
@@ -112,17 +110,6 @@ void write_file_atomically(const std::filesystem::path& file, const std::string&
     if (!out) throw std::runtime_error(fmt::format("cannot write {}", tmp.string()));
   }
   std::filesystem::rename(tmp, file);
-}
-
-void run_in_parallel(std::size_t count, int jobs, const std::function<void(std::size_t)>& fn) {
-  std::atomic<std::size_t> next{0};
-  const auto worker = [&] {
-    for (std::size_t i = next++; i < count; i = next++) fn(i);
-  };
-  std::vector<std::jthread> threads;
-  for (int j = 1; j < std::min<std::int64_t>(jobs, static_cast<std::int64_t>(count)); ++j)
-    threads.emplace_back(worker);
-  worker();
 }
 
 }  // namespace dc

@@ -11,7 +11,6 @@
 #pragma once
 
 #include <filesystem>
-#include <functional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -46,8 +45,5 @@ bool meets_expectation(const std::string& expect, VerdictKind got, bool on_gpu =
 
 // Writes a file so that a reader (or a crash of the writer) never sees it half written.
 void write_file_atomically(const std::filesystem::path& file, const std::string& text);
-
-// Runs fn(0) ... fn(count-1) on `jobs` threads (each case is its own process).
-void run_in_parallel(std::size_t count, int jobs, const std::function<void(std::size_t)>& fn);
 
 }  // namespace dc

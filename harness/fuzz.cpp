@@ -16,6 +16,7 @@
 #include "boundary.hpp"
 #include "corpus.hpp"
 #include "minimize.hpp"
+#include "parallel.hpp"
 #include "runner.hpp"
 
 namespace dc {

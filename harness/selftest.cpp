@@ -13,6 +13,7 @@
 #include "corpus.hpp"
 #include "fuzz.hpp"
 #include "minimize.hpp"
+#include "parallel.hpp"
 #include "problem.hpp"
 #include "runner.hpp"
 

@@ -12,6 +12,7 @@
 #include "harness/explain.hpp"
 #include "harness/fuzz.hpp"
 #include "harness/minimize.hpp"
+#include "harness/parallel.hpp"
 #include "harness/problem.hpp"
 #include "harness/report.hpp"
 #include "harness/runner.hpp"

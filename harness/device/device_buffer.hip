@@ -10,8 +10,8 @@
 #include <thread>
 #include <utility>
 
-#include "harness/corpus.hpp"
 #include "harness/device/counter_rng.hpp"
+#include "harness/parallel.hpp"
 #include "harness/tensor.hpp"
 #include "kernels/runtime/hip_portable.hpp"
 
