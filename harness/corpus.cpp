@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "problem.hpp"
 
@@ -56,6 +57,9 @@ CorpusEntry read_corpus_entry(const std::filesystem::path& file) {
       e.origin = value;
     } else if (key == "date") {
       e.date = value;
+    } else if (key == "kills") {
+      std::istringstream names(value);
+      for (std::string name; names >> name;) e.kills.push_back(name);
     } else {
       e.comments.push_back(body);
     }
@@ -69,6 +73,7 @@ CorpusEntry read_corpus_entry(const std::filesystem::path& file) {
 std::string corpus_text(const CorpusEntry& e) {
   std::string out = e.shape + "\n# expect: " + e.expect + "\n# origin: " + e.origin + "\n";
   if (!e.date.empty()) out += "# date: " + e.date + "\n";
+  if (!e.kills.empty()) out += fmt::format("# kills: {}\n", fmt::join(e.kills, " "));
   for (const std::string& c : e.comments) out += "# " + c + "\n";
   return out;
 }

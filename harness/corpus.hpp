@@ -7,7 +7,9 @@
 //   # any other comment line
 //
 // The first line is the shape; `# key: value` lines follow (expect: a verdict name or `fail`
-// for any failing verdict; origin: where it came from; date:), then free comments.
+// for any failing verdict; origin: where it came from; date:; kills: the self-test's mutants
+// this shape has killed, by defect name, which `diffcheck selftest` tries first), then free
+// comments.
 #pragma once
 
 #include <filesystem>
@@ -24,6 +26,7 @@ struct CorpusEntry {
   std::string shape;   // as written on the first line
   std::string expect;  // "pass", "fail" or a verdict name
   std::string origin, date;
+  std::vector<std::string> kills;     // defect names of mutants it killed ("narrow_g_base")
   std::vector<std::string> comments;  // free comment lines, without "# "
 };
 

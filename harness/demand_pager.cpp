@@ -65,7 +65,7 @@ std::uint64_t DemandPager::unit_bytes_for(const TensorSpec& spec) {
     row *= static_cast<std::uint64_t>(spec.dims[d].extent);
     if (d >= 2) slice *= static_cast<std::uint64_t>(spec.dims[d].extent);
   }
-  return row >= kUnitBytes && slice < 4 * kSmallUnitBytes ? kSmallUnitBytes : kUnitBytes;
+  return row >= 4 * kSmallUnitBytes && slice < 4 * kSmallUnitBytes ? kSmallUnitBytes : kUnitBytes;
 }
 
 void DemandPager::add(Paged p) {

@@ -45,9 +45,9 @@ class DemandPager {
   static constexpr std::uint64_t kUnitBytes = std::uint64_t{256} << 10;
   static constexpr std::uint64_t kSmallUnitBytes = std::uint64_t{4} << 10;
   // Units are 256 KiB (few faults for tensors swept in order), or one page where one outer
-  // index (a token's row) spans 256 KiB or more while one index of the next dimension (a
+  // index (a token's row) spans 16 KiB or more while one index of the next dimension (a
   // head's slice of that row) is under 16 KiB: a block that reads one head of such a row
-  // then materializes 4 KiB of it per touch, not 256.
+  // then materializes 4 KiB of it per token, not the whole row (or 256 KiB of rows).
   static std::uint64_t unit_bytes_for(const TensorSpec& spec);
   // Fills elements [begin, begin + count) of an input into `out`.
   using Fill = std::function<void(std::int64_t begin, std::int64_t count, void* out)>;

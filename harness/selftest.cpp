@@ -35,28 +35,35 @@ std::string retarget(const std::string& shape, const std::string& kernel) {
 struct CorpusCase {
   Shape shape;
   std::string file;
+  bool killed_before;  // the entry's `kills:` names this mutant
   double cost;
 };
 
 // The corpus entries of kernel `of` expected to pass, as shapes of `kernel` (those its keys
-// accept: a mutant takes bf16 and i64 only), cheapest plan first.
+// accept: a mutant takes bf16 and i64 only): first those whose `kills:` line names this
+// mutant (a kill recorded by an earlier self-test, tried first as mutation-testing tools
+// replay a killing test first), then the rest, each group cheapest plan first.
 std::vector<CorpusCase> corpus_cases(const std::string& corpus, const std::string& of,
                                      const std::string& kernel) {
   const std::filesystem::path dir = std::filesystem::path(corpus) / of;
   std::vector<CorpusCase> out;
   if (!std::filesystem::is_directory(dir)) return out;
+  const std::string defect = kernel.size() > of.size() ? kernel.substr(of.size() + 1) : "";
   for (const auto& file : corpus_files({dir.string()})) {
     const CorpusEntry e = read_corpus_entry(file);
     if (e.expect != "pass") continue;
     try {
       Shape shape = parse_shape(retarget(e.shape, kernel));
       const double cost = find_family(kernel).make(shape)->plan().work_flops;
-      out.push_back({std::move(shape), file.string(), cost});
+      const bool killed_before =
+          !defect.empty() && std::find(e.kills.begin(), e.kills.end(), defect) != e.kills.end();
+      out.push_back({std::move(shape), file.string(), killed_before, cost});
     } catch (const ShapeError&) {  // a dtype or an index variant the mutants do not take
     }
   }
-  std::stable_sort(out.begin(), out.end(),
-                   [](const CorpusCase& a, const CorpusCase& b) { return a.cost < b.cost; });
+  std::stable_sort(out.begin(), out.end(), [](const CorpusCase& a, const CorpusCase& b) {
+    return a.killed_before != b.killed_before ? a.killed_before : a.cost < b.cost;
+  });
   return out;
 }
 

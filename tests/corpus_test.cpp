@@ -61,6 +61,16 @@ TEST_F(Corpus, ReadsTheFormatAndWritesItBack) {
   EXPECT_EQ(dc::corpus_text(e), kFail);
 }
 
+TEST_F(Corpus, KillsLineListsTheMutantsAndRoundTrips) {
+  const std::string text =
+      "defect_overrun_write:\n# expect: pass\n# origin: corpus_test\n# date: 2026-12-02\n"
+      "# kills: narrow_g_base narrow_g_loop\n";
+  const dc::CorpusEntry e = dc::read_corpus_entry(write("k.shape", text));
+  EXPECT_EQ(e.kills, (std::vector<std::string>{"narrow_g_base", "narrow_g_loop"}));
+  EXPECT_TRUE(e.comments.empty());
+  EXPECT_EQ(dc::corpus_text(e), text);
+}
+
 TEST_F(Corpus, FailMatchesAnyFailingVerdictOnly) {
   EXPECT_TRUE(dc::meets_expectation("fail", dc::VerdictKind::mismatch));
   EXPECT_FALSE(dc::meets_expectation("fail", dc::VerdictKind::pass));

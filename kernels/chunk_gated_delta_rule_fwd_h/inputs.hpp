@@ -5,7 +5,12 @@
 //       the WY factorization (T = I), scaled so that sum_t beta_t <= 1.25 per chunk. The chunk
 //       map S -> S - (sum beta_t k_t k_t^T) S is then a contraction for every K, and states
 //       stay O(1) over any number of chunks, as they do with a real WY factorization.
-//   g   chunk-local cumulative sum of log decays in [-255/4096, 0] (exact in float; O(BT))
+//   g   chunk-local cumulative log decay: at position p of its chunk
+//         -(m / 4096) (p + 1 + j_p / 256),  m in [0, 127] per (chunk, head), j_p in [0, 255]
+//         per element. Each step's log decay (m / 4096)(1 + (j_p - j_{p-1}) / 256) lies in
+//         [0, 255/4096], so g never increases within a chunk; a chunk with m = 0 has no decay.
+//         Exact in float (an integer below 2^24 times 2^-20) and O(1) per element, so a
+//         page of g costs the same at every BT.
 //   gk  the same per key;  h0 roughly normal, scale 0.5.
 #pragma once
 
@@ -23,7 +28,9 @@ enum Stream : std::uint32_t {
   kValueStream = 3,
   kGStream = 4,
   kGkStream = 5,
-  kH0Stream = 6
+  kH0Stream = 6,
+  kGRateStream = 7,
+  kGkRateStream = 8
 };
 
 struct InputModel {
@@ -76,25 +83,37 @@ struct InputModel {
   DC_HD double u(double row_beta, std::uint64_t stream, std::int64_t t, int h, int c) const {
     return row_beta * rng::normalish_at(stream, static_cast<std::uint64_t>((t * H + h) * V + c));
   }
-  // Sum of log decays from the first token of t's chunk to t (chunks restart per sequence).
+  // Chunk-local cumulative log decays (the header's formula): g per (token, head), gk per
+  // (token, head, key).
   DC_HD double g(std::int64_t t, int h) const {
-    const std::int64_t bos = sequence_start(t);
-    const std::int64_t chunk_start = bos + ((t - bos) / BT) * BT;
-    double sum = 0;
-    for (std::int64_t s = chunk_start; s <= t; ++s)
-      sum += rng::log_decay(seed, kGStream, static_cast<std::uint64_t>(s * H + h));
-    return sum;
+    const std::int64_t start = chunk_start(t);
+    return cumulative_decay(kGRateStream, static_cast<std::uint64_t>(start * H + h), kGStream,
+                            static_cast<std::uint64_t>(t * H + h), t - start);
   }
   DC_HD double gk(std::int64_t t, int h, int kk) const {
-    const std::int64_t bos = sequence_start(t);
-    const std::int64_t chunk_start = bos + ((t - bos) / BT) * BT;
-    double sum = 0;
-    for (std::int64_t s = chunk_start; s <= t; ++s)
-      sum += rng::log_decay(seed, kGkStream, static_cast<std::uint64_t>((s * H + h) * K + kk));
-    return sum;
+    const std::int64_t start = chunk_start(t);
+    return cumulative_decay(kGkRateStream, static_cast<std::uint64_t>((start * H + h) * K + kk),
+                            kGkStream, static_cast<std::uint64_t>((t * H + h) * K + kk), t - start);
   }
   DC_HD double h0(std::int64_t flat) const {
     return 0.5 * rng::normalish(seed, kH0Stream, static_cast<std::uint64_t>(flat));
+  }
+
+ private:
+  // First token of the chunk holding global token t (chunks restart per sequence).
+  DC_HD std::int64_t chunk_start(std::int64_t t) const {
+    const std::int64_t bos = sequence_start(t);
+    return bos + ((t - bos) / BT) * BT;
+  }
+  // -(m / 4096)(p + 1 + j / 256) at position p: m from the chunk's rate draw, j from the
+  // element's draw. With p < BT <= 64: m (256 (p + 1) + j) < 127 * 256 * 65 < 2^24, exact.
+  DC_HD double cumulative_decay(std::uint32_t rate_stream, std::uint64_t rate_index,
+                                std::uint32_t step_stream, std::uint64_t step_index,
+                                std::int64_t p) const {
+    const std::uint64_t m = rng::bits(seed, rate_stream, rate_index) & 127u;
+    const std::uint64_t j = rng::bits(seed, step_stream, step_index) & 255u;
+    return -static_cast<double>(m * (256u * static_cast<std::uint64_t>(p + 1) + j)) *
+           (1.0 / 1048576.0);
   }
 };
 
