@@ -30,13 +30,20 @@ struct DeviceBackend {
   std::function<std::string()> unavailable;
   // Inside the case process: runs the whole grid on the device over tensors of its own
   // (inputs generated there, outputs poisoned, each in a guarded reservation), inspects them
-  // there, and copies the elements verify() reads into the host tensors `host` (tensors()
-  // order; null where absent). Returns `base` completed: a failing verdict (device_fault,
-  // canary, unwritten, nonfinite), or kind pass when verification should follow. Throws
+  // there, and sets each output's view (tensors() order) to the elements verify() reads,
+  // copied back packed. Returns `base` completed: a failing verdict (device_fault, canary,
+  // unwritten, nonfinite), or kind pass when verification should follow. Throws
   // DeviceRefusal when the tensors do not fit.
-  std::function<Verdict(const Shape&, const Problem&, std::span<void* const> host, Verdict base)>
+  std::function<Verdict(const Shape&, const Problem&, std::span<TensorView> views, Verdict base)>
       run;
+  // Inside a probe process: how many devices are visible.
+  std::function<int()> count;
 };
+
+// In a case process, before the device runtime starts: makes device `index` (of those this
+// process was started with: CUDA_VISIBLE_DEVICES / HIP_VISIBLE_DEVICES, if set, else all)
+// the only one visible, so that a worker of `diffcheck fuzz --devices` uses its own GPU.
+void select_device(int index);
 
 // Called once by the GPU backend's registration object; null in a CPU-only build.
 void register_device_backend(DeviceBackend backend);

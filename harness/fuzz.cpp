@@ -12,6 +12,7 @@
 #include <set>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "boundary.hpp"
 #include "corpus.hpp"
@@ -83,8 +84,12 @@ CorpusEntry finding_entry(const FuzzOptions& o, const Verdict& v, const Verdict&
   CorpusEntry e;
   e.shape = v.shape;
   e.expect = std::string(verdict_name(v.kind));
-  e.origin = fmt::format("diffcheck fuzz --kernel {} --index {} --seed {} --jobs {}", o.kernel,
-                         o.index, o.seed, o.jobs);
+  e.origin = fmt::format("diffcheck fuzz --kernel {} --index {} --seed {} --jobs {}{}", o.kernel,
+                         o.index, o.seed, o.jobs,
+                         o.devices.empty() ? ""
+                                           : fmt::format(" --backend {} --devices {}",
+                                                         o.backend == Backend::gpu ? "gpu" : "cpu",
+                                                         fmt::join(o.devices, ",")));
   e.date = today();
   e.comments.push_back(v.message);
   if (!v.crossing.empty()) e.comments.push_back(v.crossing);
@@ -103,7 +108,9 @@ class Campaign {
 
   FuzzSummary run() {
     if (!o_.out.empty()) std::filesystem::create_directories(o_.out);
-    run_in_parallel(static_cast<std::size_t>(o_.jobs), o_.jobs,
+    for (const int d : o_.devices) summary_.per_device[d];
+    const int workers = o_.jobs * static_cast<int>(std::max<std::size_t>(1, o_.devices.size()));
+    run_in_parallel(static_cast<std::size_t>(workers), workers,
                     [this](std::size_t w) { worker(w); });
     summary_.elapsed_s = elapsed();
     progress_ << "\n";
@@ -118,26 +125,36 @@ class Campaign {
     std::seed_seq seq{o_.seed, static_cast<std::uint64_t>(w)};
     std::mt19937_64 rng(seq);
     const KernelFamily& family = find_family(o_.kernel);
+    const int device = o_.devices.empty() ? -1 : o_.devices[w / static_cast<std::size_t>(o_.jobs)];
     for (std::int64_t n = 0; !done(); ++n) {
       const std::optional<Shape> shape = propose_(rng, n);
       std::optional<Verdict> v;
-      if (shape) v = run_one(family, *shape);
+      if (shape) v = run_one(family, *shape, device);
       std::unique_lock lock(mutex_);
       if (!v) {
         ++summary_.skipped;
         continue;
       }
       ++summary_.cases;
+      if (device >= 0) {
+        DeviceShare& share = summary_.per_device[device];
+        ++share.cases;
+        share.failures += is_failure(v->kind) ? 1 : 0;
+        share.device_faults += v->kind == VerdictKind::device_fault ? 1 : 0;
+      }
       if (trace_)  // DIFFCHECK_FUZZ_TRACE=1: one line per case, for tuning the proposals
         progress_ << fmt::format("\ncase {:.2f} s {:.2g} flop-eq {} {}\n", v->wall_s,
                                  family.make(*shape)->plan().work_flops, verdict_name(v->kind),
                                  v->shape);
-      if (is_failure(v->kind) && seen_.insert(finding_class(*v)).second) record(*v, lock);
+      if (is_failure(v->kind) && seen_.insert(finding_class(*v)).second) {
+        if (device >= 0) ++summary_.per_device[device].findings;
+        record(*v, device, lock);
+      }
       print_progress();
     }
   }
 
-  std::optional<Verdict> run_one(const KernelFamily& family, const Shape& shape) const {
+  std::optional<Verdict> run_one(const KernelFamily& family, const Shape& shape, int device) const {
     try {
       if (family.make(shape)->plan().work_flops > o_.max_work_flops) return std::nullopt;
       // a case within the work budget takes well under a minute; none runs far past the
@@ -145,7 +162,9 @@ class Campaign {
       constexpr double kCaseTimeout = 120;
       RunOptions run;
       run.timeout_s = std::clamp(o_.time_s - elapsed() + 5, 5.0, kCaseTimeout);
-      run.memory_budget = available_memory() / static_cast<std::uint64_t>(o_.jobs);
+      run.memory_budget = available_memory() / static_cast<std::uint64_t>(workers());
+      run.backend = o_.backend;
+      run.device = device;
       Verdict v = run_case(shape, run);
       if (v.kind == VerdictKind::timeout && run.timeout_s < kCaseTimeout) return std::nullopt;
       return v;
@@ -153,12 +172,18 @@ class Campaign {
       return std::nullopt;
     } catch (const Refusal&) {
       return std::nullopt;
+    } catch (const EnvironmentError&) {  // e.g. the device vanished: not a finding
+      return std::nullopt;
     }
+  }
+
+  int workers() const {
+    return o_.jobs * static_cast<int>(std::max<std::size_t>(1, o_.devices.size()));
   }
 
   // A new distinct finding: written at once, then minimized in the time left (the campaign's
   // lock is released while minimizing).
-  void record(const Verdict& found, std::unique_lock<std::mutex>& lock) {
+  void record(const Verdict& found, int device, std::unique_lock<std::mutex>& lock) {
     if (!summary_.first_finding_s) summary_.first_finding_s = elapsed();
     if (o_.stop_at_first) stop_ = true;
     ++summary_.findings[std::string(verdict_name(found.kind))];
@@ -181,7 +206,9 @@ class Campaign {
     MinimizeOptions mo;
     mo.budget_s = budget;
     mo.run.timeout_s = 120;
-    mo.run.memory_budget = available_memory() / static_cast<std::uint64_t>(o_.jobs);
+    mo.run.memory_budget = available_memory() / static_cast<std::uint64_t>(workers());
+    mo.run.backend = o_.backend;  // on the device that found it, by the worker that found it
+    mo.run.device = device;
     const Minimized m = minimize(found, mo);
     lock.lock();
     summary_.finding_verdicts[index] = m.minimal;
@@ -204,8 +231,13 @@ class Campaign {
     }
     const double t = elapsed();
     summary_.timeline.push_back({t, summary_.cases, total});
-    progress_ << fmt::format("\r[{:5.0f} s] cases {} ({:.2f}/s), skipped {}, findings:{}   ", t,
-                             summary_.cases, static_cast<double>(summary_.cases) / t,
+    std::string shares;
+    for (const auto& [d, share] : summary_.per_device)
+      shares += fmt::format("{}{}{} {:.2f}/s", shares.empty() ? "; " : ", ",
+                            o_.backend == Backend::gpu ? "gpu" : "cpu-as-", d,
+                            static_cast<double>(share.cases) / t);
+    progress_ << fmt::format("\r[{:5.0f} s] cases {} ({:.2f}/s{}), skipped {}, findings:{}   ", t,
+                             summary_.cases, static_cast<double>(summary_.cases) / t, shares,
                              summary_.skipped, found.empty() ? " none" : found)
               << std::flush;
   }

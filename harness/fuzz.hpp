@@ -9,6 +9,12 @@
 // cost more than a budget of kernel work are skipped before running.
 // Findings are deduplicated by (verdict, buffer, the offset named in the crossing line); each
 // is written at once (atomically) and then minimized in the campaign's remaining time.
+//
+// Sharded over GPUs (`--devices`): `jobs` workers per device, each case in a process of its
+// own that sees only its worker's device, so a device fault ends that case alone and the
+// worker goes on with a fresh process; every worker draws from its own stream (seed, w) and
+// all of them share one deduplicated set of findings, one findings folder (written only by
+// the harness, atomically) and one progress line.
 #pragma once
 
 #include <cstdint>
@@ -20,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "backend.hpp"
 #include "report.hpp"
 #include "shape.hpp"
 
@@ -36,7 +43,11 @@ struct FuzzOptions {
   std::string aim;
   double time_s = 60;
   std::uint64_t seed = 0;
-  int jobs = 1;                 // cases at once; worker w draws from the stream (seed, w)
+  int jobs = 1;  // cases at once (per device); worker w draws from (seed, w)
+  Backend backend = Backend::cpu;
+  // GPUs to shard over, as indices among the visible ones (worker w uses devices[w / jobs]);
+  // empty: no sharding. With the CPU backend they only label the workers (tests).
+  std::vector<int> devices;
   std::string out;              // folder for finding files ("" : none written)
   double max_work_flops = 5e9;  // skip proposals whose plan costs more (about 3 s)
   double minimize_s = 60;       // per finding, within the campaign's time
@@ -44,8 +55,17 @@ struct FuzzOptions {
   Proposer propose;             // empty: the boundary-aware proposals above
 };
 
+// What the workers of one device did.
+struct DeviceShare {
+  std::int64_t cases = 0;
+  std::int64_t failures = 0;       // failing verdicts, distinct or not
+  std::int64_t findings = 0;       // distinct findings this device found first
+  std::int64_t device_faults = 0;  // each ended its case process only
+};
+
 struct FuzzSummary {
-  std::int64_t cases = 0, skipped = 0;  // skipped: invalid, too costly or refused proposals
+  std::int64_t cases = 0, skipped = 0;    // skipped: invalid, too costly or refused proposals
+  std::map<int, DeviceShare> per_device;  // sharded campaigns only
   std::map<std::string, std::int64_t> findings;  // distinct findings per verdict
   std::vector<Verdict> finding_verdicts;         // minimized where time allowed
   std::vector<std::string> files;                // corpus files written

@@ -16,6 +16,7 @@
 #include "compare.hpp"
 #include "shape.hpp"
 #include "tensor.hpp"
+#include "tensor_view.hpp"
 
 namespace dc {
 
@@ -74,8 +75,9 @@ class Problem {
   virtual void launch(std::span<void* const> tensors) const = 0;
 
   // Computes the reference and compares the outputs the plan verifies, one TensorCheck per
-  // output tensor.
-  virtual std::vector<TensorCheck> verify(std::span<const void* const> tensors) const = 0;
+  // output tensor. It reads the tensors (tensors() order) through views: on the GPU backend
+  // an output's view holds only the elements verified_runs() names.
+  virtual std::vector<TensorCheck> verify(std::span<const TensorView> tensors) const = 0;
 
   // The elements of output `tensor` that verify() reads; empty: all of them. The GPU backend
   // copies only these back from the device (a 10 GiB output never crosses PCIe whole).

@@ -10,6 +10,8 @@
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <functional>
+#include <optional>
 #include <thread>
 
 #include <fmt/format.h>
@@ -38,8 +40,8 @@ RunSummary run_summary(const Plan& plan, const DeviceBackend* device) {
 // The kernel on the CPU backend over the host tensors, then the checks of what it left
 // there that need no reference: canaries, and (whole-grid runs) unwritten outputs.
 Verdict run_on_cpu(const Problem& problem, const Plan& plan, const std::vector<TensorSpec>& specs,
-                   std::vector<GuardedBuffer>& buffers, std::span<void* const> pointers,
-                   Verdict v) {
+                   std::vector<std::optional<GuardedBuffer>>& buffers,
+                   std::span<void* const> pointers, Verdict v) {
   const auto launched = Clock::now();
   try {
     problem.launch(pointers);
@@ -51,7 +53,7 @@ Verdict run_on_cpu(const Problem& problem, const Plan& plan, const std::vector<T
   }
   for (std::size_t i = 0; i < specs.size(); ++i) {
     if (pointers[i] == nullptr) continue;
-    if (const auto damage = buffers[i].first_canary_damage()) {
+    if (const auto damage = buffers[i]->first_canary_damage()) {
       mark_canary(v, specs[i], *damage);
       return v;
     }
@@ -71,7 +73,9 @@ Verdict run_on_cpu(const Problem& problem, const Plan& plan, const std::vector<T
 
 // The data path inside the case process. Every host tensor is demand-paged: nothing is
 // generated or poisoned until the kernel (or the verification) touches it. On the GPU
-// backend the kernel runs on the device and the host tensors receive what verify() reads.
+// backend the kernel runs on the device, the host has no outputs, and verify() reads the
+// elements the device copied back (packed TensorViews); its inputs are generated on the host
+// by the same function the device used.
 Verdict execute(const Shape& shape, const Problem& problem, const Plan& plan,
                 const DeviceBackend* device) {
   Verdict base;
@@ -79,41 +83,38 @@ Verdict execute(const Shape& shape, const Problem& problem, const Plan& plan,
   base.shape = shape.print();
   base.run = run_summary(plan, device);
   const std::vector<TensorSpec> specs = problem.tensors();
-  std::vector<GuardedBuffer> buffers;
-  std::vector<void*> pointers;
-  buffers.reserve(specs.size());
-  // on the GPU backend the host outputs only receive the elements verification reads
-  const auto backing = [&](const TensorSpec& spec) {
-    if (spec.elements() == 0) return Backing::eager;
-    return device != nullptr && spec.role == Role::output ? Backing::sparse : Backing::demand;
-  };
-  for (const TensorSpec& spec : specs) {
-    buffers.emplace_back(spec.name, spec.bytes(), dtype_bytes(spec.dtype), backing(spec));
-    pointers.push_back(spec.elements() == 0 ? nullptr : buffers.back().data());
-    if (spec.elements() != 0) register_guard_range(buffers.back());
+  std::vector<std::optional<GuardedBuffer>> buffers(specs.size());
+  std::vector<void*> pointers(specs.size(), nullptr);
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    const TensorSpec& spec = specs[i];
+    if (spec.elements() == 0 || (device != nullptr && spec.role == Role::output)) continue;
+    buffers[i].emplace(spec.name, spec.bytes(), dtype_bytes(spec.dtype), Backing::demand);
+    pointers[i] = buffers[i]->data();
+    register_guard_range(*buffers[i]);
   }
   DemandPager pager(kResidentBytes);  // destroyed before the buffers
   for (std::size_t i = 0; i < specs.size(); ++i) {
-    if (pointers[i] == nullptr || buffers[i].backing() != Backing::demand) continue;
+    if (pointers[i] == nullptr) continue;
     if (specs[i].role == Role::input)
-      pager.add_input(buffers[i], specs[i].dtype, DemandPager::unit_bytes_for(specs[i]),
+      pager.add_input(*buffers[i], specs[i].dtype, DemandPager::unit_bytes_for(specs[i]),
                       [&problem, i](std::int64_t begin, std::int64_t count, void* out) {
                         problem.fill(i, begin, count, out);
                       });
     else
-      pager.add_output(buffers[i], specs[i].dtype, DemandPager::unit_bytes_for(specs[i]));
+      pager.add_output(*buffers[i], specs[i].dtype, DemandPager::unit_bytes_for(specs[i]));
   }
   install_fault_handlers();
 
   // everything after the setup; every outcome also reports what demand paging did
   const auto outcome = [&](Verdict v) -> Verdict {
-    v = device != nullptr ? device->run(shape, problem, pointers, std::move(v))
+    std::vector<TensorView> views;
+    for (std::size_t i = 0; i < specs.size(); ++i) views.emplace_back(specs[i].dtype, pointers[i]);
+    v = device != nullptr ? device->run(shape, problem, views, std::move(v))
                           : run_on_cpu(problem, plan, specs, buffers, pointers, std::move(v));
     if (v.kind != VerdictKind::pass) return v;
 
-    std::vector<const void*> inputs(pointers.begin(), pointers.end());
     const auto verifying = Clock::now();
-    v.checks = problem.verify(inputs);
+    v.checks = problem.verify(views);
     v.verify_s = std::chrono::duration<double>(Clock::now() - verifying).count();
     v.kind = VerdictKind::pass;
     for (const TensorCheck& c : v.checks) {
@@ -129,7 +130,7 @@ Verdict execute(const Shape& shape, const Problem& problem, const Plan& plan,
                               c.tensor, c.first_bad->coordinates, c.first_bad->flat,
                               c.first_bad->got, c.first_bad->expected);
       for (std::size_t i = 0; i < specs.size(); ++i)
-        if (specs[i].name == c.tensor &&
+        if (specs[i].name == c.tensor && pointers[i] != nullptr &&
             is_poison(specs[i].dtype, pointers[i], c.first_bad->flat)) {
           v.kind = VerdictKind::unwritten;
           v.message = fmt::format("{}: element {} (flat {}) was never written by its block",
@@ -309,40 +310,66 @@ std::uint64_t available_memory() {
   return std::uint64_t{1} << 34;
 }
 
-std::string backend_unavailable(Backend backend) {
-  if (backend == Backend::cpu) return {};
-  const DeviceBackend* device = device_backend();
-  if (device == nullptr)
-    return "--backend gpu: this build has no GPU backend (configure with -DDIFFCHECK_GPU=nvidia, "
-           "e.g. the nvidia-device preset; AMD: README, \"GPU backend\")";
+namespace {
+
+// Runs `probe` in a child process (the device runtime never starts in the harness, which
+// forks) and returns what it answered; "" when it died or did not answer within two minutes.
+std::string answer_in_child(const std::function<std::string()>& probe) {
   int fds[2];
   if (pipe(fds) != 0) throw std::runtime_error(fmt::format("pipe: {}", std::strerror(errno)));
   std::fflush(nullptr);
   const pid_t pid = fork();
   if (pid < 0) throw std::runtime_error(fmt::format("fork: {}", std::strerror(errno)));
-  if (pid == 0) {  // the device runtime starts in a process of its own (see run_case)
+  if (pid == 0) {
     close(fds[0]);
-    std::string why;
+    std::string answer;
     try {
-      why = device->unavailable();
+      answer = probe();
     } catch (const std::exception& e) {
-      why = e.what();
+      answer = e.what();
     }
-    if (why.empty()) why = "ok";
-    (void)!write(fds[1], why.data(), why.size());
+    (void)!write(fds[1], answer.data(), answer.size());
     _exit(0);
   }
   close(fds[1]);
   bool timed_out = false;
-  std::string why =
+  std::string answer =
       read_all_with_deadline(fds[0], Clock::now() + std::chrono::seconds(120), timed_out);
   close(fds[0]);
   if (timed_out) kill(pid, SIGKILL);
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
+  return answer;
+}
+
+}  // namespace
+
+std::string backend_unavailable(Backend backend) {
+  if (backend == Backend::cpu) return {};
+  const DeviceBackend* device = device_backend();
+  if (device == nullptr)
+    return "--backend gpu: this build has no GPU backend (configure with -DDIFFCHECK_GPU=nvidia, "
+           "e.g. the nvidia-device preset; AMD: README, \"GPU backend\")";
+  const std::string why = answer_in_child([device] {
+    const std::string reason = device->unavailable();
+    return reason.empty() ? std::string("ok") : reason;
+  });
   if (why == "ok") return {};
   return why.empty() ? "--backend gpu: the device probe died without an answer" : why;
+}
+
+int visible_devices() {
+  const DeviceBackend* device = device_backend();
+  if (device == nullptr || !device->count) return 0;
+  const std::string answer = answer_in_child([device] {
+    return device->unavailable().empty() ? std::to_string(device->count()) : std::string("0");
+  });
+  try {
+    return answer.empty() ? 0 : std::stoi(answer);
+  } catch (const std::exception&) {
+    return 0;
+  }
 }
 
 Verdict run_case(const Shape& shape, const RunOptions& options) {
@@ -389,6 +416,7 @@ Verdict run_case(const Shape& shape, const RunOptions& options) {
     close_range(keep + 1, ~0U, 0);
     use_fault_record(record.get());
     install_fault_handlers();
+    if (device != nullptr && options.device >= 0) select_device(options.device);
     std::string out;
     try {
       // the device runtime starts here, in the case process: never in the harness, which

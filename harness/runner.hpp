@@ -17,6 +17,9 @@ struct RunOptions {
   std::uint64_t memory_budget = 0;  // bytes; 0: what the machine has available
   bool isolate = true;              // false: run in this process (debugging only)
   Backend backend = Backend::cpu;
+  // The GPU (an index among those visible) the case process uses; -1: the runtime's first.
+  // On the CPU backend it only labels the case (a stand-in for a device in tests).
+  int device = -1;
 };
 
 // A case refused before anything is allocated (its estimate exceeds the budget). Exit 2.
@@ -43,5 +46,9 @@ Verdict run_case(const Shape& shape, const RunOptions& options = {});
 // Why `backend` cannot run cases here (empty when it can). For the GPU backend this probes
 // the device in a child process, so the harness itself never starts the device runtime.
 std::string backend_unavailable(Backend backend);
+
+// How many GPUs the GPU backend sees, probed in a child process (0 without a GPU backend,
+// a driver or a device).
+int visible_devices();
 
 }  // namespace dc

@@ -167,9 +167,9 @@ TEST_F(Gpu, EveryFamilysDeviceGeneratorWritesTheHostsBits) {
                   dc::gpu::DeviceGuardedBuffer device(specs[i].bytes(), width);
                   kernel->fill(shape, i, device.data(), n);
                   dc::gpu::synchronize("fill");
-                  std::vector<char> got(specs[i].bytes()), want(specs[i].bytes());
-                  dc::gpu::copy_runs_to_host(device.data(), width, {dc::ElementRun{0, n, 0, 1}},
-                                             got.data());
+                  const std::vector<std::byte> got =
+                      dc::gpu::copy_runs_packed(device.data(), width, {dc::ElementRun{0, n, 0, 1}});
+                  std::vector<std::byte> want(specs[i].bytes());
                   problem->fill(i, 0, n, want.data());
                   if (got != want) {
                     std::fprintf(stderr, "  %s differs\n", specs[i].name.c_str());

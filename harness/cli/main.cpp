@@ -1,9 +1,13 @@
 // diffcheck: the command line. Stable interface: ../shared/DESIGN.md, "Stable interface".
+#include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <mutex>
+#include <optional>
+#include <sstream>
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
@@ -239,14 +243,62 @@ int run_explain(const CheckArgs& a) {
   return kExitPass;
 }
 
-int run_fuzz(const dc::FuzzOptions& options, const std::string& report,
-             const std::string& command) {
+// `--devices all|0,1,...` as device indices: exit 2 for a malformed list, 3 when the GPUs
+// asked for are not there.
+std::optional<int> resolve_devices(const std::string& text, dc::FuzzOptions& o) {
+  if (text.empty()) return std::nullopt;
+  const bool gpu = o.backend == dc::Backend::gpu;
+  const int visible = gpu ? dc::visible_devices() : 0;
+  if (gpu && visible == 0) {
+    const std::string why = dc::backend_unavailable(dc::Backend::gpu);
+    std::cerr << "diffcheck fuzz: --devices " << text << ": "
+              << (why.empty() ? "no GPU device is visible" : why) << '\n';
+    return kExitEnvironment;
+  }
+  if (text == "all") {
+    if (!gpu) {
+      std::cerr << "diffcheck fuzz: --devices all needs --backend gpu (with the CPU backend, "
+                   "list the stand-ins: --devices 0,1)\n";
+      return kExitUsage;
+    }
+    for (int d = 0; d < visible; ++d) o.devices.push_back(d);
+    return std::nullopt;
+  }
+  std::istringstream list(text + ",");  // so that a trailing comma leaves an empty item
+  for (std::string item; std::getline(list, item, ',');) {
+    int d = -1;
+    const auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), d);
+    const bool repeated = std::find(o.devices.begin(), o.devices.end(), d) != o.devices.end();
+    if (ec != std::errc{} || end != item.data() + item.size() || d < 0 || repeated ||
+        (gpu && d >= visible)) {
+      std::cerr << fmt::format(
+          "diffcheck fuzz: --devices '{}': '{}' is not a device; valid: `all` or distinct "
+          "indices {}, comma-separated\n",
+          text, item, gpu ? fmt::format("in [0, {}]", visible - 1) : std::string(">= 0"));
+      return kExitUsage;
+    }
+    o.devices.push_back(d);
+  }
+  return std::nullopt;
+}
+
+int run_fuzz(dc::FuzzOptions options, const std::string& backend, const std::string& devices,
+             const std::string& report, const std::string& command) {
   try {
     dc::find_family(options.kernel);
   } catch (const dc::ShapeError& e) {
     std::cerr << "diffcheck fuzz: " << e.what() << '\n';
     return kExitUsage;
   }
+  // --devices alone means the GPUs
+  options.backend = backend == "gpu" || (backend.empty() && !devices.empty()) ? dc::Backend::gpu
+                                                                              : dc::Backend::cpu;
+  if (const std::optional<int> failed = resolve_devices(devices, options)) return *failed;
+  if (devices.empty())
+    if (const std::string why = dc::backend_unavailable(options.backend); !why.empty()) {
+      std::cerr << "diffcheck fuzz: " << why << '\n';
+      return kExitEnvironment;
+    }
   const dc::FuzzSummary s = dc::fuzz(options, std::cerr);
   std::int64_t findings = 0;
   for (const auto& [kind, n] : s.findings) findings += n;
@@ -256,8 +308,17 @@ int run_fuzz(const dc::FuzzOptions& options, const std::string& report,
       s.cases, s.elapsed_s, static_cast<double>(s.cases) / std::max(s.elapsed_s, 1e-9), s.skipped,
       findings,
       s.first_finding_s ? fmt::format(", the first after {:.1f} s", *s.first_finding_s) : "");
+  if (!s.per_device.empty())
+    fmt::print("{:<10} {:>8} {:>8} {:>9} {:>9} {:>14}\n", "device", "cases", "exec/s", "failures",
+               "findings", "device faults");
+  for (const auto& [d, share] : s.per_device)
+    fmt::print("{:<10} {:>8} {:>8.2f} {:>9} {:>9} {:>14}\n",
+               fmt::format("{}{}", options.backend == dc::Backend::gpu ? "gpu " : "cpu as ", d),
+               share.cases, static_cast<double>(share.cases) / std::max(s.elapsed_s, 1e-9),
+               share.failures, share.findings, share.device_faults);
   for (const dc::Verdict& v : s.finding_verdicts)
-    fmt::print("  {:<10} diffcheck --shape '{}'\n", dc::verdict_name(v.kind), v.shape);
+    fmt::print("  {:<10} diffcheck --shape '{}'{}\n", dc::verdict_name(v.kind), v.shape,
+               options.backend == dc::Backend::gpu ? " --backend gpu" : "");
   for (const std::string& f : s.files) fmt::print("  {}\n", f);
   dc::ReportInput input{fmt::format("diffcheck fuzz {} index={}", options.kernel, options.index),
                         command,
@@ -356,7 +417,7 @@ int run_main(int argc, char** argv) {
                  "only the names of the kernels under test (no planted defects), one per line");
 
   dc::FuzzOptions fuzz_args;
-  std::string fuzz_report;
+  std::string fuzz_report, fuzz_backend, fuzz_devices;
   CLI::App* fuzz = app.add_subcommand(
       "fuzz",
       "propose shapes near the int32 boundary; keep each distinct failure as a corpus file");
@@ -365,7 +426,13 @@ int run_main(int argc, char** argv) {
   fuzz->add_option("--index", fuzz_args.index, "index variant the shapes use")
       ->check(CLI::IsMember({"i32", "mixed", "i64"}));
   fuzz->add_option("--time", fuzz_args.time_s, "seconds to run")->check(CLI::PositiveNumber);
-  fuzz->add_option("--jobs", fuzz_args.jobs, "cases at once")->check(CLI::PositiveNumber);
+  fuzz->add_option("--jobs", fuzz_args.jobs, "cases at once (per device with --devices)")
+      ->check(CLI::PositiveNumber);
+  fuzz->add_option("--backend", fuzz_backend, "where the kernels run (gpu with --devices)")
+      ->check(CLI::IsMember({"cpu", "gpu"}));
+  fuzz->add_option("--devices", fuzz_devices,
+                   "shard over these GPUs: `all` or indices such as 0,1 (one worker process "
+                   "per case, --jobs per device); with --backend cpu, stand-ins");
   fuzz->add_option("--seed", fuzz_args.seed, "campaign seed");
   fuzz->add_option("--out", fuzz_args.out, "folder for finding files (corpus format)");
   fuzz->add_option("--minimize-time", fuzz_args.minimize_s,
@@ -408,7 +475,7 @@ int run_main(int argc, char** argv) {
   }
   if (*list) return run_list(names_only, list_mutants);
   if (*selftest) return run_selftest(selftest_options, selftest_report, command);
-  if (*fuzz) return run_fuzz(fuzz_args, fuzz_report, command);
+  if (*fuzz) return run_fuzz(fuzz_args, fuzz_backend, fuzz_devices, fuzz_report, command);
   if (*replay) return run_replay(replay_args, replay_paths, command);
   if (*minimize) return run_minimize(minimize_args, minimize_budget);
   if (*explain) return run_explain(explain_args);

@@ -266,51 +266,14 @@ void in_parallel(std::size_t n, Work&& work) {
   run_in_parallel(n, static_cast<int>(std::max(1u, std::thread::hardware_concurrency())), work);
 }
 
-// Faults in the host pages the runs touch with a few large madvise calls, in parallel,
-// instead of one page fault per page during the scatter (a sampled column of a large tensor
-// touches a page per row). Where the kernel lacks MADV_POPULATE_WRITE the scatter faults them.
-void populate(std::uintptr_t host, std::size_t element_bytes, const std::vector<ElementRun>& runs) {
-  constexpr int kPageShift = 12;
-  std::uintptr_t lo = UINTPTR_MAX, hi = 0;
-  for (const ElementRun& r : runs) {
-    lo = std::min<std::uintptr_t>(lo, host + r.start * element_bytes);
-    hi = std::max<std::uintptr_t>(
-        hi, host + ((r.count - 1) * r.stride + r.start + r.length) * element_bytes);
-  }
-  if (hi <= lo) return;
-  const std::uintptr_t first_page = lo >> kPageShift,
-                       pages = ((hi - 1) >> kPageShift) - first_page + 1;
-  std::vector<std::uint64_t> touched((pages + 63) / 64);
-  for (const ElementRun& r : runs)
-    for (std::int64_t row = 0; row < r.count; ++row) {
-      const std::uintptr_t begin = host + (r.start + row * r.stride) * element_bytes;
-      for (std::uintptr_t p = (begin >> kPageShift) - first_page;
-           p <= ((begin + r.length * element_bytes - 1) >> kPageShift) - first_page; ++p)
-        touched[p / 64] |= std::uint64_t{1} << (p % 64);
-    }
-  std::vector<std::pair<std::uintptr_t, std::uintptr_t>> ranges;  // [first, last) pages
-  for (std::uintptr_t p = 0; p < pages;) {
-    if ((touched[p / 64] >> (p % 64) & 1) == 0) {
-      ++p;
-      continue;
-    }
-    std::uintptr_t end = p;
-    while (end < pages && (touched[end / 64] >> (end % 64) & 1) != 0) ++end;
-    ranges.emplace_back(p, end);
-    p = end;
-  }
-  in_parallel(ranges.size(), [&](std::size_t i) {
-    (void)madvise(reinterpret_cast<void*>((first_page + ranges[i].first) << kPageShift),
-                  (ranges[i].second - ranges[i].first) << kPageShift, MADV_POPULATE_WRITE);
-  });
-}
-
+// The elements of `runs` packed on the device, then copied back in one transfer.
 template <class E>
-void gather(const E* data, const std::vector<ElementRun>& runs, E* host) {
+std::vector<std::byte> gather(const E* data, const std::vector<ElementRun>& runs) {
   std::vector<std::int64_t> first{0};
   for (const ElementRun& r : runs) first.push_back(first.back() + r.elements());
   const std::int64_t total = first.back();
-  if (total == 0) return;
+  std::vector<std::byte> out(static_cast<std::size_t>(total) * sizeof(E));
+  if (total == 0) return out;
   DeviceArray<ElementRun> device_runs(runs.size());
   device_runs.set(runs);
   DeviceArray<std::int64_t> device_first(first.size());
@@ -319,14 +282,9 @@ void gather(const E* data, const std::vector<ElementRun>& runs, E* host) {
   gather_kernel<<<kBlocks, kThreads>>>(data, device_runs.p, device_first.p,
                                        static_cast<int>(runs.size()), total, packed.p);
   sync("gather");
-  const std::vector<E> values = packed.host();
-  populate(reinterpret_cast<std::uintptr_t>(host), sizeof(E), runs);
-  in_parallel(runs.size(), [&](std::size_t i) {
-    const ElementRun& r = runs[i];
-    const E* v = values.data() + first[i];
-    for (std::int64_t row = 0; row < r.count; ++row, v += r.length)
-      std::copy(v, v + r.length, host + r.start + row * r.stride);
-  });
+  check(hipMemcpy(out.data(), packed.p, out.size(), hipMemcpyDeviceToHost),
+        "hipMemcpy (the gathered elements)");
+  return out;
 }
 
 }  // namespace
@@ -352,12 +310,10 @@ DeviceGuardedBuffer::Scan scan_nonfinite(const void* data, std::int64_t n,
               NonFinite<std::uint32_t>{exponent, poison}, "non-finite scan");
 }
 
-void copy_runs_to_host(const void* data, std::size_t element_bytes,
-                       const std::vector<ElementRun>& runs, void* host) {
-  if (element_bytes == 2)
-    gather(static_cast<const std::uint16_t*>(data), runs, static_cast<std::uint16_t*>(host));
-  else
-    gather(static_cast<const std::uint32_t*>(data), runs, static_cast<std::uint32_t*>(host));
+std::vector<std::byte> copy_runs_packed(const void* data, std::size_t element_bytes,
+                                        const std::vector<ElementRun>& runs) {
+  if (element_bytes == 2) return gather(static_cast<const std::uint16_t*>(data), runs);
+  return gather(static_cast<const std::uint32_t*>(data), runs);
 }
 
 void copy_to_device(void* device, const void* host, std::size_t bytes) {

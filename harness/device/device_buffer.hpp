@@ -73,10 +73,10 @@ DeviceGuardedBuffer::Scan scan_nonfinite(const void* data, std::int64_t n,
                                          std::size_t element_bytes, std::uint32_t exponent,
                                          std::uint32_t poison);
 
-// The elements of `runs` of a device tensor copied to the same offsets of a host tensor
-// (packed on the device first: one transfer of what is needed, however scattered).
-void copy_runs_to_host(const void* data, std::size_t element_bytes,
-                       const std::vector<ElementRun>& runs, void* host);
+// The elements of `runs` of a device tensor, packed in run order (run r's row i follows
+// the rows before it): packed on the device, then one transfer however scattered they are.
+std::vector<std::byte> copy_runs_packed(const void* data, std::size_t element_bytes,
+                                        const std::vector<ElementRun>& runs);
 void copy_to_device(void* device, const void* host, std::size_t bytes);
 
 // Waits for the device; throws DeviceError (with the error's number: 700 illegal address)

@@ -42,7 +42,7 @@ std::string unavailable() {
          "backend (the default), or on a machine with a GPU";
 }
 
-Verdict run(const Shape& shape, const Problem& problem, std::span<void* const> host, Verdict v) {
+Verdict run(const Shape& shape, const Problem& problem, std::span<TensorView> views, Verdict v) {
   const GpuKernel* kernel = find_gpu_kernel(shape.kernel());
   if (kernel == nullptr) {
     v.kind = VerdictKind::skipped;
@@ -57,6 +57,7 @@ Verdict run(const Shape& shape, const Problem& problem, std::span<void* const> h
     v.message = why + "; the CPU backend runs it";
     return v;
   }
+  const auto started = Clock::now();  // the device runtime starts with the first call below
   const std::vector<TensorSpec> specs = problem.tensors();
   std::uint64_t need = 0;
   for (const TensorSpec& s : specs) need += s.bytes() + (std::uint64_t{2} << 20);  // + granule
@@ -69,12 +70,16 @@ Verdict run(const Shape& shape, const Problem& problem, std::span<void* const> h
 
   std::vector<std::unique_ptr<DeviceGuardedBuffer>> buffers(specs.size());
   std::vector<void*> device(specs.size(), nullptr);
-  const auto generating = Clock::now();
   for (std::size_t i = 0; i < specs.size(); ++i) {
     if (specs[i].elements() == 0) continue;
     buffers[i] =
         std::make_unique<DeviceGuardedBuffer>(specs[i].bytes(), dtype_bytes(specs[i].dtype));
     device[i] = buffers[i]->data();
+  }
+  const double setup_s = seconds_since(started);
+  const auto generating = Clock::now();
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    if (device[i] == nullptr) continue;
     if (specs[i].role == Role::input)
       kernel->fill(shape, i, device[i], specs[i].elements());
     else
@@ -97,6 +102,7 @@ Verdict run(const Shape& shape, const Problem& problem, std::span<void* const> h
   }
   v.launch_s = seconds_since(launched);
 
+  const auto scanning = Clock::now();
   for (std::size_t i = 0; i < specs.size(); ++i) {
     if (device[i] == nullptr) continue;
     if (const auto damage = buffers[i]->first_canary_damage()) {
@@ -124,25 +130,29 @@ Verdict run(const Shape& shape, const Problem& problem, std::span<void* const> h
     return v;
   }
 
-  // what verify() reads crosses to the host tensors; inputs there are generated on demand
-  // by the same function (bit-identical: gpu_test checks it)
+  const double scan_s = seconds_since(scanning);
+
+  // what verify() reads crosses to the host, packed; inputs there are generated on demand by
+  // the same function (bit-identical: gpu_test checks it)
   const auto copying = Clock::now();
   for (std::size_t i = 0; i < specs.size(); ++i) {
     if (device[i] == nullptr || specs[i].role != Role::output) continue;
     std::vector<ElementRun> runs = problem.verified_runs(i);
     if (runs.empty()) runs.push_back(ElementRun{0, specs[i].elements(), 0, 1});
-    copy_runs_to_host(device[i], dtype_bytes(specs[i].dtype), runs, host[i]);
+    std::vector<std::byte> packed = copy_runs_packed(device[i], dtype_bytes(specs[i].dtype), runs);
+    views[i] = TensorView(specs[i].dtype, std::move(runs), std::move(packed));
   }
   v.message = fmt::format(
-      "device: inputs generated in {:.3f} s, kernel {:.3f} s, verified "
-      "elements copied back in {:.3f} s",
-      generate_s, v.launch_s, seconds_since(copying));
+      "device: set-up {:.3f} s, inputs generated in {:.3f} s, kernel {:.3f} s, scans {:.3f} s, "
+      "verified elements copied back in {:.3f} s",
+      setup_s, generate_s, v.launch_s, scan_s, seconds_since(copying));
   v.kind = VerdictKind::pass;
   return v;
 }
 
 const bool registered = [] {
-  register_device_backend(DeviceBackend{.unavailable = unavailable, .run = run});
+  register_device_backend(
+      DeviceBackend{.unavailable = unavailable, .run = run, .count = device_count});
   return true;
 }();
 

@@ -10,6 +10,7 @@
 
 #include "config.hpp"
 #include "harness/device/counter_rng.hpp"
+#include "harness/parallel.hpp"
 #include "harness/problem.hpp"
 #include "kernel.hpp"
 #include "kernels/runtime/launch.hpp"
@@ -223,7 +224,7 @@ class Problem final : public dc::Problem {
   }
 
   // The plan's slices, spread over the hardware threads, each with its own comparers.
-  std::vector<TensorCheck> verify(std::span<const void* const> t) const override {
+  std::vector<TensorCheck> verify(std::span<const TensorView> t) const override {
     const auto specs = tensors();
     const std::int64_t max_chunks =
         (*std::max_element(c_.lengths.begin(), c_.lengths.end()) + c_.BT - 1) / c_.BT;
@@ -239,13 +240,16 @@ class Problem final : public dc::Problem {
         1u, plan_.whole_grid() ? std::min<unsigned>(std::thread::hardware_concurrency(),
                                                     static_cast<unsigned>(slices_.size()))
                                : std::min<unsigned>(16, static_cast<unsigned>(slices_.size())));
+    // threads left over regenerate a slice's inputs ahead of its recurrence
+    const int helpers =
+        static_cast<int>(std::max(1u, std::thread::hardware_concurrency() / workers));
     std::vector<Comparers> partial(workers,
                                    Comparers{Comparer(specs[kH], tol), Comparer(specs[kVNew], tol),
                                              Comparer(specs[kHt], tol)});
     std::atomic<std::size_t> next{0};
     auto work = [&](Comparers& c) {
       for (std::size_t i = next++; i < slices_.size(); i = next++)
-        verify_slice(t, specs, slices_[i], c.h, c.v_new, c.ht);
+        verify_slice(t, specs, slices_[i], helpers, c.h, c.v_new, c.ht);
     };
     {
       std::vector<std::jthread> pool;
@@ -291,23 +295,23 @@ class Problem final : public dc::Problem {
   };
 
   // Verifies one slice chunk by chunk: the reference advances with the chunk's inputs only,
-  // so memory stays proportional to one chunk however long the sequence is.
-  void verify_slice(std::span<const void* const> t, const std::vector<TensorSpec>& specs,
-                    const Slice& slice, Comparer& h_cmp, Comparer& v_cmp, Comparer& ht_cmp) const {
+  // so memory stays proportional to a batch of chunks however long the sequence is. The
+  // inputs of a batch are regenerated on `helpers` threads, then the recurrence (sequential
+  // by nature) walks the batch.
+  void verify_slice(std::span<const TensorView> t, const std::vector<TensorSpec>& specs,
+                    const Slice& slice, int helpers, Comparer& h_cmp, Comparer& v_cmp,
+                    Comparer& ht_cmp) const {
     using reference::gdr::Matrix;
-    const std::int64_t n = slice.n, bos = c_.cu[n], len = c_.lengths[n];
-    const int h = slice.h, hg = h / (c_.H / c_.Hg);
+    const std::int64_t n = slice.n, len = c_.lengths[n];
+    const int h = slice.h;
     const std::vector<int>& columns = slice.columns;
     const auto Vs = static_cast<Eigen::Index>(columns.size());
-    auto at = [&](Tensor id, std::int64_t flat) {
-      return load_as_double(specs[id].dtype, t[id], flat);
-    };
     const std::int64_t nh_state = (n * c_.H + h) * c_.V * c_.K;
     Matrix h0 = Matrix::Zero(Vs, c_.K);
     if (c_.use_h0)
       for (Eigen::Index c = 0; c < Vs; ++c)
         for (int kk = 0; kk < c_.K; ++kk)
-          h0(c, kk) = at(kH0, nh_state + std::int64_t{columns[c]} * c_.K + kk);
+          h0(c, kk) = t[kH0](nh_state + std::int64_t{columns[c]} * c_.K + kk);
     reference::gdr::ChunkRecurrence recurrence(std::move(h0));
 
     std::vector<double> got, want;
@@ -321,60 +325,78 @@ class Problem final : public dc::Problem {
       for (Eigen::Index c = 0; c < Vs; ++c)
         for (int kk = 0; kk < c_.K; ++kk) {
           flat.push_back(base + std::int64_t{columns[c]} * c_.K + kk);
-          got.push_back(at(id, flat.back()));
+          got.push_back(t[id](flat.back()));
           want.push_back(S(c, kk));
         }
       cmp.add_group(got, want, flat, magnitude);
     };
-    // Inputs are regenerated from their pure function rather than read back: exactly the
-    // elements needed, none of the neighbours that share their pages. (A kernel cannot have
-    // changed them: inputs are mapped read-only.) Stored in column-major Eigen order.
-    std::vector<std::uint32_t> scratch(std::max(c_.K, c_.V));
-    auto regenerate = [&](Tensor id, std::int64_t first, int count, double* dst,
-                          std::int64_t stride) {
-      fill(id, first, count, scratch.data());
-      for (int i = 0; i < count; ++i)
-        dst[i * stride] = load_as_double(specs[id].dtype, scratch.data(), i);
-    };
-    reference::gdr::SequenceHead in;
     // The scale a state's rounding errors have reached: each chunk adds its own (of the size
     // of what it summed: update_magnitude) to those of the chunks before, scaled by the gates;
     // independent roundings add in quadrature. Without gates (g=0, gk=0) that is a random walk
     // over the chunks (an undamped state keeps every chunk's rounding); with them it stays
     // within a few chunks' worth.
     double accumulated = 0;
-    for (std::int64_t r0 = 0, c = 0; r0 < len; r0 += c_.BT, ++c) {
-      const std::int64_t rows = std::min<std::int64_t>(c_.BT, len - r0);
-      in.k.resize(rows, c_.K);
-      in.w.resize(rows, c_.K);
-      in.u.resize(rows, Vs);
-      if (c_.use_g) in.g.resize(rows);
-      if (c_.use_gk) in.gk.resize(rows, c_.K);
-      for (std::int64_t r = 0; r < rows; ++r) {
-        const std::int64_t tok = bos + r0 + r;
-        regenerate(kK, (tok * c_.Hg + hg) * c_.K, c_.K, in.k.data() + r, rows);
-        regenerate(kW, (tok * c_.H + h) * c_.K, c_.K, in.w.data() + r, rows);
-        if (c_.use_gk) regenerate(kGk, (tok * c_.H + h) * c_.K, c_.K, in.gk.data() + r, rows);
-        for (Eigen::Index col = 0; col < Vs; ++col)  // only the verified columns
-          regenerate(kU, (tok * c_.H + h) * c_.V + columns[col], 1, &in.u(r, col), 1);
-        if (c_.use_g) regenerate(kG, tok * c_.H + h, 1, in.g.data() + r, 1);
-      }
-      const std::int64_t chunk = c_.chunk_offsets[n] + c;
-      compare_state(h_cmp, kH, (chunk * c_.H + h) * c_.V * c_.K, recurrence.state(), accumulated);
-      const reference::gdr::ChunkStep step = recurrence.step(in);
-      accumulated = std::hypot(accumulated * step.state_decay, step.update_magnitude);
-      if (c_.save_vnew) {
+    const std::int64_t chunks = (len + c_.BT - 1) / c_.BT;
+    constexpr std::int64_t kBatch = 64;  // chunks regenerated at a time
+    std::vector<reference::gdr::SequenceHead> batch(
+        static_cast<std::size_t>(std::min(kBatch, chunks)));
+    for (std::int64_t first = 0; first < chunks; first += kBatch) {
+      const auto count = static_cast<std::size_t>(std::min(kBatch, chunks - first));
+      run_in_parallel(count, helpers, [&](std::size_t i) {
+        regenerate_chunk(specs, slice, first + static_cast<std::int64_t>(i), batch[i]);
+      });
+      for (std::size_t i = 0; i < count; ++i) {
+        const std::int64_t c = first + static_cast<std::int64_t>(i), r0 = c * c_.BT;
+        const std::int64_t rows = std::min<std::int64_t>(c_.BT, len - r0);
+        const std::int64_t chunk = c_.chunk_offsets[n] + c;
+        compare_state(h_cmp, kH, (chunk * c_.H + h) * c_.V * c_.K, recurrence.state(), accumulated);
+        const reference::gdr::ChunkStep step = recurrence.step(batch[i]);
+        accumulated = std::hypot(accumulated * step.state_decay, step.update_magnitude);
+        if (!c_.save_vnew) continue;
         got.clear(), want.clear(), flat.clear();
         for (std::int64_t r = 0; r < rows; ++r)
           for (Eigen::Index col = 0; col < Vs; ++col) {
-            flat.push_back(((bos + r0 + r) * c_.H + h) * c_.V + columns[col]);
-            got.push_back(at(kVNew, flat.back()));
+            flat.push_back(((c_.cu[n] + r0 + r) * c_.H + h) * c_.V + columns[col]);
+            got.push_back(t[kVNew](flat.back()));
             want.push_back(step.v_new(r, col));
           }
         v_cmp.add_group(got, want, flat, step.v_new_magnitude);
       }
     }
     if (c_.store_ht) compare_state(ht_cmp, kHt, nh_state, recurrence.state(), accumulated);
+  }
+
+  // The inputs of chunk `c` of a slice (its verified V columns of u only), regenerated from
+  // their pure function rather than read back: exactly the elements needed, none of the
+  // neighbours that share their pages. (A kernel cannot have changed them: inputs are mapped
+  // read-only.) Stored in column-major Eigen order.
+  void regenerate_chunk(const std::vector<TensorSpec>& specs, const Slice& slice, std::int64_t c,
+                        reference::gdr::SequenceHead& in) const {
+    const std::int64_t n = slice.n, bos = c_.cu[n], r0 = c * c_.BT;
+    const std::int64_t rows = std::min<std::int64_t>(c_.BT, c_.lengths[n] - r0);
+    const int h = slice.h, hg = h / (c_.H / c_.Hg);
+    std::vector<std::uint32_t> scratch(static_cast<std::size_t>(std::max(c_.K, c_.V)));
+    auto regenerate = [&](Tensor id, std::int64_t first, int count, double* dst,
+                          std::int64_t stride) {
+      fill(id, first, count, scratch.data());
+      for (int i = 0; i < count; ++i)
+        dst[i * stride] = load_as_double(specs[id].dtype, scratch.data(), i);
+    };
+    const auto Vs = static_cast<Eigen::Index>(slice.columns.size());
+    in.k.resize(rows, c_.K);
+    in.w.resize(rows, c_.K);
+    in.u.resize(rows, Vs);
+    if (c_.use_g) in.g.resize(rows);
+    if (c_.use_gk) in.gk.resize(rows, c_.K);
+    for (std::int64_t r = 0; r < rows; ++r) {
+      const std::int64_t tok = bos + r0 + r;
+      regenerate(kK, (tok * c_.Hg + hg) * c_.K, c_.K, in.k.data() + r, rows);
+      regenerate(kW, (tok * c_.H + h) * c_.K, c_.K, in.w.data() + r, rows);
+      if (c_.use_gk) regenerate(kGk, (tok * c_.H + h) * c_.K, c_.K, in.gk.data() + r, rows);
+      for (Eigen::Index col = 0; col < Vs; ++col)  // only the verified columns
+        regenerate(kU, (tok * c_.H + h) * c_.V + slice.columns[col], 1, &in.u(r, col), 1);
+      if (c_.use_g) regenerate(kG, tok * c_.H + h, 1, in.g.data() + r, 1);
+    }
   }
 
   // The offsets of kernel.hpp, tensor by tensor (offsets.hpp explains the form).
@@ -407,9 +429,9 @@ class Problem final : public dc::Problem {
     const double flops =
         4.0 * static_cast<double>(c_.chunk_offsets.back()) * c_.H * tiles * kBV * c_.K * c_.BT;
     // the cost per token of a block: the kernel's work, and generating the inputs it reads
-    // (about 40 flop-equivalents an element, the first-touch fault of its page included;
-    // gk is a running sum over the chunk: BT terms an element). A token's row of an input is
-    // generated a page at a time: a block reading a slice of a narrow row pays for the row.
+    // (about 40 flop-equivalents an element, the first-touch fault of its page included).
+    // A token's row of an input is generated a page at a time: a block reading a slice of a
+    // wide row pays for the page that holds it, of a narrow row for the row.
     const auto touched = [](double row, double slice, std::size_t element_bytes) {
       return std::min(row, std::max(slice, 4096.0 / static_cast<double>(element_bytes)));
     };
@@ -418,8 +440,8 @@ class Problem final : public dc::Problem {
     const double per_token =
         4.0 * kBV * K +
         40.0 * (touched(Hg * K, K, in_bytes) + touched(H * K, K, in_bytes) +
-                touched(H * V, kBV, in_bytes) + (c_.use_g ? touched(H, 1, 4) : 0.0)) +
-        (c_.use_gk ? 10.0 * c_.BT * touched(H * K, K, 4) : 0.0);
+                touched(H * V, kBV, in_bytes) + (c_.use_g ? touched(H, 1, 4) : 0.0) +
+                (c_.use_gk ? touched(H * K, K, 4) : 0.0));
     auto block_id = [&](std::uint64_t tile, std::int64_t n, std::int64_t h) {
       return tile + tiles * static_cast<std::uint64_t>(n * c_.H + h);
     };

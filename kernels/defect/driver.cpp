@@ -37,15 +37,15 @@ class Problem final : public dc::Problem {
     launch_kernel(grid, dim3{kThreads, 1, 1}, {}, [p] { twice<D>(p); });
   }
 
-  std::vector<TensorCheck> verify(std::span<const void* const> t) const override {
+  std::vector<TensorCheck> verify(std::span<const TensorView> t) const override {
     const std::vector<TensorSpec> specs = tensors();
     Comparer cmp(specs[1], Tolerance{unit_roundoff(DType::bf16), unit_roundoff(DType::bf16)});
     std::vector<double> got, want;
     std::vector<std::int64_t> flat;
     for (std::int64_t i = 0; i < n_; ++i) {
       flat.push_back(y_base() + i);
-      got.push_back(load_as_double(DType::bf16, t[1], y_base() + i));
-      want.push_back(2.0 * load_as_double(DType::f32, t[0], i));
+      got.push_back(t[1](y_base() + i));
+      want.push_back(2.0 * t[0](i));
     }
     cmp.add_group(got, want, flat);
     return {cmp.finish()};
