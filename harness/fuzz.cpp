@@ -63,11 +63,24 @@ std::optional<Shape> random_base(const KernelFamily& family, const std::string& 
   return std::nullopt;
 }
 
-// "(verdict, buffer, offset)": what makes a finding distinct.
+// "(verdict, buffer, offset)": what makes a finding distinct. A device fault names no
+// buffer (the context is lost with it): the offsets the shape's index variant is predicted
+// to wrap (explain's list) stand in, so faults of different products stay distinct.
 std::string finding_class(const Verdict& v) {
   std::string offset;
   if (const auto at = v.crossing.find("where "); at != std::string::npos)
     offset = v.crossing.substr(at + 6, v.crossing.find(" reaches", at) - at - 6);
+  if (v.kind == VerdictKind::device_fault && v.tensor.empty() && offset.empty()) {
+    try {
+      const Shape shape = parse_shape(v.shape);
+      const std::string variant = shape.has("index") ? shape.text("index") : "";
+      std::vector<std::string> wrapped;
+      for (const IndexProduct& p : find_family(shape.kernel()).make(shape)->index_products())
+        if (p.narrow(variant) && !p.reaches.empty()) wrapped.push_back(p.tensor + "/" + p.term);
+      offset = fmt::format("{}", fmt::join(wrapped, "+"));
+    } catch (const ShapeError&) {  // not a shape of a registered kernel: no finer class
+    }
+  }
   return fmt::format("{}|{}|{}", verdict_name(v.kind), v.tensor, offset);
 }
 
