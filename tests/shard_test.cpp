@@ -19,7 +19,7 @@ namespace {
 namespace fs = std::filesystem;
 
 fs::path fresh_dir(const std::string& name) {
-  const fs::path dir =
+  fs::path dir =
       fs::temp_directory_path() / ("diffcheck-shard-" + std::to_string(::getpid()) + "-" + name);
   fs::remove_all(dir);
   return dir;
