@@ -122,8 +122,7 @@ class Campaign {
   FuzzSummary run() {
     if (!o_.out.empty()) std::filesystem::create_directories(o_.out);
     for (const int d : o_.devices) summary_.per_device[d];
-    const int workers = o_.jobs * static_cast<int>(std::max<std::size_t>(1, o_.devices.size()));
-    run_in_parallel(static_cast<std::size_t>(workers), workers,
+    run_in_parallel(static_cast<std::size_t>(workers()), workers(),
                     [this](std::size_t w) { worker(w); });
     summary_.elapsed_s = elapsed();
     progress_ << "\n";
