@@ -70,10 +70,12 @@ bool predicts_overflow(const Shape& shape, const std::string& variant, int bits,
   return false;
 }
 
-std::vector<std::string> narrow_products(const Shape& shape, const std::string& variant) {
+std::vector<std::string> narrow_products(const Shape& shape, const std::string& variant,
+                                         bool wrapping) {
   std::vector<std::string> out;
   for (const IndexProduct& p : find_family(shape.kernel()).make(shape)->index_products())
-    if (p.narrow(variant)) out.push_back(p.tensor + "/" + p.term);
+    if (p.narrow(variant) && (!wrapping || !p.reaches.empty()))
+      out.push_back(p.tensor + "/" + p.term);
   return out;
 }
 

@@ -20,8 +20,10 @@ namespace dc {
 bool predicts_overflow(const Shape& shape, const std::string& variant, int bits = 31,
                        const std::string& product = "");
 
-// "TENSOR/TERM" of each offset `variant` computes in 32 bits at this shape (explain's list).
-std::vector<std::string> narrow_products(const Shape& shape, const std::string& variant);
+// "TENSOR/TERM" of each offset `variant` computes in 32 bits at this shape (explain's list);
+// with `wrapping`, only those that reach 2^31 there.
+std::vector<std::string> narrow_products(const Shape& shape, const std::string& variant,
+                                         bool wrapping = false);
 
 // The smallest v in [lo, hi] at which `holds` is true, for a predicate that stays true once
 // it is (bisection); nullopt when it is false at hi.

@@ -74,10 +74,7 @@ std::string finding_class(const Verdict& v) {
     try {
       const Shape shape = parse_shape(v.shape);
       const std::string variant = shape.has("index") ? shape.text("index") : "";
-      std::vector<std::string> wrapped;
-      for (const IndexProduct& p : find_family(shape.kernel()).make(shape)->index_products())
-        if (p.narrow(variant) && !p.reaches.empty()) wrapped.push_back(p.tensor + "/" + p.term);
-      offset = fmt::format("{}", fmt::join(wrapped, "+"));
+      offset = fmt::format("{}", fmt::join(narrow_products(shape, variant, true), "+"));
     } catch (const ShapeError&) {  // not a shape of a registered kernel: no finer class
     }
   }

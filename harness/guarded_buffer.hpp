@@ -10,8 +10,7 @@
 // checked after the launch. Kernels see a plain pointer; the case owns the buffer (RAII).
 //
 // Backing::eager maps the data read-write at once (huge pages for large buffers).
-// Backing::sparse does too, in 4 KiB pages only: scattered writes cost a page each (the GPU
-// backend's host copies of the elements verification reads). Backing::demand maps it PROT_NONE over
+// Backing::demand maps it PROT_NONE over
 // a memfd and keeps a second, read-write alias of the same memory for the harness: the DemandPager
 // (demand_pager.hpp) materializes pieces on first touch through the alias.
 #pragma once
@@ -23,7 +22,7 @@
 
 namespace dc {
 
-enum class Backing : std::uint8_t { eager, sparse, demand };
+enum class Backing : std::uint8_t { eager, demand };
 
 class GuardedBuffer {
  public:

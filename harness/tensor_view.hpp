@@ -25,9 +25,6 @@ class TensorView {
   // for an element outside its runs (a verification reading what it did not declare).
   double operator()(std::int64_t flat) const;
 
-  DType dtype() const { return dtype_; }
-  bool empty() const { return base_ == nullptr && packed_ == nullptr; }
-
  private:
   struct Packed {
     std::vector<ElementRun> runs;

@@ -1,17 +1,13 @@
 // HIP source (nvcc builds it for NVIDIA through kernels/runtime/hip_to_cuda.hpp).
 #include "device_buffer.hpp"
 
-#include <sys/mman.h>
-
 #include <algorithm>
 #include <climits>
 #include <cstdint>
 #include <cstring>
-#include <thread>
 #include <utility>
 
 #include "harness/device/counter_rng.hpp"
-#include "harness/parallel.hpp"
 #include "harness/tensor.hpp"
 #include "kernels/runtime/hip_portable.hpp"
 
@@ -258,12 +254,6 @@ DeviceGuardedBuffer::Scan scan(const E* data, std::int64_t n, Match match, const
   }
   s.count = static_cast<std::int64_t>(count.host()[0]);
   return s;
-}
-
-// Runs `work(i)` for i in [0, n) on every hardware thread.
-template <class Work>
-void in_parallel(std::size_t n, Work&& work) {
-  run_in_parallel(n, static_cast<int>(std::max(1u, std::thread::hardware_concurrency())), work);
 }
 
 // The elements of `runs` packed on the device, then copied back in one transfer.
