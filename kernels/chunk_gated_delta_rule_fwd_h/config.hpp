@@ -11,6 +11,7 @@
 #include "harness/shape.hpp"
 #include "harness/tensor.hpp"
 #include "inputs.hpp"
+#include "kernels/runtime/batch.hpp"
 #include "kernels/runtime/dtypes.hpp"
 #include "kernels/runtime/index_math.hpp"
 #include "params.hpp"
@@ -20,55 +21,15 @@ namespace dc::kernels::gdr {
 // The order of Problem::tensors().
 enum Tensor : std::size_t { kK, kW, kU, kG, kGk, kH0, kCu, kChunkOffsets, kH, kVNew, kHt, kCount };
 
-// Calls f(static_cast<T*>(nullptr)) for the input dtype's storage type T: one instantiation
-// of the caller's code per dtype.
-template <class F>
-void with_dtype(DType t, F&& f) {
-  if (t == DType::f32)
-    f(static_cast<float*>(nullptr));
-  else if (t == DType::f16)
-    f(static_cast<fp16*>(nullptr));
-  else
-    f(static_cast<bf16*>(nullptr));
-}
-
-struct Config {
+struct Config : Batch {
   // From a shape the driver has validated (it checks the cross-key rules).
   explicit Config(const Shape& s)
-      : seed(static_cast<std::uint64_t>(s.integer("seed"))),
-        H(static_cast<int>(s.integer("H"))),
-        Hg(static_cast<int>(s.integer("Hg"))),
-        K(static_cast<int>(s.integer("K"))),
-        V(static_cast<int>(s.integer("V"))),
-        BT(static_cast<int>(s.integer("BT"))),
+      : Batch(s),
         use_g(s.integer("g") != 0),
         use_gk(s.integer("gk") != 0),
         use_h0(s.integer("h0") != 0),
         store_ht(s.integer("ht") != 0),
-        save_vnew(s.integer("vnew") != 0) {
-    const std::string& dt = s.text("dtype");
-    dtype = dt == "fp32" ? DType::f32 : dt == "fp16" ? DType::f16 : DType::bf16;
-    const std::string& ix = s.text("index");
-    index = ix == "i32"     ? IndexVariant::i32
-            : ix == "mixed" ? IndexVariant::mixed
-                            : IndexVariant::i64;
-    varlen = s.has("seqlens");
-    if (varlen)
-      lengths = s.list("seqlens");
-    else
-      lengths.assign(static_cast<std::size_t>(s.integer("B")), s.integer("T"));
-    cu.push_back(0);
-    chunk_offsets.push_back(0);
-    for (const std::int64_t len : lengths) {
-      cu.push_back(cu.back() + len);
-      chunk_offsets.push_back(chunk_offsets.back() + (len + BT - 1) / BT);
-    }
-    // int32, as upstream passes them (the driver refuses totals past 2^31-1)
-    cu32.assign(cu.begin(), cu.end());
-    chunk_offsets32.assign(chunk_offsets.begin(), chunk_offsets.end());
-  }
-
-  std::int64_t sequences() const { return static_cast<std::int64_t>(lengths.size()); }
+        save_vnew(s.integer("vnew") != 0) {}
 
   // The input model; `cu_seqlens` is where the code that evaluates it reads the int32
   // sequence starts (a host copy, or a device copy for a device generator).
@@ -105,14 +66,7 @@ struct Config {
     return p;
   }
 
-  std::uint64_t seed;
-  int H, Hg, K, V, BT;
-  DType dtype = DType::bf16;
-  IndexVariant index = IndexVariant::i64;
   bool use_g, use_gk, use_h0, store_ht, save_vnew;
-  bool varlen = false;
-  std::vector<std::int64_t> lengths, cu, chunk_offsets;
-  std::vector<std::int32_t> cu32, chunk_offsets32;
 };
 
 // Elements [first, last) of row `row` of k, w or u (a row: the K or V values of one token

@@ -14,13 +14,12 @@
 #include "harness/problem.hpp"
 #include "kernel.hpp"
 #include "kernels/runtime/launch.hpp"
-#include "offsets.hpp"
+#include "kernels/runtime/offsets.hpp"
 #include "reference/chunk_gated_delta_rule_fwd_h/reference.hpp"
 
 namespace dc::kernels::gdr {
 namespace {
 
-constexpr std::int64_t kMaxI32 = (std::int64_t{1} << 31) - 1;
 // Above this much kernel work (floating-point operations over the whole grid, about 2-3 s of
 // the CPU backend) a case runs chosen blocks only and verifies sampled V columns of them.
 constexpr double kWholeGridFlops = 8.6e9;
@@ -40,47 +39,22 @@ void with_mutation(Mutation m, F&& f) {
 }
 
 KeyTable keys() {
-  auto integer = [](std::string name, std::int64_t lo, std::int64_t hi, std::string def,
-                    std::string help, std::string ignored_if = "") {
+  auto flag = [](std::string name, std::string def, std::string help) {
     return KeySpec{.name = std::move(name),
                    .kind = KeyKind::integer,
-                   .min = lo,
-                   .max = hi,
+                   .min = 0,
+                   .max = 1,
                    .default_value = std::move(def),
-                   .help = std::move(help),
-                   .ignored_if = std::move(ignored_if)};
+                   .help = std::move(help)};
   };
-  auto flag = [&](std::string name, std::string def, std::string help) {
-    return integer(std::move(name), 0, 1, std::move(def), std::move(help));
-  };
-  return {
-      integer("B", 1, 65535, "1", "sequences (ignored when seqlens is given)", "seqlens"),
-      integer("T", 1, kMaxI32, "", "tokens per sequence (ignored when seqlens is given)",
-              "seqlens"),
-      KeySpec{.name = "seqlens",
-              .kind = KeyKind::list,
-              .min = 1,
-              .max = kMaxI32,
-              .default_value = "-",
-              .help = "variable-length batch: lengths joined by '/'"},
-      integer("H", 1, 65535, "", "value heads"),
-      integer("Hg", 1, 65535, "@H", "key heads (divides H)"),
-      integer("K", 1, kMaxK, "128", "key head dim"),
-      integer("V", 1, 256, "128", "value head dim"),
-      integer("BT", 1, kMaxBT, "64", "chunk size"),
-      KeySpec{.name = "dtype",
-              .kind = KeyKind::choice,
-              .choices = {"bf16", "fp16", "fp32"},
-              .default_value = "bf16",
-              .help = "input dtype; the state accumulates in fp32"},
-      flag("g", "1", "use the chunk-local cumulative log decay g"),
-      flag("gk", "0", "use the per-key cumulative log decay gk"),
-      flag("h0", "0", "use an initial state"),
-      flag("ht", "1", "store the final state"),
-      flag("vnew", "1", "save v_new"),
-      index_key(),
-      seed_key(),
-  };
+  KeyTable k;
+  for (const char* name : {"B", "T", "seqlens", "H", "Hg", "K", "V", "BT", "dtype"})
+    k.push_back(batch_key(name));
+  k.insert(k.end(), {flag("g", "1", "use the chunk-local cumulative log decay g"),
+                     flag("gk", "0", "use the per-key cumulative log decay gk"),
+                     flag("h0", "0", "use an initial state"), flag("ht", "1", "store the final state"),
+                     flag("vnew", "1", "save v_new"), index_key(), seed_key()});
+  return k;
 }
 
 template <class T>
@@ -111,22 +85,13 @@ class Problem final : public dc::Problem {
  public:
   explicit Problem(const Shape& s, Mutation mutation = Mutation::none)
       : c_(s), mutation_(mutation) {
-    if (c_.H % c_.Hg != 0)
-      throw ShapeError("Hg", fmt::format("key 'Hg': {} does not divide H={}; valid: a divisor of H",
-                                         c_.Hg, c_.H));
-    if (c_.cu.back() > kMaxI32)
-      throw ShapeError(c_.varlen ? "seqlens" : "T",
-                       fmt::format("total tokens {} exceed 2^31-1 (cu_seqlens are int32); valid: "
-                                   "B*T or the sum of seqlens <= 2^31-1",
-                                   c_.cu.back()));
     const auto rows = c_.sequences() * c_.H;
     if (rows > 65535)
       throw ShapeError("H", fmt::format("key 'H': {} sequences x H={} = {} block rows exceed the "
                                         "grid's y limit; valid: sequences * H <= 65535",
                                         c_.sequences(), c_.H, rows));
     model_ = c_.model(c_.cu32.data());
-    Geometry geometry{c_.cu, c_.chunk_offsets, c_.H, c_.BT};
-    offsets_.emplace(std::move(geometry), offset_forms());
+    offsets_.emplace(c_.geometry(), offset_forms());
     plan_ = make_plan();
   }
 
@@ -525,22 +490,7 @@ class Problem final : public dc::Problem {
 };
 
 std::string Problem::locate(std::size_t tensor, std::int64_t flat) const {
-  const std::vector<TensorSpec> specs = tensors();
-  std::string coordinates = specs.at(tensor).coordinates(flat);
-  const Geometry& g = offsets_->geometry();
-  if (tensor == kH) {
-    const std::int64_t chunk = flat / (std::int64_t{c_.H} * c_.V * c_.K);
-    const std::int64_t n = g.sequence_of_chunk(chunk);
-    return fmt::format("chunk {} of sequence {} ({})", chunk - g.chunk_start[n], n, coordinates);
-  }
-  if (specs[tensor].dims.front().name == "token") {
-    std::int64_t row = 1;
-    for (std::size_t d = 1; d < specs[tensor].dims.size(); ++d) row *= specs[tensor].dims[d].extent;
-    const std::int64_t token = flat / row, n = g.sequence_of_token(token);
-    return fmt::format("chunk {} of sequence {} ({})", (token - g.token_start[n]) / c_.BT, n,
-                       coordinates);
-  }
-  return coordinates;
+  return locate_in_batch(offsets_->geometry(), tensors().at(tensor), flat);
 }
 
 const Registration registration{KernelFamily{

@@ -1,9 +1,10 @@
-// The offsets chunk_gated_delta_rule_fwd_h computes, as functions of the shape, and where
-// each first reaches 2^31 or 2^32. Every offset of this kernel has the form
+// The offsets a kernel over a (varlen) batch of sequences computes, as functions of the shape,
+// and where each first reaches 2^31 or 2^32. Every offset of the gated-delta-rule kernels has
+// the form
 //   base(n, h) + r * C,   base(n, h) = (start(n) * A + h / hdiv) * B
 // with start(n) the sequence's first chunk (boh), first token (bos) or its index, and r a
 // chunk (i_t) or a token row of the sequence. index=i32 computes base, loop term and their
-// sum in 32 bits; index=mixed only the base (kernel.hpp).
+// sum in 32 bits; index=mixed only the base (runtime/index_math.hpp).
 #pragma once
 
 #include <cstdint>
@@ -13,7 +14,7 @@
 
 #include "harness/problem.hpp"
 
-namespace dc::kernels::gdr {
+namespace dc::kernels {
 
 // The batch: sequence starts in tokens and in chunks (N + 1 entries each), heads, chunk size.
 struct Geometry {
@@ -41,6 +42,7 @@ struct OffsetForm {
 // Where an offset first reaches a threshold: sequence n, row r (chunk or token row), head h.
 struct Position {
   std::int64_t n = 0, r = 0, h = 0;
+  std::int64_t chunk = 0;  // the chunk of the sequence that holds row r
   std::int64_t value = 0;
   bool every_head = false;
 };
@@ -69,4 +71,8 @@ class Offsets {
   std::vector<OffsetForm> forms_;
 };
 
-}  // namespace dc::kernels::gdr
+// Where an element of a tensor whose outermost dimension is "token" or "chunk" lies, in the
+// batch's terms ("chunk 4096 of sequence 0 (chunk=4096,head=0,v=3,k=1)").
+std::string locate_in_batch(const Geometry& g, const TensorSpec& spec, std::int64_t flat);
+
+}  // namespace dc::kernels

@@ -4,7 +4,7 @@
 
 #include <fmt/format.h>
 
-namespace dc::kernels::gdr {
+namespace dc::kernels {
 
 namespace {
 std::int64_t ceil_div(std::int64_t a, std::int64_t b) {
@@ -117,8 +117,26 @@ std::vector<Position> Offsets::crossing_positions() const {
   for (const OffsetForm& f : forms_)
     for (int bits : {31, 32})
       for (auto reaches : {&Offsets::base_reaches, &Offsets::loop_reaches, &Offsets::sum_reaches})
-        if (const auto pos = (this->*reaches)(f, std::int64_t{1} << bits)) out.push_back(*pos);
+        if (auto pos = (this->*reaches)(f, std::int64_t{1} << bits)) {
+          pos->chunk = f.chunk_rows ? pos->r : pos->r / g_.BT;
+          out.push_back(*pos);
+        }
   return out;
 }
 
-}  // namespace dc::kernels::gdr
+std::string locate_in_batch(const Geometry& g, const TensorSpec& spec, std::int64_t flat) {
+  const std::string coordinates = spec.coordinates(flat);
+  const std::string& outer = spec.dims.front().name;
+  if (outer != "token" && outer != "chunk") return coordinates;
+  std::int64_t row = 1;
+  for (std::size_t d = 1; d < spec.dims.size(); ++d) row *= spec.dims[d].extent;
+  const std::int64_t x = flat / row;
+  if (outer == "chunk") {
+    const std::int64_t n = g.sequence_of_chunk(x);
+    return fmt::format("chunk {} of sequence {} ({})", x - g.chunk_start[n], n, coordinates);
+  }
+  const std::int64_t n = g.sequence_of_token(x);
+  return fmt::format("chunk {} of sequence {} ({})", (x - g.token_start[n]) / g.BT, n, coordinates);
+}
+
+}  // namespace dc::kernels

@@ -1,0 +1,129 @@
+// A batch of sequences as the chunked (linear-attention) kernels take it: fixed-length (B
+// sequences of T tokens) or variable-length (`seqlens`, passed to the kernel as int32
+// cu_seqlens), cut into chunks of BT tokens that restart at every sequence; H value heads,
+// Hg key heads, K and V head dims, the input dtype, the index variant and the seed. Every
+// kernel family of the gated delta rule builds its keys and its Config from these.
+// C++17: nvcc compiles it too.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "harness/shape.hpp"
+#include "harness/tensor.hpp"
+#include "dtypes.hpp"
+#include "index_math.hpp"
+#include "offsets.hpp"
+
+namespace dc::kernels {
+
+inline constexpr std::int64_t kMaxI32 = (std::int64_t{1} << 31) - 1;
+inline constexpr int kMaxHeadDim = 256;  // K and V
+inline constexpr int kMaxChunk = 64;     // BT
+
+// The key of a batch named `name`: B, T, seqlens, H, Hg, K, V, BT or dtype.
+inline KeySpec batch_key(const std::string& name) {
+  auto integer = [&](std::int64_t hi, std::string def, std::string help,
+                     std::string ignored_if = "") {
+    return KeySpec{name,       KeyKind::integer, 1, hi, {}, std::move(def), std::move(help),
+                   ignored_if};
+  };
+  if (name == "B") return integer(65535, "1", "sequences (ignored when seqlens is given)", "seqlens");
+  if (name == "T")
+    return integer(kMaxI32, "", "tokens per sequence (ignored when seqlens is given)", "seqlens");
+  if (name == "seqlens")
+    return KeySpec{name, KeyKind::list, 1, kMaxI32, {}, "-",
+                   "variable-length batch: lengths joined by '/'", ""};
+  if (name == "H") return integer(65535, "", "value heads");
+  if (name == "Hg") return integer(65535, "@H", "key heads (divides H)");
+  if (name == "K") return integer(kMaxHeadDim, "128", "key head dim");
+  if (name == "V") return integer(kMaxHeadDim, "128", "value head dim");
+  if (name == "BT") return integer(kMaxChunk, "64", "chunk size");
+  return KeySpec{"dtype", KeyKind::choice, 0, 0, {"bf16", "fp16", "fp32"}, "bf16",
+                 "input dtype; accumulation in fp32", ""};
+}
+
+// Calls f(static_cast<T*>(nullptr)) for the input dtype's storage type T: one instantiation
+// of the caller's code per dtype.
+template <class F>
+void with_dtype(DType t, F&& f) {
+  if (t == DType::f32)
+    f(static_cast<float*>(nullptr));
+  else if (t == DType::f16)
+    f(static_cast<fp16*>(nullptr));
+  else
+    f(static_cast<bf16*>(nullptr));
+}
+
+struct Batch {
+  // From a shape of a family whose keys include B, T, seqlens and H (the others: 1 when the
+  // family has no such key). Checks the cross-key rules (ShapeError).
+  explicit Batch(const Shape& s)
+      : seed(static_cast<std::uint64_t>(s.integer("seed"))),
+        H(static_cast<int>(s.integer("H"))),
+        Hg(optional(s, "Hg", H)),
+        K(optional(s, "K", 1)),
+        V(optional(s, "V", 1)),
+        BT(optional(s, "BT", 64)),
+        varlen(s.has("seqlens")) {
+    const std::string dt = has_key(s, "dtype") ? s.text("dtype") : "fp32";
+    dtype = dt == "fp32" ? DType::f32 : dt == "fp16" ? DType::f16 : DType::bf16;
+    const std::string ix = has_key(s, "index") ? s.text("index") : "i64";
+    index = ix == "i32" ? IndexVariant::i32 : ix == "mixed" ? IndexVariant::mixed : IndexVariant::i64;
+    if (varlen)
+      lengths = s.list("seqlens");
+    else
+      lengths.assign(static_cast<std::size_t>(s.integer("B")), s.integer("T"));
+    cu.push_back(0);
+    chunk_offsets.push_back(0);
+    for (const std::int64_t len : lengths) {
+      cu.push_back(cu.back() + len);
+      chunk_offsets.push_back(chunk_offsets.back() + (len + BT - 1) / BT);
+    }
+    if (H % Hg != 0)
+      throw ShapeError("Hg", "key 'Hg': " + std::to_string(Hg) + " does not divide H=" +
+                                 std::to_string(H) + "; valid: a divisor of H");
+    if (cu.back() > kMaxI32)
+      throw ShapeError(varlen ? "seqlens" : "T",
+                       "total tokens " + std::to_string(cu.back()) +
+                           " exceed 2^31-1 (cu_seqlens are int32); valid: B*T or the sum of "
+                           "seqlens <= 2^31-1");
+    // int32, as upstream passes them
+    cu32.assign(cu.begin(), cu.end());
+    chunk_offsets32.assign(chunk_offsets.begin(), chunk_offsets.end());
+    for (std::size_t n = 0; n < lengths.size(); ++n)
+      for (std::int64_t c = 0; c < chunks(static_cast<std::int64_t>(n)); ++c) {
+        chunk_indices32.push_back(static_cast<std::int32_t>(n));
+        chunk_indices32.push_back(static_cast<std::int32_t>(c));
+      }
+  }
+
+  std::int64_t sequences() const { return static_cast<std::int64_t>(lengths.size()); }
+  std::int64_t tokens() const { return cu.back(); }
+  std::int64_t total_chunks() const { return chunk_offsets.back(); }
+  std::int64_t chunks(std::int64_t n) const { return chunk_offsets[n + 1] - chunk_offsets[n]; }
+  std::int64_t longest() const { return *std::max_element(lengths.begin(), lengths.end()); }
+  Geometry geometry() const { return Geometry{cu, chunk_offsets, H, BT}; }
+
+  std::uint64_t seed;
+  int H, Hg, K, V, BT;
+  DType dtype = DType::bf16;
+  IndexVariant index = IndexVariant::i64;
+  bool varlen = false;
+  std::vector<std::int64_t> lengths, cu, chunk_offsets;
+  // int32 copies the kernels read: sequence starts, chunk starts, and (i_n, i_t) per chunk
+  std::vector<std::int32_t> cu32, chunk_offsets32, chunk_indices32;
+
+ private:
+  static bool has_key(const Shape& s, const std::string& name) {
+    return std::any_of(s.keys().begin(), s.keys().end(),
+                       [&](const KeySpec& k) { return k.name == name; });
+  }
+  static int optional(const Shape& s, const std::string& name, int fallback) {
+    return has_key(s, name) ? static_cast<int>(s.integer(name)) : fallback;
+  }
+};
+
+}  // namespace dc::kernels

@@ -1,0 +1,216 @@
+#include "chunk_problem.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "harness/device/counter_rng.hpp"
+#include "harness/parallel.hpp"
+
+namespace dc::kernels {
+
+namespace {
+// Above this much work (flop-equivalents over the whole grid, about a second of the CPU
+// backend) a case runs chosen blocks only.
+constexpr double kWholeGridFlops = 2e9;
+constexpr int kRandomBlocks = 2;  // seeded random blocks of a sparse plan
+}  // namespace
+
+std::string ChunkProblem::locate(std::size_t tensor, std::int64_t flat) const {
+  return locate_in_batch(offsets_->geometry(), specs_.at(tensor), flat);
+}
+
+dim3 ChunkProblem::grid() const {
+  if (b_.varlen)
+    return dim3{static_cast<unsigned>(b_.total_chunks()), static_cast<unsigned>(b_.H), 1};
+  return dim3{static_cast<unsigned>(b_.chunks(0)), static_cast<unsigned>(b_.sequences() * b_.H),
+              1};
+}
+
+ChunkGrid ChunkProblem::chunk_grid(std::span<void* const> t, std::size_t cu,
+                                   std::size_t indices) const {
+  ChunkGrid g;
+  if (b_.varlen) {
+    g.cu_seqlens = static_cast<const std::int32_t*>(t[cu]);
+    g.chunk_indices = static_cast<const std::int32_t*>(t[indices]);
+  }
+  g.T_len = static_cast<std::int32_t>(b_.lengths.front());
+  g.H = b_.H;
+  g.BT = b_.BT;
+  return g;
+}
+
+std::vector<TensorSpec> ChunkProblem::batch_tensors() const {
+  auto dims = [&](std::string name, std::int64_t extent) {
+    return b_.varlen ? std::vector<Dim>{{std::move(name), extent}} : std::vector<Dim>{{"none", 0}};
+  };
+  return {{"cu_seqlens", DType::i32, Role::input, dims("seq", b_.sequences() + 1)},
+          {"chunk_indices", DType::i32, Role::input, dims("entry", 2 * b_.total_chunks())}};
+}
+
+void ChunkProblem::fill_batch(std::size_t which, std::int64_t begin, std::int64_t count,
+                              void* out) const {
+  const std::vector<std::int32_t>& v = which == 0 ? b_.cu32 : b_.chunk_indices32;
+  std::copy_n(v.begin() + begin, count, static_cast<std::int32_t*>(out));
+}
+
+std::int64_t ChunkProblem::rows(const ChunkBlock& c) const {
+  return std::min<std::int64_t>(b_.BT, b_.lengths[c.n] - c.i_t * b_.BT);
+}
+
+std::uint64_t ChunkProblem::block_id(const ChunkBlock& c) const {
+  const dim3 g = grid();
+  if (b_.varlen)
+    return static_cast<std::uint64_t>(b_.chunk_offsets[c.n] + c.i_t) +
+           std::uint64_t{g.x} * static_cast<std::uint64_t>(c.h);
+  return static_cast<std::uint64_t>(c.i_t) +
+         std::uint64_t{g.x} * static_cast<std::uint64_t>(c.n * b_.H + c.h);
+}
+
+void ChunkProblem::set_up(std::vector<OffsetForm> forms, double cost_per_token) {
+  if (!b_.varlen && b_.sequences() * b_.H > 65535)
+    throw ShapeError("H", fmt::format("key 'H': {} sequences x H={} = {} block rows exceed the "
+                                      "grid's y limit; valid: B * H <= 65535",
+                                      b_.sequences(), b_.H, b_.sequences() * b_.H));
+  specs_ = tensors();
+  offsets_.emplace(b_.geometry(), std::move(forms));
+  make_plan(cost_per_token);
+}
+
+void ChunkProblem::make_plan(double cost) {
+  const std::int64_t N = b_.sequences(), H = b_.H;
+  plan_.grid_blocks = static_cast<std::uint64_t>(b_.total_chunks() * H);
+  const std::vector<TensorSpec>& specs = specs_;
+  std::uint64_t row_bytes = 0;  // of every checked output, per token
+  for (const Output& o : outputs()) {
+    const TensorSpec& s = specs[o.tensor];
+    row_bytes += static_cast<std::uint64_t>(s.dims[2].extent) * dtype_bytes(s.dtype);
+  }
+  if (static_cast<double>(b_.tokens()) * static_cast<double>(H) * cost <= kWholeGridFlops) {
+    plan_.work_flops = static_cast<double>(b_.tokens()) * static_cast<double>(H) * cost;
+    for (std::int64_t n = 0; n < N; ++n)
+      for (std::int64_t i_t = 0; i_t < b_.chunks(n); ++i_t)
+        for (int h = 0; h < H; ++h) checked_.push_back({n, i_t, h});
+    plan_.verified = fmt::format("every element: {} (chunk, head) blocks", checked_.size());
+    return;
+  }
+  auto add = [&](const ChunkBlock& c, const std::string& why) {
+    const std::uint64_t id = block_id(c);
+    for (std::size_t i = 0; i < plan_.blocks.size(); ++i)
+      if (plan_.blocks[i] == id) {
+        if (plan_.reasons[i].find(why) == std::string::npos) plan_.reasons[i] += "; " + why;
+        return;
+      }
+    plan_.blocks.push_back(id);
+    plan_.reasons.push_back(
+        fmt::format("sequence {}, chunk {}, head {}: {}", c.n, c.i_t, c.h, why));
+    checked_.push_back(c);
+    plan_.work_flops += static_cast<double>(rows(c)) * cost;
+    plan_.written_bytes += static_cast<std::uint64_t>(rows(c)) * row_bytes;
+  };
+  add({0, 0, 0}, "first block");
+  add({N - 1, b_.chunks(N - 1) - 1, b_.H - 1}, "last block");
+  for (const Position& pos : offsets_->crossing_positions()) {
+    std::vector<int> heads{static_cast<int>(pos.h)};
+    if (pos.every_head) heads = {0, b_.H - 1};
+    for (const int h : heads) {
+      add({pos.n, pos.chunk, h}, "an offset reaches 2^31 or 2^32 here");
+      if (pos.chunk > 0) {
+        add({pos.n, pos.chunk - 1, h}, "the chunk before a crossing");
+      } else if (pos.n * H + h > 0) {
+        const std::int64_t before = pos.n * H + h - 1, n = before / H;
+        add({n, b_.chunks(n) - 1, static_cast<int>(before % H)}, "the last block before a crossing");
+      }
+    }
+  }
+  const dim3 g = grid();
+  for (int i = 0; i < kRandomBlocks; ++i) {
+    const std::uint64_t id =
+        rng::bits(b_.seed, 0xb10c, static_cast<std::uint64_t>(i)) % plan_.grid_blocks;
+    const auto x = static_cast<std::int64_t>(id % g.x), y = static_cast<std::int64_t>(id / g.x);
+    if (b_.varlen) {
+      const std::int64_t n = offsets_->geometry().sequence_of_chunk(x);
+      add({n, x - b_.chunk_offsets[n], static_cast<int>(y)}, "seeded random");
+    } else {
+      add({y / H, x, static_cast<int>(y % H)}, "seeded random");
+    }
+  }
+  plan_.verified = fmt::format("every element of the {} blocks' chunks", plan_.blocks.size());
+  plan_.working_bytes = std::uint64_t{16} << 20;
+}
+
+std::vector<ElementRun> ChunkProblem::verified_runs(std::size_t tensor) const {
+  if (plan_.whole_grid()) return {};
+  const TensorSpec& spec = specs_.at(tensor);
+  const std::int64_t heads = spec.dims[1].extent, width = spec.dims[2].extent;
+  std::vector<ElementRun> runs;
+  for (const ChunkBlock& c : checked_)
+    runs.push_back({(first_token(c) * heads + c.h) * width, width, heads * width, rows(c)});
+  return runs;
+}
+
+std::vector<TensorCheck> ChunkProblem::verify(std::span<const TensorView> t) const {
+  const std::vector<TensorSpec>& specs = specs_;
+  const std::vector<Output> outs = outputs();
+  const unsigned workers = std::max(
+      1u, std::min(std::thread::hardware_concurrency(), static_cast<unsigned>(checked_.size())));
+  std::vector<std::vector<Comparer>> partial(workers);
+  for (std::vector<Comparer>& p : partial)
+    for (const Output& o : outs) p.emplace_back(specs[o.tensor], o.tolerance);
+  std::atomic<std::size_t> next{0};
+  run_in_parallel(workers, static_cast<int>(workers), [&](std::size_t w) {
+    for (std::size_t i = next++; i < checked_.size(); i = next++)
+      check_chunk(t, checked_[i], partial[w]);
+  });
+  std::vector<TensorCheck> out;
+  for (std::size_t o = 0; o < outs.size(); ++o) {
+    for (unsigned w = 1; w < workers; ++w) partial[0][o].merge(partial[w][o]);
+    out.push_back(partial[0][o].finish());
+  }
+  return out;
+}
+
+std::vector<double> ChunkProblem::input(std::size_t tensor, std::int64_t begin,
+                                        std::int64_t count) const {
+  const DType dtype = specs_.at(tensor).dtype;
+  std::vector<std::uint32_t> scratch(static_cast<std::size_t>(count));  // 4 bytes an element
+  fill(tensor, begin, count, scratch.data());
+  std::vector<double> out(static_cast<std::size_t>(count));
+  for (std::int64_t i = 0; i < count; ++i)
+    out[static_cast<std::size_t>(i)] = load_as_double(dtype, scratch.data(), i);
+  return out;
+}
+
+Eigen::MatrixXd ChunkProblem::input_rows(std::size_t tensor, const ChunkBlock& c, int head) const {
+  const TensorSpec& spec = specs_.at(tensor);
+  const std::int64_t heads = spec.dims[1].extent, width = spec.dims[2].extent;
+  const std::int64_t n = rows(c);
+  Eigen::MatrixXd m(n, width);
+  for (std::int64_t r = 0; r < n; ++r) {
+    const std::vector<double> row = input(tensor, ((first_token(c) + r) * heads + head) * width, width);
+    for (std::int64_t i = 0; i < width; ++i) m(r, i) = row[static_cast<std::size_t>(i)];
+  }
+  return m;
+}
+
+void ChunkProblem::compare_rows(Comparer& cmp, std::size_t tensor, const TensorView& got,
+                                const ChunkBlock& c, const Eigen::MatrixXd& want,
+                                const Eigen::VectorXd& floor) const {
+  const TensorSpec& spec = specs_.at(tensor);
+  const std::int64_t heads = spec.dims[1].extent, width = spec.dims[2].extent;
+  std::vector<double> g(static_cast<std::size_t>(width)), w(g.size());
+  std::vector<std::int64_t> flat(g.size());
+  for (std::int64_t r = 0; r < want.rows(); ++r) {
+    for (std::int64_t i = 0; i < width; ++i) {
+      const auto k = static_cast<std::size_t>(i);
+      flat[k] = ((first_token(c) + r) * heads + c.h) * width + i;
+      g[k] = got(flat[k]);
+      w[k] = want(r, i);
+    }
+    cmp.add_group(g, w, flat, floor(r));
+  }
+}
+
+}  // namespace dc::kernels
