@@ -12,6 +12,10 @@
 namespace dc::kernels {
 
 namespace {
+// The elements of one (token, head) of a token-major tensor [token, heads(, width)].
+std::int64_t row_width(const TensorSpec& s) {
+  return s.dims.size() > 2 ? s.dims[2].extent : 1;
+}
 // Above this much work (flop-equivalents over the whole grid, about a second of the CPU
 // backend) a case runs chosen blocks only.
 constexpr double kWholeGridFlops = 2e9;
@@ -86,7 +90,7 @@ void ChunkProblem::make_plan(double cost) {
   std::uint64_t row_bytes = 0;  // of every checked output, per token
   for (const Output& o : outputs()) {
     const TensorSpec& s = specs[o.tensor];
-    row_bytes += static_cast<std::uint64_t>(s.dims[2].extent) * dtype_bytes(s.dtype);
+    row_bytes += static_cast<std::uint64_t>(row_width(s)) * dtype_bytes(s.dtype);
   }
   if (static_cast<double>(b_.tokens()) * static_cast<double>(H) * cost <= kWholeGridFlops) {
     plan_.work_flops = static_cast<double>(b_.tokens()) * static_cast<double>(H) * cost;
@@ -144,7 +148,7 @@ void ChunkProblem::make_plan(double cost) {
 std::vector<ElementRun> ChunkProblem::verified_runs(std::size_t tensor) const {
   if (plan_.whole_grid()) return {};
   const TensorSpec& spec = specs_.at(tensor);
-  const std::int64_t heads = spec.dims[1].extent, width = spec.dims[2].extent;
+  const std::int64_t heads = spec.dims[1].extent, width = row_width(spec);
   std::vector<ElementRun> runs;
   for (const ChunkBlock& c : checked_)
     runs.push_back({(first_token(c) * heads + c.h) * width, width, heads * width, rows(c)});
@@ -185,7 +189,7 @@ std::vector<double> ChunkProblem::input(std::size_t tensor, std::int64_t begin,
 
 Eigen::MatrixXd ChunkProblem::input_rows(std::size_t tensor, const ChunkBlock& c, int head) const {
   const TensorSpec& spec = specs_.at(tensor);
-  const std::int64_t heads = spec.dims[1].extent, width = spec.dims[2].extent;
+  const std::int64_t heads = spec.dims[1].extent, width = row_width(spec);
   const std::int64_t n = rows(c);
   Eigen::MatrixXd m(n, width);
   for (std::int64_t r = 0; r < n; ++r) {
@@ -199,7 +203,7 @@ void ChunkProblem::compare_rows(Comparer& cmp, std::size_t tensor, const TensorV
                                 const ChunkBlock& c, const Eigen::MatrixXd& want,
                                 const Eigen::VectorXd& floor) const {
   const TensorSpec& spec = specs_.at(tensor);
-  const std::int64_t heads = spec.dims[1].extent, width = spec.dims[2].extent;
+  const std::int64_t heads = spec.dims[1].extent, width = row_width(spec);
   std::vector<double> g(static_cast<std::size_t>(width)), w(g.size());
   std::vector<std::int64_t> flat(g.size());
   for (std::int64_t r = 0; r < want.rows(); ++r) {

@@ -4,7 +4,7 @@
 // declares its tensors, inputs, launch, offsets and per-chunk check; the plan (the whole grid,
 // or for a large batch the corner blocks, the blocks where an offset reaches 2^31 or 2^32 and
 // seeded random ones), the verified runs, the parallel verification and `explain`'s products
-// come from here.
+// come from here. A token-major tensor is [token, heads, width], or [token, heads] (width 1).
 #pragma once
 
 #include <Eigen/Dense>

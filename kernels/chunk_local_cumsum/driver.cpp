@@ -1,0 +1,83 @@
+// Driver of chunk_local_cumsum: its keys, tensors, inputs, launch and check.
+#include "harness/problem.hpp"
+#include "kernel.hpp"
+#include "kernels/runtime/chunk_problem.hpp"
+#include "kernels/runtime/delta_rule_inputs.hpp"
+#include "kernels/runtime/launch.hpp"
+#include "reference/chunk_local_cumsum/reference.hpp"
+
+namespace dc::kernels::cumsum {
+namespace {
+
+enum Tensor : std::size_t { kG, kCu, kChunkIndices, kGCumsum };
+
+KeyTable keys() {
+  KeyTable k;
+  for (const char* name : {"B", "T", "seqlens", "H", "BT"}) k.push_back(batch_key(name));
+  k.push_back(index_key());
+  k.push_back(seed_key());
+  return k;
+}
+
+class Problem final : public ChunkProblem {
+ public:
+  explicit Problem(const Shape& s) : ChunkProblem(s), model_(delta::inputs_of(b_, b_.cu32.data())) {
+    using S = OffsetForm::Start;
+    const std::int64_t H = b_.H;
+    // drawing alpha costs about 40 flop-equivalents a token and head, the scan about 20
+    set_up({{"g", "bos*H+i_h", "t*H", S::token, H, 1, 1, H, false},
+            {"g_cumsum", "bos*H+i_h", "t*H", S::token, H, 1, 1, H, false}},
+           60);
+  }
+
+  std::vector<TensorSpec> tensors() const override {
+    const std::vector<Dim> dims{{"token", b_.tokens()}, {"head", b_.H}};
+    std::vector<TensorSpec> t{{"g", DType::f32, Role::input, dims}};
+    for (TensorSpec& s : batch_tensors()) t.push_back(std::move(s));
+    t.push_back({"g_cumsum", DType::f32, Role::output, dims});
+    return t;
+  }
+
+  void fill(std::size_t tensor, std::int64_t begin, std::int64_t count, void* out) const override {
+    if (tensor != kG) return fill_batch(tensor - kCu, begin, count, out);
+    for (std::int64_t e = begin; e < begin + count; ++e)
+      static_cast<float*>(out)[e - begin] =
+          static_cast<float>(model_.alpha(e / b_.H, static_cast<int>(e % b_.H)));
+  }
+
+  void launch(std::span<void* const> t) const override {
+    const Params p{static_cast<const float*>(t[kG]), static_cast<float*>(t[kGCumsum]),
+                   chunk_grid(t, kCu, kChunkIndices)};
+    with_index_variant(b_.index, [&]<class Ix>(Ix) {
+      launch_kernel(grid(), dim3{kThreads, 1, 1}, blocks(), [p] { chunk_local_cumsum<Ix>(p); });
+    });
+  }
+
+ protected:
+  // fp32 additions of at most BT terms of one sign: each result errs by at most
+  // (BT - 1) u_fp32 |g| (the terms' magnitudes sum to |g|).
+  std::vector<Output> outputs() const override {
+    const double u = b_.BT * unit_roundoff(DType::f32);
+    return {{kGCumsum, Tolerance{u, u}}};
+  }
+
+  void check_chunk(std::span<const TensorView> t, const ChunkBlock& c,
+                   std::span<Comparer> cmp) const override {
+    const Eigen::VectorXd want = reference::delta::chunk_local_cumsum(input_rows(kG, c, c.h).col(0));
+    compare_rows(cmp[0], kGCumsum, t[kGCumsum], c, want, want.cwiseAbs());
+  }
+
+ private:
+  delta::Inputs model_;
+};
+
+const Registration registration{KernelFamily{
+    .name = "chunk_local_cumsum",
+    .summary = "gated delta rule, stage 1: chunk-local cumulative sum of the log decay g "
+               "(FLA/vLLM chunk_local_cumsum)",
+    .keys = keys(),
+    .make = [](const Shape& s) { return std::make_unique<Problem>(s); },
+}};
+
+}  // namespace
+}  // namespace dc::kernels::cumsum

@@ -1,0 +1,104 @@
+// The inputs of the gated delta rule as the model sees them, each element a pure function of
+// (seed, tensor, element), host- and device-callable; the stage kernels and the whole
+// pipeline (chunk_gated_delta_rule_fwd) draw from the same definitions.
+//   q, k   L2-normalized rows per (token, key head), as with use_qk_l2norm_in_kernel
+//   v      roughly normal
+//   beta   in [0.1, 1): the sigmoid of a learned gate
+//   alpha  the per-token log decay, -(m_h j / 2^20): m_h in [0, 127] per head, j in [0, 255]
+//          per (token, head), so a token decays by at most 3 % and a chunk of 64 by up to 87 %.
+//          Multiples of 2^-20 whose sums within a chunk stay below 2^24 of them: the chunk-local
+//          cumulative sum g is exact in fp32, whatever the order of the additions.
+//   h0     roughly normal, scale 0.5
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+
+#include "batch.hpp"
+#include "harness/device/counter_rng.hpp"
+#include "hip_portable.hpp"
+
+namespace dc::kernels::delta {
+
+enum Stream : std::uint32_t {
+  kQStream = 21,
+  kKStream = 22,
+  kVStream = 23,
+  kBetaStream = 24,
+  kRateStream = 25,
+  kAlphaStream = 26,
+  kH0Stream = 27,
+  kFirstFamilyStream = 40  // streams of a family's own inputs start here
+};
+
+struct Inputs {
+  std::uint64_t seed = 0;
+  std::int64_t T = 0;                        // tokens per sequence (fixed-length batch)
+  const std::int32_t* cu_seqlens = nullptr;  // sequence starts (varlen), host or device copy
+  std::int64_t N = 1;
+  int H = 1, Hg = 1, K = 1, V = 1, BT = 64;
+
+  // First token of the sequence holding global token t.
+  DC_HD std::int64_t sequence_start(std::int64_t t) const {
+    if (cu_seqlens == nullptr) return (t / T) * T;
+    std::int64_t lo = 0, hi = N;  // cu_seqlens[lo] <= t < cu_seqlens[hi]
+    while (hi - lo > 1) {
+      const std::int64_t mid = (lo + hi) / 2;
+      if (cu_seqlens[mid] <= t)
+        lo = mid;
+      else
+        hi = mid;
+    }
+    return cu_seqlens[lo];
+  }
+  DC_HD std::int64_t chunk_start(std::int64_t t) const {
+    const std::int64_t bos = sequence_start(t);
+    return bos + ((t - bos) / BT) * BT;
+  }
+
+  // Elements [first, last) of the q or k row of token t at key head hg, normalized over the
+  // whole row (K values drawn, so the norm is the same whichever part is asked for).
+  DC_HD void key_row(bool query, std::int64_t t, int hg, int first, int last, double* out) const {
+    const std::uint64_t key = rng::stream_key(seed, query ? kQStream : kKStream);
+    const auto row = static_cast<std::uint64_t>((t * Hg + hg) * K);
+    double sq = 0;
+    for (int kk = 0; kk < K; ++kk) {
+      const double x = rng::normalish_at(key, row + static_cast<std::uint64_t>(kk));
+      sq += x * x;
+      if (kk >= first && kk < last) out[kk - first] = x;
+    }
+    const double norm = sq > 0 ? std::sqrt(sq) : 1.0;
+    for (int kk = first; kk < last; ++kk) out[kk - first] /= norm;
+  }
+  DC_HD double v(std::int64_t t, int h, int c) const {
+    return rng::normalish(seed, kVStream, static_cast<std::uint64_t>((t * H + h) * V + c));
+  }
+  DC_HD double beta(std::int64_t t, int h) const {
+    return 0.1 + 0.9 * rng::uniform(seed, kBetaStream, static_cast<std::uint64_t>(t * H + h));
+  }
+  DC_HD double alpha(std::int64_t t, int h) const {
+    const std::uint64_t m = rng::bits(seed, kRateStream, static_cast<std::uint64_t>(h)) & 127u;
+    const std::uint64_t j =
+        rng::bits(seed, kAlphaStream, static_cast<std::uint64_t>(t * H + h)) & 255u;
+    return -static_cast<double>(m * j) * (1.0 / 1048576.0);
+  }
+  // The chunk-local cumulative log decay at token t: alpha summed from its chunk's first token.
+  DC_HD double g(std::int64_t t, int h) const {
+    double sum = 0;
+    for (std::int64_t s = chunk_start(t); s <= t; ++s) sum += alpha(s, h);
+    return sum;
+  }
+  DC_HD double h0(std::int64_t flat) const {
+    return 0.5 * rng::normalish(seed, kH0Stream, static_cast<std::uint64_t>(flat));
+  }
+};
+
+// The model of a batch; `cu_seqlens` is where the code evaluating it reads the int32 sequence
+// starts (the batch's host copy, or a device copy for a device generator).
+inline Inputs inputs_of(const Batch& b, const std::int32_t* cu_seqlens) {
+  return Inputs{b.seed, b.lengths.front(), b.varlen ? cu_seqlens : nullptr, b.sequences(),
+                b.H,    b.Hg,              b.K,                            b.V,
+                b.BT};
+}
+
+}  // namespace dc::kernels::delta
