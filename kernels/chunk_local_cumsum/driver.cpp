@@ -40,9 +40,8 @@ class Problem final : public ChunkProblem {
 
   void fill(std::size_t tensor, std::int64_t begin, std::int64_t count, void* out) const override {
     if (tensor != kG) return fill_batch(tensor - kCu, begin, count, out);
-    for (std::int64_t e = begin; e < begin + count; ++e)
-      static_cast<float*>(out)[e - begin] =
-          static_cast<float>(model_.alpha(e / b_.H, static_cast<int>(e % b_.H)));
+    delta::fill_elements(begin, count, b_.H, 1, static_cast<float*>(out),
+                         [&](std::int64_t t, int h, int) { return model_.alpha(t, h); });
   }
 
   void launch(std::span<void* const> t) const override {

@@ -15,6 +15,7 @@
 #include <cstdint>
 
 #include "batch.hpp"
+#include "dtypes.hpp"
 #include "harness/device/counter_rng.hpp"
 #include "hip_portable.hpp"
 
@@ -92,6 +93,35 @@ struct Inputs {
     return 0.5 * rng::normalish(seed, kH0Stream, static_cast<std::uint64_t>(flat));
   }
 };
+
+// Elements [begin, begin + count) of q or k [token, Hg, K] as T, row by row (no allocation:
+// the pager's fault handler calls it).
+template <class T>
+DC_HD inline void fill_key_rows(const Inputs& m, bool query, std::int64_t begin, std::int64_t count,
+                                T* out) {
+  const std::int64_t end = begin + count;
+  double row_values[kMaxHeadDim];
+  for (std::int64_t row = begin / m.K; row * m.K < end; ++row) {
+    const std::int64_t first = row * m.K > begin ? row * m.K : begin;
+    const std::int64_t last = (row + 1) * m.K < end ? (row + 1) * m.K : end;
+    const int from = static_cast<int>(first - row * m.K), to = static_cast<int>(last - row * m.K);
+    m.key_row(query, row / m.Hg, static_cast<int>(row % m.Hg), from, to, row_values);
+    for (int i = from; i < to; ++i)
+      out[first - begin + (i - from)] = from_float<T>(static_cast<float>(row_values[i - from]));
+  }
+}
+
+// Elements [begin, begin + count) of a tensor [token, heads, width] whose element is
+// f(token, head, column), as T.
+template <class T, class F>
+DC_HD inline void fill_elements(std::int64_t begin, std::int64_t count, int heads, int width,
+                                T* out, F f) {
+  for (std::int64_t e = begin; e < begin + count; ++e) {
+    const std::int64_t row = e / width;
+    out[e - begin] = from_float<T>(static_cast<float>(
+        f(row / heads, static_cast<int>(row % heads), static_cast<int>(e % width))));
+  }
+}
 
 // The model of a batch; `cu_seqlens` is where the code evaluating it reads the int32 sequence
 // starts (the batch's host copy, or a device copy for a device generator).
