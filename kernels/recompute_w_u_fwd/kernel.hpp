@@ -1,0 +1,83 @@
+// recompute_w_u_fwd: per chunk and head the WY factors
+//   w = Ai (beta exp(g) k),   u = Ai (beta v)
+// as upstream: one block per (chunk, head); the scaled rows beta exp(g) k and beta v are
+// rounded to the input dtype (upstream's .to(k.dtype) before tl.dot), the products summed in
+// fp32 and stored in the input dtype. Layouts: k [token, Hg, K], v [token, H, V], beta
+// [token, H], Ai [token, H, BT] (input dtype), g [token, H] (fp32), w [token, H, K],
+// u [token, H, V].
+#pragma once
+
+#include <cmath>
+
+#include "kernels/runtime/batch.hpp"
+#include "kernels/runtime/chunk_grid.hpp"
+#include "kernels/runtime/dtypes.hpp"
+#include "kernels/runtime/hip_portable.hpp"
+
+namespace dc::kernels::wy {
+
+inline constexpr int kThreads = 256;
+
+template <class T>
+struct Params {
+  const T* k = nullptr;
+  const T* v = nullptr;
+  const T* beta = nullptr;
+  const T* Ai = nullptr;
+  const float* g = nullptr;
+  T* w = nullptr;
+  T* u = nullptr;
+  ChunkGrid grid;
+  int Hg = 1, K = 1, V = 1;
+};
+
+// out[i][c] = sum_j ai[i][j] rows[j][c] over the chunk's rows, four partial sums combined
+// pairwise, for every (i, c) of a [rows, width] result, stored through `store`.
+template <int Width, class Store>
+DC_HD inline void chunk_product(const float (&ai)[kMaxChunk][kMaxChunk],
+                                const float (&rows)[kMaxChunk][Width], int n, int width, int tid,
+                                Store store) {
+  for (int e = tid; e < n * width; e += kThreads) {
+    const int i = e / width, c = e % width;
+    float part[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+    for (int j = 0; j <= i; ++j) part[j % 4] += ai[i][j] * rows[j][c];
+    store(i, c, (part[0] + part[1]) + (part[2] + part[3]));
+  }
+}
+
+template <class T, class Ix, int MaxK = kMaxHeadDim, int MaxV = kMaxHeadDim>
+__global__ void __launch_bounds__(kThreads) recompute_w_u_fwd(Params<T> p) {
+  __shared__ float ai[kMaxChunk][kMaxChunk];
+  __shared__ float kb[kMaxChunk][MaxK];  // beta exp(g) k, rounded to T
+  __shared__ float vb[kMaxChunk][MaxV];  // beta v, rounded to T
+  const BlockChunk c = block_chunk<Ix>(p.grid);
+  const int tid = static_cast<int>(threadIdx.x);
+  const int H = p.grid.H, BT = p.grid.BT, K = p.K, V = p.V;
+  const int key_head = c.h / (H / p.Hg);
+  const std::int64_t row0 = std::int64_t{c.i_t} * BT;
+  for (int e = tid; e < c.rows * c.rows; e += kThreads) {
+    const int i = e / c.rows, j = e % c.rows;
+    ai[i][j] = to_float(p.Ai[token_row<Ix>(c.bos, H, c.h, BT, row0 + i) + j]);
+  }
+  for (int e = tid; e < c.rows * K; e += kThreads) {
+    const int j = e / K, kk = e % K;
+    const std::int64_t at = token_row<Ix>(c.bos, H, c.h, 1, row0 + j);
+    const float scale = to_float(p.beta[at]) * std::exp(p.g[at]);
+    kb[j][kk] =
+        round_to<T>(to_float(p.k[token_row<Ix>(c.bos, p.Hg, key_head, K, row0 + j) + kk]) * scale);
+  }
+  for (int e = tid; e < c.rows * V; e += kThreads) {
+    const int j = e / V, cv = e % V;
+    const float beta = to_float(p.beta[token_row<Ix>(c.bos, H, c.h, 1, row0 + j)]);
+    vb[j][cv] = round_to<T>(to_float(p.v[token_row<Ix>(c.bos, H, c.h, V, row0 + j) + cv]) * beta);
+  }
+  __syncthreads();
+  chunk_product(ai, kb, c.rows, K, tid, [&](int i, int kk, float x) {
+    p.w[token_row<Ix>(c.bos, H, c.h, K, row0 + i) + kk] = from_float<T>(x);
+  });
+  chunk_product(ai, vb, c.rows, V, tid, [&](int i, int cv, float x) {
+    p.u[token_row<Ix>(c.bos, H, c.h, V, row0 + i) + cv] = from_float<T>(x);
+  });
+}
+
+}  // namespace dc::kernels::wy
