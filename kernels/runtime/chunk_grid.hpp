@@ -26,6 +26,7 @@ struct ChunkGrid {
 struct BlockChunk {
   int n = 0, i_t = 0, h = 0;
   std::int64_t bos = 0;  // the sequence's first token, as the variant computed it
+  std::int64_t boh = 0;  // the sequence's first chunk in the batch (idem)
   int T_seq = 0;         // tokens of the sequence
   int rows = 0;          // tokens of this chunk
 };
@@ -41,12 +42,14 @@ DC_HD inline BlockChunk block_chunk(const ChunkGrid& g) {
     c.h = y;
     c.bos = g.cu_seqlens[c.n];  // int32 upstream: 32-bit in every variant
     c.T_seq = g.cu_seqlens[c.n + 1] - g.cu_seqlens[c.n];
+    c.boh = x - c.i_t;
   } else {
     c.n = y / g.H;
     c.h = y % g.H;
     c.i_t = x;
     c.T_seq = g.T_len;
     c.bos = widen(Base(c.n) * g.T_len);
+    c.boh = widen(Base(c.n) * static_cast<int>(gridDim.x));
   }
   const int left = c.T_seq - c.i_t * g.BT;
   c.rows = left < g.BT ? left : g.BT;
