@@ -6,6 +6,7 @@
 #include "harness/problem.hpp"
 #include "kernel.hpp"
 #include "kernels/runtime/chunk_problem.hpp"
+#include "kernels/runtime/delta_rule_forms.hpp"
 #include "kernels/runtime/delta_rule_inputs.hpp"
 #include "kernels/runtime/launch.hpp"
 #include "reference/chunk_fwd_o/reference.hpp"
@@ -27,18 +28,12 @@ KeyTable keys() {
 class Problem final : public ChunkProblem {
  public:
   explicit Problem(const Shape& s) : ChunkProblem(s), model_(delta::inputs_of(b_, b_.cu32.data())) {
-    using S = OffsetForm::Start;
-    const std::int64_t H = b_.H, Hg = b_.Hg, K = b_.K, V = b_.V;
+    const int K = b_.K, V = b_.V, BT = b_.BT;
     // per token and head: scores (BT K), the state and intra products (2 V (K + BT)), drawing
     // q and k rows (40 K), v_new (20 V), g (20 BT) and the chunk's share of h (20 V K / BT)
-    set_up({{"q", "(bos*Hg+i_h/(H/Hg))*K", "t*Hg*K", S::token, Hg, H / Hg, K, Hg * K, false},
-            {"k", "(bos*Hg+i_h/(H/Hg))*K", "t*Hg*K", S::token, Hg, H / Hg, K, Hg * K, false},
-            {"v_new", "(bos*H+i_h)*V", "t*H*V", S::token, H, 1, V, H * V, false},
-            {"h", "(boh*H+i_h)*V*K", "i_t*H*V*K", S::chunk, H, 1, V * K, H * V * K, true},
-            {"g", "bos*H+i_h", "t*H", S::token, H, 1, 1, H, false},
-            {"o", "(bos*H+i_h)*V", "t*H*V", S::token, H, 1, V, H * V, false}},
-           static_cast<double>(b_.BT * K + 2 * V * (K + b_.BT) + 40 * K + 20 * V + 20 * b_.BT +
-                               20 * V * K / b_.BT));
+    set_up(delta::offset_forms(b_, {"q", "k", "v_new", "h", "g", "o"}),
+           static_cast<double>(BT * K + 2 * V * (K + BT) + 40 * K + 20 * V + 20 * BT +
+                               20 * V * K / BT));
   }
 
   std::vector<TensorSpec> tensors() const override {

@@ -14,6 +14,7 @@
 #include "harness/problem.hpp"
 #include "kernel.hpp"
 #include "kernels/runtime/launch.hpp"
+#include "kernels/runtime/delta_rule_forms.hpp"
 #include "kernels/runtime/offsets.hpp"
 #include "reference/chunk_gated_delta_rule_fwd_h/reference.hpp"
 
@@ -366,20 +367,11 @@ class Problem final : public dc::Problem {
 
   // The offsets of kernel.hpp, tensor by tensor (offsets.hpp explains the form).
   std::vector<OffsetForm> offset_forms() const {
-    using S = OffsetForm::Start;
-    const std::int64_t H = c_.H, Hg = c_.Hg, K = c_.K, V = c_.V;
-    std::vector<OffsetForm> f{
-        {"h", "(boh*H+i_h)*V*K", "i_t*H*V*K", S::chunk, H, 1, V * K, H * V * K, true},
-        {"k", "(bos*Hg+i_h/(H/Hg))*K", "t*Hg*K", S::token, Hg, H / Hg, K, Hg * K, false},
-        {"w", "(bos*H+i_h)*K", "t*H*K", S::token, H, 1, K, H * K, false},
-        {"u", "(bos*H+i_h)*V", "t*H*V", S::token, H, 1, V, H * V, false},
-    };
-    if (c_.save_vnew)
-      f.push_back({"v_new", "(bos*H+i_h)*V", "t*H*V", S::token, H, 1, V, H * V, false});
-    if (c_.use_g) f.push_back({"g", "bos*H+i_h", "t*H", S::token, H, 1, 1, H, false});
-    if (c_.use_gk) f.push_back({"gk", "(bos*H+i_h)*K", "t*H*K", S::token, H, 1, K, H * K, false});
-    if (c_.use_h0) f.push_back({"h0", "i_nh*V*K", "", S::sequence, H, 1, V * K, 0, false});
-    if (c_.store_ht) f.push_back({"ht", "i_nh*V*K", "", S::sequence, H, 1, V * K, 0, false});
+    std::vector<OffsetForm> f = delta::offset_forms(c_, {"h", "k", "w", "u"});
+    for (const auto& [name, present] :
+         {std::pair{"v_new", c_.save_vnew}, std::pair{"g", c_.use_g}, std::pair{"gk", c_.use_gk},
+          std::pair{"h0", c_.use_h0}, std::pair{"ht", c_.store_ht}})
+      if (present) f.push_back(delta::offset_forms(c_, {name}).front());
     return f;
   }
 

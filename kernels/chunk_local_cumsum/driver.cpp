@@ -2,6 +2,7 @@
 #include "harness/problem.hpp"
 #include "kernel.hpp"
 #include "kernels/runtime/chunk_problem.hpp"
+#include "kernels/runtime/delta_rule_forms.hpp"
 #include "kernels/runtime/delta_rule_inputs.hpp"
 #include "kernels/runtime/launch.hpp"
 #include "reference/chunk_local_cumsum/reference.hpp"
@@ -22,12 +23,8 @@ KeyTable keys() {
 class Problem final : public ChunkProblem {
  public:
   explicit Problem(const Shape& s) : ChunkProblem(s), model_(delta::inputs_of(b_, b_.cu32.data())) {
-    using S = OffsetForm::Start;
-    const std::int64_t H = b_.H;
     // drawing alpha costs about 40 flop-equivalents a token and head, the scan about 20
-    set_up({{"g", "bos*H+i_h", "t*H", S::token, H, 1, 1, H, false},
-            {"g_cumsum", "bos*H+i_h", "t*H", S::token, H, 1, 1, H, false}},
-           60);
+    set_up(delta::offset_forms(b_, {"g", "g_cumsum"}), 60);
   }
 
   std::vector<TensorSpec> tensors() const override {

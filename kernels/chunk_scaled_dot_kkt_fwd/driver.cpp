@@ -2,6 +2,7 @@
 #include "harness/problem.hpp"
 #include "kernel.hpp"
 #include "kernels/runtime/chunk_problem.hpp"
+#include "kernels/runtime/delta_rule_forms.hpp"
 #include "kernels/runtime/delta_rule_inputs.hpp"
 #include "kernels/runtime/launch.hpp"
 #include "reference/chunk_scaled_dot_kkt_fwd/reference.hpp"
@@ -23,13 +24,9 @@ KeyTable keys() {
 class Problem final : public ChunkProblem {
  public:
   explicit Problem(const Shape& s) : ChunkProblem(s), model_(delta::inputs_of(b_, b_.cu32.data())) {
-    using S = OffsetForm::Start;
-    const std::int64_t H = b_.H, Hg = b_.Hg, K = b_.K, BT = b_.BT;
+    const int K = b_.K, BT = b_.BT;
     // per token and head: the dots (2 BT K), drawing a key row (about 20 K) and g (20 BT)
-    set_up({{"k", "(bos*Hg+i_h/(H/Hg))*K", "t*Hg*K", S::token, Hg, H / Hg, K, Hg * K, false},
-            {"beta", "bos*H+i_h", "t*H", S::token, H, 1, 1, H, false},
-            {"g", "bos*H+i_h", "t*H", S::token, H, 1, 1, H, false},
-            {"A", "(bos*H+i_h)*BT", "t*H*BT", S::token, H, 1, BT, H * BT, false}},
+    set_up(delta::offset_forms(b_, {"k", "beta", "g", "A"}),
            static_cast<double>(2 * BT * K + 20 * K + 20 * BT));
   }
 

@@ -5,6 +5,7 @@
 #include "harness/problem.hpp"
 #include "kernel.hpp"
 #include "kernels/runtime/chunk_problem.hpp"
+#include "kernels/runtime/delta_rule_forms.hpp"
 #include "kernels/runtime/delta_rule_inputs.hpp"
 #include "kernels/runtime/launch.hpp"
 #include "reference/recompute_w_u_fwd/reference.hpp"
@@ -26,17 +27,10 @@ KeyTable keys() {
 class Problem final : public ChunkProblem {
  public:
   explicit Problem(const Shape& s) : ChunkProblem(s), model_(delta::inputs_of(b_, b_.cu32.data())) {
-    using S = OffsetForm::Start;
-    const std::int64_t H = b_.H, Hg = b_.Hg, K = b_.K, V = b_.V, BT = b_.BT;
+    const int K = b_.K, V = b_.V, BT = b_.BT;
     // per token and head: the products (2 BT (K + V)), drawing a key row (20 K), v (20 V)
     // and g (20 BT)
-    set_up({{"k", "(bos*Hg+i_h/(H/Hg))*K", "t*Hg*K", S::token, Hg, H / Hg, K, Hg * K, false},
-            {"v", "(bos*H+i_h)*V", "t*H*V", S::token, H, 1, V, H * V, false},
-            {"beta", "bos*H+i_h", "t*H", S::token, H, 1, 1, H, false},
-            {"Ai", "(bos*H+i_h)*BT", "t*H*BT", S::token, H, 1, BT, H * BT, false},
-            {"g", "bos*H+i_h", "t*H", S::token, H, 1, 1, H, false},
-            {"w", "(bos*H+i_h)*K", "t*H*K", S::token, H, 1, K, H * K, false},
-            {"u", "(bos*H+i_h)*V", "t*H*V", S::token, H, 1, V, H * V, false}},
+    set_up(delta::offset_forms(b_, {"k", "v", "beta", "Ai", "g", "w", "u"}),
            static_cast<double>(2 * BT * (K + V) + 20 * (K + V + BT)));
   }
 

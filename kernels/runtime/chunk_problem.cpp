@@ -26,24 +26,42 @@ std::string ChunkProblem::locate(std::size_t tensor, std::int64_t flat) const {
   return locate_in_batch(offsets_->geometry(), specs_.at(tensor), flat);
 }
 
-dim3 ChunkProblem::grid() const {
-  if (b_.varlen)
-    return dim3{static_cast<unsigned>(b_.total_chunks()), static_cast<unsigned>(b_.H), 1};
-  return dim3{static_cast<unsigned>(b_.chunks(0)), static_cast<unsigned>(b_.sequences() * b_.H),
-              1};
+dim3 chunk_grid_dims(const Batch& b) {
+  if (b.varlen)
+    return dim3{static_cast<unsigned>(b.total_chunks()), static_cast<unsigned>(b.H), 1};
+  return dim3{static_cast<unsigned>(b.chunks(0)), static_cast<unsigned>(b.sequences() * b.H), 1};
 }
 
-ChunkGrid ChunkProblem::chunk_grid(std::span<void* const> t, std::size_t cu,
-                                   std::size_t indices) const {
+std::uint64_t chunk_block_id(const Batch& b, const ChunkBlock& c) {
+  const dim3 g = chunk_grid_dims(b);
+  if (b.varlen)
+    return static_cast<std::uint64_t>(b.chunk_offsets[c.n] + c.i_t) +
+           std::uint64_t{g.x} * static_cast<std::uint64_t>(c.h);
+  return static_cast<std::uint64_t>(c.i_t) +
+         std::uint64_t{g.x} * static_cast<std::uint64_t>(c.n * b.H + c.h);
+}
+
+ChunkGrid chunk_grid_args(const Batch& b, std::span<void* const> t, std::size_t cu,
+                          std::size_t indices) {
   ChunkGrid g;
-  if (b_.varlen) {
+  if (b.varlen) {
     g.cu_seqlens = static_cast<const std::int32_t*>(t[cu]);
     g.chunk_indices = static_cast<const std::int32_t*>(t[indices]);
   }
-  g.T_len = static_cast<std::int32_t>(b_.lengths.front());
-  g.H = b_.H;
-  g.BT = b_.BT;
+  g.T_len = static_cast<std::int32_t>(b.lengths.front());
+  g.H = b.H;
+  g.BT = b.BT;
   return g;
+}
+
+std::vector<double> regenerate(const Problem& p, DType dtype, std::size_t tensor,
+                               std::int64_t begin, std::int64_t count) {
+  std::vector<std::uint32_t> scratch(static_cast<std::size_t>(count));  // 4 bytes an element
+  p.fill(tensor, begin, count, scratch.data());
+  std::vector<double> out(static_cast<std::size_t>(count));
+  for (std::int64_t i = 0; i < count; ++i)
+    out[static_cast<std::size_t>(i)] = load_as_double(dtype, scratch.data(), i);
+  return out;
 }
 
 std::vector<TensorSpec> ChunkProblem::batch_tensors() const {
@@ -62,15 +80,6 @@ void ChunkProblem::fill_batch(std::size_t which, std::int64_t begin, std::int64_
 
 std::int64_t ChunkProblem::rows(const ChunkBlock& c) const {
   return std::min<std::int64_t>(b_.BT, b_.lengths[c.n] - c.i_t * b_.BT);
-}
-
-std::uint64_t ChunkProblem::block_id(const ChunkBlock& c) const {
-  const dim3 g = grid();
-  if (b_.varlen)
-    return static_cast<std::uint64_t>(b_.chunk_offsets[c.n] + c.i_t) +
-           std::uint64_t{g.x} * static_cast<std::uint64_t>(c.h);
-  return static_cast<std::uint64_t>(c.i_t) +
-         std::uint64_t{g.x} * static_cast<std::uint64_t>(c.n * b_.H + c.h);
 }
 
 void ChunkProblem::set_up(std::vector<OffsetForm> forms, double cost_per_token) {
@@ -101,7 +110,7 @@ void ChunkProblem::make_plan(double cost) {
     return;
   }
   auto add = [&](const ChunkBlock& c, const std::string& why) {
-    const std::uint64_t id = block_id(c);
+    const std::uint64_t id = chunk_block_id(b_, c);
     for (std::size_t i = 0; i < plan_.blocks.size(); ++i)
       if (plan_.blocks[i] == id) {
         if (plan_.reasons[i].find(why) == std::string::npos) plan_.reasons[i] += "; " + why;
@@ -178,13 +187,7 @@ std::vector<TensorCheck> ChunkProblem::verify(std::span<const TensorView> t) con
 
 std::vector<double> ChunkProblem::input(std::size_t tensor, std::int64_t begin,
                                         std::int64_t count) const {
-  const DType dtype = specs_.at(tensor).dtype;
-  std::vector<std::uint32_t> scratch(static_cast<std::size_t>(count));  // 4 bytes an element
-  fill(tensor, begin, count, scratch.data());
-  std::vector<double> out(static_cast<std::size_t>(count));
-  for (std::int64_t i = 0; i < count; ++i)
-    out[static_cast<std::size_t>(i)] = load_as_double(dtype, scratch.data(), i);
-  return out;
+  return regenerate(*this, specs_.at(tensor).dtype, tensor, begin, count);
 }
 
 Eigen::MatrixXd ChunkProblem::input_rows(std::size_t tensor, const ChunkBlock& c, int head) const {

@@ -6,6 +6,7 @@
 #include "harness/problem.hpp"
 #include "kernel.hpp"
 #include "kernels/runtime/chunk_problem.hpp"
+#include "kernels/runtime/delta_rule_forms.hpp"
 #include "kernels/runtime/delta_rule_inputs.hpp"
 #include "kernels/runtime/launch.hpp"
 #include "reference/solve_tril/reference.hpp"
@@ -28,13 +29,10 @@ KeyTable keys() {
 class Problem final : public ChunkProblem {
  public:
   explicit Problem(const Shape& s) : ChunkProblem(s), model_(delta::inputs_of(b_, b_.cu32.data())) {
-    using S = OffsetForm::Start;
-    const std::int64_t H = b_.H, BT = b_.BT;
+    const int BT = b_.BT;
     // per token and head: drawing A's row (a key row, about 20 K, per element) and the
     // substitution (BT^2)
-    set_up({{"A", "(bos*H+i_h)*BT", "t*H*BT", S::token, H, 1, BT, H * BT, false},
-            {"Ai", "(bos*H+i_h)*BT", "t*H*BT", S::token, H, 1, BT, H * BT, false}},
-           static_cast<double>(BT * 20 * b_.K + BT * BT));
+    set_up(delta::offset_forms(b_, {"A", "Ai"}), static_cast<double>(BT * 20 * b_.K + BT * BT));
   }
 
   std::vector<TensorSpec> tensors() const override {
