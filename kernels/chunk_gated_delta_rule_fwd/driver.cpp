@@ -1,0 +1,412 @@
+// chunk_gated_delta_rule_fwd: the whole forward of the chunked gated delta rule, as upstream
+// chains it (vLLM/FLA chunk_gated_delta_rule_fwd):
+//   g_cumsum = chunk_local_cumsum(g)
+//   A        = chunk_scaled_dot_kkt_fwd(k, beta, g_cumsum)
+//   Ai       = solve_tril(A)
+//   w, u     = recompute_w_u_fwd(k, v, beta, Ai, g_cumsum)
+//   h, v_new, ht = chunk_gated_delta_rule_fwd_h(k, w, u, g_cumsum, h0)     (the seed kernel)
+//   o        = chunk_fwd_o(q, k, v_new, h, g_cumsum)
+// six launches of the stage kernels, every intermediate in a guarded tensor of its own.
+// Verified against the token-by-token recurrence (reference/chunk_gated_delta_rule_fwd), not
+// against the stages' references: o and the final state of every verified (sequence, head).
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "harness/device/counter_rng.hpp"
+#include "harness/parallel.hpp"
+#include "harness/problem.hpp"
+#include "kernels/chunk_fwd_o/kernel.hpp"
+#include "kernels/chunk_gated_delta_rule_fwd_h/kernel.hpp"
+#include "kernels/chunk_local_cumsum/kernel.hpp"
+#include "kernels/chunk_scaled_dot_kkt_fwd/kernel.hpp"
+#include "kernels/recompute_w_u_fwd/kernel.hpp"
+#include "kernels/runtime/chunk_problem.hpp"
+#include "kernels/runtime/delta_rule_forms.hpp"
+#include "kernels/runtime/delta_rule_inputs.hpp"
+#include "kernels/runtime/launch.hpp"
+#include "kernels/solve_tril/kernel.hpp"
+#include "reference/chunk_gated_delta_rule_fwd/reference.hpp"
+
+namespace dc::kernels::pipeline {
+namespace {
+
+enum Tensor : std::size_t {
+  // inputs
+  kQ, kK, kV, kBeta, kG, kH0, kCu, kChunkIndices, kChunkOffsets,
+  // intermediates (outputs the harness guards; verify() reads o and ht only)
+  kGCumsum, kA, kAi, kW, kU, kH, kVNew,
+  // outputs
+  kO, kHt
+};
+
+// Above this much work (flop-equivalents, the oracle's included) a case runs chosen
+// (sequence, head) slices only.
+constexpr double kWholeGridFlops = 2e9;
+constexpr int kRandomSlices = 2;
+
+KeyTable keys() {
+  auto flag = [](std::string name, std::string def, std::string help) {
+    return KeySpec{.name = std::move(name),
+                   .kind = KeyKind::integer,
+                   .min = 0,
+                   .max = 1,
+                   .default_value = std::move(def),
+                   .help = std::move(help)};
+  };
+  KeyTable k;
+  for (const char* name : {"B", "T", "seqlens", "H", "Hg", "K", "V", "BT", "dtype"})
+    k.push_back(batch_key(name));
+  k.push_back(flag("h0", "0", "use an initial state"));
+  k.push_back(flag("ht", "1", "store the final state"));
+  k.push_back(index_key());
+  k.push_back(seed_key());
+  return k;
+}
+
+// One verified (sequence, head): every stage runs all of its chunks.
+struct Slice {
+  std::int64_t n;
+  int h;
+};
+
+class Problem final : public dc::Problem {
+ public:
+  explicit Problem(const Shape& s)
+      : b_(s),
+        use_h0_(s.integer("h0") != 0),
+        store_ht_(s.integer("ht") != 0),
+        model_(delta::inputs_of(b_, b_.cu32.data())) {
+    if (b_.sequences() * b_.H > 65535)
+      throw ShapeError("H", fmt::format("key 'H': {} sequences x H={} = {} block rows exceed the "
+                                        "grid's y limit; valid: sequences * H <= 65535",
+                                        b_.sequences(), b_.H, b_.sequences() * b_.H));
+    std::vector<OffsetForm> forms = delta::offset_forms(
+        b_, {"q", "k", "v", "beta", "g", "g_cumsum", "A", "Ai", "w", "u", "h", "v_new", "o"});
+    if (use_h0_) forms.push_back(delta::offset_forms(b_, {"h0"}).front());
+    if (store_ht_) forms.push_back(delta::offset_forms(b_, {"ht"}).front());
+    offsets_.emplace(b_.geometry(), std::move(forms));
+    specs_ = tensors();
+    make_plan();
+  }
+
+  Plan plan() const override { return plan_; }
+  std::vector<IndexProduct> index_products() const override { return offsets_->products(); }
+  std::string locate(std::size_t tensor, std::int64_t flat) const override {
+    return locate_in_batch(offsets_->geometry(), specs_.at(tensor), flat);
+  }
+
+  std::vector<TensorSpec> tensors() const override {
+    const std::int64_t T = b_.tokens(), N = b_.sequences(), H = b_.H, K = b_.K, V = b_.V;
+    const DType d = b_.dtype;
+    auto maybe = [](bool present, std::vector<Dim> dims) {
+      return present ? std::move(dims) : std::vector<Dim>{{"none", 0}};
+    };
+    const std::vector<Dim> keys{{"token", T}, {"key_head", b_.Hg}, {"k", K}};
+    const std::vector<Dim> values{{"token", T}, {"head", H}, {"v", V}};
+    const std::vector<Dim> per_head{{"token", T}, {"head", H}};
+    const std::vector<Dim> tril{{"token", T}, {"head", H}, {"j", b_.BT}};
+    const std::vector<Dim> state{{"seq", N}, {"head", H}, {"v", V}, {"k", K}};
+    return {
+        {"q", d, Role::input, keys},
+        {"k", d, Role::input, keys},
+        {"v", d, Role::input, values},
+        {"beta", d, Role::input, per_head},
+        {"g", DType::f32, Role::input, per_head},
+        {"h0", DType::f32, Role::input, maybe(use_h0_, state)},
+        {"cu_seqlens", DType::i32, Role::input, maybe(b_.varlen, {{"seq", N + 1}})},
+        {"chunk_indices", DType::i32, Role::input,
+         maybe(b_.varlen, {{"entry", 2 * b_.total_chunks()}})},
+        {"chunk_offsets", DType::i32, Role::input, maybe(b_.varlen, {{"seq", N + 1}})},
+        {"g_cumsum", DType::f32, Role::output, per_head},
+        {"A", DType::f32, Role::output, tril},
+        {"Ai", d, Role::output, tril},
+        {"w", d, Role::output, {{"token", T}, {"head", H}, {"k", K}}},
+        {"u", d, Role::output, values},
+        {"h", d, Role::output, {{"chunk", b_.total_chunks()}, {"head", H}, {"v", V}, {"k", K}}},
+        {"v_new", d, Role::output, values},
+        {"o", d, Role::output, values},
+        {"ht", DType::f32, Role::output, maybe(store_ht_, state)},
+    };
+  }
+
+  void fill(std::size_t tensor, std::int64_t begin, std::int64_t count, void* out) const override {
+    if (tensor == kCu || tensor == kChunkIndices || tensor == kChunkOffsets) {
+      const std::vector<std::int32_t>& v = tensor == kCu            ? b_.cu32
+                                           : tensor == kChunkIndices ? b_.chunk_indices32
+                                                                     : b_.chunk_offsets32;
+      std::copy_n(v.begin() + begin, count, static_cast<std::int32_t*>(out));
+      return;
+    }
+    if (tensor == kG || tensor == kH0) {
+      auto* o = static_cast<float*>(out);
+      for (std::int64_t e = begin; e < begin + count; ++e)
+        o[e - begin] = static_cast<float>(tensor == kH0 ? model_.h0(e)
+                                                        : model_.alpha(e / b_.H, static_cast<int>(e % b_.H)));
+      return;
+    }
+    with_dtype(b_.dtype, [&]<class T>(T*) {
+      auto* o = static_cast<T*>(out);
+      if (tensor == kQ || tensor == kK) return delta::fill_key_rows(model_, tensor == kQ, begin, count, o);
+      if (tensor == kV)
+        return delta::fill_elements(begin, count, b_.H, b_.V, o, [&](std::int64_t t, int h, int c) {
+          return model_.v(t, h, c);
+        });
+      delta::fill_elements(begin, count, b_.H, 1, o,
+                           [&](std::int64_t t, int h, int) { return model_.beta(t, h); });
+    });
+  }
+
+  void launch(std::span<void* const> t) const override {
+    with_dtype(b_.dtype, [&]<class T>(T*) {
+      with_index_variant(b_.index, [&]<class Ix>(Ix) { run_stages<T, Ix>(t); });
+    });
+  }
+
+  std::vector<ElementRun> verified_runs(std::size_t tensor) const override {
+    if (plan_.whole_grid()) return {};
+    const std::int64_t H = b_.H, V = b_.V, K = b_.K;
+    std::vector<ElementRun> runs;
+    for (const Slice& s : slices_) {
+      if (tensor == kO) runs.push_back({(b_.cu[s.n] * H + s.h) * V, V, H * V, b_.lengths[s.n]});
+      if (tensor == kHt) runs.push_back({(s.n * H + s.h) * V * K, V * K, 0, 1});
+    }
+    return runs;
+  }
+
+  std::vector<TensorCheck> verify(std::span<const TensorView> t) const override {
+    const unsigned workers = std::max(
+        1u, std::min(std::thread::hardware_concurrency(), static_cast<unsigned>(slices_.size())));
+    const Tolerance tol = tolerance();
+    std::vector<std::pair<Comparer, Comparer>> partial(
+        workers, {Comparer(specs_[kO], tol), Comparer(specs_[kHt], tol)});
+    std::atomic<std::size_t> next{0};
+    run_in_parallel(workers, static_cast<int>(workers), [&](std::size_t w) {
+      for (std::size_t i = next++; i < slices_.size(); i = next++)
+        verify_slice(t, slices_[i], partial[w].first, partial[w].second);
+    });
+    for (unsigned w = 1; w < workers; ++w) {
+      partial[0].first.merge(partial[w].first);
+      partial[0].second.merge(partial[w].second);
+    }
+    std::vector<TensorCheck> out{partial[0].first.finish()};
+    if (store_ht_) out.push_back(partial[0].second.finish());
+    return out;
+  }
+
+ private:
+  // The six launches, each over the blocks of the plan's slices (all blocks: empty lists).
+  template <class T, class Ix>
+  void run_stages(std::span<void* const> t) const {
+    const ChunkGrid grid = chunk_grid_args(b_, t, kCu, kChunkIndices);
+    const dim3 chunks = chunk_grid_dims(b_);
+    auto in = [&](Tensor i) { return static_cast<const T*>(t[i]); };
+    auto out = [&](Tensor i) { return static_cast<T*>(t[i]); };
+    auto f32 = [&](Tensor i) { return static_cast<float*>(t[i]); };
+    const int Hg = b_.Hg, K = b_.K, V = b_.V;
+
+    const cumsum::Params p1{f32(kG), f32(kGCumsum), grid};
+    launch_kernel(chunks, dim3{cumsum::kThreads, 1, 1}, chunk_blocks_,
+                  [p1] { cumsum::chunk_local_cumsum<Ix>(p1); });
+    const kkt::Params<T> p2{in(kK), in(kBeta), f32(kGCumsum), f32(kA), grid, Hg, K};
+    launch_kernel(chunks, dim3{kkt::kThreads, 1, 1}, chunk_blocks_,
+                  [p2] { kkt::chunk_scaled_dot_kkt_fwd<T, Ix>(p2); });
+    const tril::Params<T> p3{f32(kA), out(kAi), grid};
+    launch_kernel(chunks, dim3{tril::kThreads, 1, 1}, chunk_blocks_,
+                  [p3] { tril::solve_tril<T, Ix>(p3); });
+    const wy::Params<T> p4{in(kK),  in(kV),  in(kBeta), in(kAi), f32(kGCumsum),
+                           out(kW), out(kU), grid,      Hg,      K,
+                           V};
+    launch_kernel(chunks, dim3{wy::kThreads, 1, 1}, chunk_blocks_,
+                  [p4] { wy::recompute_w_u_fwd<T, Ix>(p4); });
+
+    gdr::Params<T> p5;
+    p5.k = in(kK), p5.w = in(kW), p5.u = in(kU), p5.g = f32(kGCumsum);
+    p5.h0 = use_h0_ ? f32(kH0) : nullptr;
+    p5.h = out(kH), p5.v_new = out(kVNew), p5.ht = store_ht_ ? f32(kHt) : nullptr;
+    if (b_.varlen) {
+      p5.cu_seqlens = static_cast<const std::int32_t*>(t[kCu]);
+      p5.chunk_offsets = static_cast<const std::int32_t*>(t[kChunkOffsets]);
+    }
+    p5.T_len = static_cast<std::int32_t>(b_.lengths.front());
+    p5.H = b_.H, p5.Hg = Hg, p5.K = K, p5.V = V, p5.BT = b_.BT;
+    launch_kernel(state_grid(), dim3{gdr::kThreads, 1, 1}, state_blocks_,
+                  [p5] { gdr::chunk_gated_delta_rule_fwd_h<T, Ix>(p5); });
+
+    const out::Params<T> p6{in(kQ), in(kK), in(kVNew), in(kH), f32(kGCumsum), out(kO), grid,
+                            Hg,     K,      V,         scale()};
+    launch_kernel(chunks, dim3{out::kThreads, 1, 1}, chunk_blocks_,
+                  [p6] { out::chunk_fwd_o<T, Ix>(p6); });
+  }
+
+  // The seed kernel's grid: (ceil(V / 32), N*H).
+  dim3 state_grid() const {
+    return dim3{static_cast<unsigned>((b_.V + gdr::kBV - 1) / gdr::kBV),
+                static_cast<unsigned>(b_.sequences() * b_.H), 1};
+  }
+
+  float scale() const { return static_cast<float>(1.0 / std::sqrt(static_cast<double>(b_.K))); }
+
+  // Every stage rounds to the input dtype once or twice (Ai; w and u; the state for w h^T;
+  // v_new; h as o reads it; the scores; o): about ten roundings of O(|o|), random in sign,
+  // which add in quadrature; and fp32 accumulation over the chunks of a sequence as in the
+  // seed kernel. Elementwise 16 such units, normwise 8:
+  //   u_eff = max(u_T, 2 sqrt(K+BT) sqrt(NT) 2^-24)
+  Tolerance tolerance() const {
+    const double chunks = static_cast<double>((b_.longest() + b_.BT - 1) / b_.BT);
+    const double u = std::max(unit_roundoff(b_.dtype), 2.0 * std::sqrt(b_.K + b_.BT) *
+                                                           std::sqrt(chunks) *
+                                                           unit_roundoff(DType::f32));
+    return Tolerance{.elementwise = 16 * u, .normwise = 8 * u};
+  }
+
+  // The recurrence over one slice, token by token, from inputs regenerated by fill(). o_t
+  // is judged against the scale its rounding errors reach: the state's errors (accumulated
+  // chunk by chunk as in the seed kernel's check, damped by the chunk's decay) seen through
+  // |q_t|, and the final state against the same accumulated scale.
+  void verify_slice(std::span<const TensorView> t, const Slice& s, Comparer& o_cmp,
+                    Comparer& ht_cmp) const {
+    const std::int64_t H = b_.H, K = b_.K, V = b_.V, bos = b_.cu[s.n];
+    const int key_head = s.h / (b_.H / b_.Hg);
+    auto read = [&](Tensor i, std::int64_t begin, std::int64_t count) {
+      const std::vector<double> x = regenerate(*this, specs_[i].dtype, i, begin, count);
+      return Eigen::VectorXd(Eigen::Map<const Eigen::VectorXd>(x.data(), count));
+    };
+    Eigen::MatrixXd S0 = Eigen::MatrixXd::Zero(K, V);
+    const std::int64_t state_at = (s.n * H + s.h) * V * K;
+    if (use_h0_) S0 = read(kH0, state_at, V * K).reshaped(K, V);  // [V, K] row-major = [K, V]
+    reference::delta::TokenRecurrence rec(std::move(S0));
+    auto rms = [](const Eigen::MatrixXd& m) { return m.norm() / std::sqrt(static_cast<double>(m.size())); };
+    // the scale of the state's rounding errors up to the last chunk boundary: each chunk adds
+    // errors of the size of its state, the chunk's decay damps the earlier ones
+    double accumulated = 0, chunk_g = 0;
+    std::vector<double> got(static_cast<std::size_t>(V)), want(got.size());
+    std::vector<std::int64_t> flat(got.size());
+    for (std::int64_t r = 0; r < b_.lengths[s.n]; ++r) {
+      const std::int64_t tok = bos + r;
+      if (r % b_.BT == 0) {  // a chunk starts: its state's errors join the earlier ones
+        accumulated = std::hypot(accumulated * std::exp(chunk_g), rms(rec.state()));
+        chunk_g = 0;
+      }
+      const Eigen::VectorXd q = read(kQ, (tok * b_.Hg + key_head) * K, K);
+      const double alpha = read(kG, tok * H + s.h, 1)(0);
+      chunk_g += alpha;
+      const Eigen::VectorXd o =
+          rec.step(q, read(kK, (tok * b_.Hg + key_head) * K, K), read(kV, (tok * H + s.h) * V, V),
+                   read(kBeta, tok * H + s.h, 1)(0), alpha, scale());
+      const double state_scale = std::hypot(accumulated, rms(rec.state()));
+      for (std::int64_t c = 0; c < V; ++c) {
+        const auto i = static_cast<std::size_t>(c);
+        flat[i] = (tok * H + s.h) * V + c;
+        got[i] = t[kO](flat[i]);
+        want[i] = o(c);
+      }
+      o_cmp.add_group(got, want, flat, scale() * q.lpNorm<1>() * state_scale);
+    }
+    if (!store_ht_) return;
+    std::vector<double> hg, hw;
+    std::vector<std::int64_t> hf;
+    for (std::int64_t c = 0; c < V; ++c)
+      for (std::int64_t kk = 0; kk < K; ++kk) {
+        hf.push_back(state_at + c * K + kk);
+        hg.push_back(t[kHt](hf.back()));
+        hw.push_back(rec.state()(kk, c));
+      }
+    ht_cmp.add_group(hg, hw, hf,
+                     std::hypot(accumulated * std::exp(chunk_g), rms(rec.state())));
+  }
+
+  // Small cases: every slice. Large ones: the first and last (sequence, head), those where an
+  // offset first reaches 2^31 or 2^32 (and the one before a base crossing), two seeded random
+  // ones; every stage runs their chunks, the state recurrence their V tiles.
+  void make_plan() {
+    const std::int64_t N = b_.sequences(), H = b_.H;
+    const double K = b_.K, V = b_.V, BT = b_.BT;
+    // per token and head: the stages' work and draws (their drivers' estimates) and the oracle
+    const double per_token = 60 + (2 * BT * K + 20 * K + 20 * BT) + BT * BT +
+                             2 * BT * (K + V) + 4 * K * V + (BT * K + 2 * V * (K + BT)) +
+                             40 * K + 20 * V + 4 * K * V;
+    const dim3 chunks = chunk_grid_dims(b_);
+    plan_.grid_blocks = std::uint64_t{chunks.x} * chunks.y;
+    if (static_cast<double>(b_.tokens()) * static_cast<double>(H) * per_token <= kWholeGridFlops) {
+      plan_.work_flops = static_cast<double>(b_.tokens()) * static_cast<double>(H) * per_token;
+      for (std::int64_t n = 0; n < N; ++n)
+        for (int h = 0; h < H; ++h) slices_.push_back({n, h});
+      plan_.verified = fmt::format(
+          "o and the final state of every (sequence, head): {} slices, against the token-by-token "
+          "recurrence", slices_.size());
+      return;
+    }
+    auto add = [&](std::int64_t n, int h, const std::string& why) {
+      for (std::size_t i = 0; i < slices_.size(); ++i)
+        if (slices_[i].n == n && slices_[i].h == h) {
+          if (plan_.reasons[i].find(why) == std::string::npos) plan_.reasons[i] += "; " + why;
+          return;
+        }
+      slices_.push_back({n, h});
+      plan_.blocks.push_back(chunk_block_id(b_, {n, 0, h}));
+      plan_.reasons.push_back(fmt::format("sequence {}, head {} (every chunk; listed: its first "
+                                          "chunk's block): {}", n, h, why));
+      plan_.work_flops += static_cast<double>(b_.lengths[n]) * per_token;
+      const std::int64_t row_bytes =
+          4 + 4 * b_.BT + 2 * (b_.BT + b_.K + 3 * b_.V);  // g_cumsum, A, Ai, w, u, v_new, o
+      plan_.written_bytes += static_cast<std::uint64_t>(
+          b_.lengths[n] * row_bytes + b_.chunks(n) * b_.V * b_.K * 2 + b_.V * b_.K * 4);
+      for (std::int64_t i_t = 0; i_t < b_.chunks(n); ++i_t)
+        chunk_blocks_.push_back(chunk_block_id(b_, {n, i_t, h}));
+      const std::uint64_t tiles = state_grid().x;
+      for (std::uint64_t tile = 0; tile < tiles; ++tile)
+        state_blocks_.push_back(tile + tiles * static_cast<std::uint64_t>(n * H + h));
+    };
+    add(0, 0, "first");
+    add(N - 1, b_.H - 1, "last");
+    for (const Position& pos : offsets_->crossing_positions()) {
+      if (pos.every_head) {
+        add(pos.n, 0, "an offset reaches 2^31 or 2^32 in it");
+        add(pos.n, b_.H - 1, "an offset reaches 2^31 or 2^32 in it");
+        continue;
+      }
+      add(pos.n, static_cast<int>(pos.h), "an offset reaches 2^31 or 2^32 in it");
+      if (pos.n * H + pos.h > 0) {
+        const std::int64_t before = pos.n * H + pos.h - 1;
+        add(before / H, static_cast<int>(before % H), "the slice before a crossing");
+      }
+    }
+    for (int i = 0; i < kRandomSlices; ++i) {
+      const std::uint64_t id =
+          rng::bits(b_.seed, 0x511ce, static_cast<std::uint64_t>(i)) % static_cast<std::uint64_t>(N * H);
+      add(static_cast<std::int64_t>(id) / H, static_cast<int>(static_cast<std::int64_t>(id) % H),
+          "seeded random");
+    }
+    std::sort(chunk_blocks_.begin(), chunk_blocks_.end());
+    std::sort(state_blocks_.begin(), state_blocks_.end());
+    plan_.verified = fmt::format(
+        "o and the final state of {} (sequence, head) slices, against the token-by-token recurrence",
+        slices_.size());
+    plan_.working_bytes = std::uint64_t{16} << 20;
+  }
+
+  const Batch b_;
+  bool use_h0_, store_ht_;
+  delta::Inputs model_;
+  std::vector<TensorSpec> specs_;
+  std::optional<Offsets> offsets_;
+  Plan plan_;
+  std::vector<Slice> slices_;
+  std::vector<std::uint64_t> chunk_blocks_, state_blocks_;  // of a sparse plan's slices
+};
+
+const Registration registration{KernelFamily{
+    .name = "chunk_gated_delta_rule_fwd",
+    .summary = "gated delta rule forward, the whole pipeline: the five stages and the seed "
+               "kernel chained, checked against the token-by-token recurrence (vLLM/FLA "
+               "chunk_gated_delta_rule_fwd)",
+    .keys = keys(),
+    .make = [](const Shape& s) { return std::make_unique<Problem>(s); },
+}};
+
+}  // namespace
+}  // namespace dc::kernels::pipeline
