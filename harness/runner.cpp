@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <chrono>
 #include <cstring>
 #include <fstream>
@@ -262,6 +263,25 @@ MemoryEstimate memory_estimate(const Problem& problem, const Plan& plan) {
   return m;
 }
 
+std::uint64_t address_space_needed(const Problem& problem) {
+  std::uint64_t total = 0;
+  for (const TensorSpec& s : problem.tensors()) {
+    const std::uint64_t guard = (std::uint64_t{1} << 32) * dtype_bytes(s.dtype);
+    total += 2 * guard + 2 * s.bytes();  // the guards, the data and its writable alias
+  }
+  return total;
+}
+
+std::uint64_t address_space_limit() {
+  // half the 47-bit user address space of x86-64 and AArch64 Linux (the rest for the harness,
+  // fiber stacks and fragmentation), less if the process limit says so
+  std::uint64_t limit = std::uint64_t{1} << 46;
+  rlimit as{};
+  if (getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY)
+    limit = std::min<std::uint64_t>(limit, as.rlim_cur / 2);
+  return limit;
+}
+
 std::uint64_t resident_limit() {
   return kResidentBytes;
 }
@@ -384,6 +404,17 @@ Verdict run_case(const Shape& shape, const RunOptions& options) {
         "refused before allocating: the case needs about {:.2f} GiB, the budget is "
         "{:.2f} GiB (--mem-budget to change it)",
         static_cast<double>(estimate) / (1 << 30), static_cast<double>(budget) / (1 << 30)));
+
+  if (options.backend == Backend::cpu) {
+    const std::uint64_t needed = address_space_needed(*problem), limit = address_space_limit();
+    if (needed > limit)
+      throw Refusal(fmt::format(
+          "refused before allocating: the tensors need {:.1f} TiB of address space (each "
+          "between guards of 2^32 elements, demand-paged ones mapped twice), more than the "
+          "{:.1f} TiB a case process can reserve",
+          static_cast<double>(needed) / std::pow(2.0, 40),
+          static_cast<double>(limit) / std::pow(2.0, 40)));
+  }
 
   const DeviceBackend* device = options.backend == Backend::gpu ? device_backend() : nullptr;
   if (options.backend == Backend::gpu && device == nullptr)

@@ -36,6 +36,9 @@ struct MemoryEstimate {
 
 MemoryEstimate memory_estimate(const Problem& problem, const Plan& plan);
 std::uint64_t resident_limit();  // bytes of demand-paged units kept resident at most
+// Address space the CPU backend reserves for a case's tensors, and what a case may reserve.
+std::uint64_t address_space_needed(const Problem& problem);
+std::uint64_t address_space_limit();
 std::uint64_t available_memory();
 
 // Throws ShapeError for a bad shape, Refusal for one too large (for the machine or, on the

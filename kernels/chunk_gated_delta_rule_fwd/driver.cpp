@@ -138,10 +138,11 @@ class Problem final : public dc::Problem {
 
   void fill(std::size_t tensor, std::int64_t begin, std::int64_t count, void* out) const override {
     if (tensor == kCu || tensor == kChunkIndices || tensor == kChunkOffsets) {
-      const std::vector<std::int32_t>& v = tensor == kCu            ? b_.cu32
-                                           : tensor == kChunkIndices ? b_.chunk_indices32
-                                                                     : b_.chunk_offsets32;
-      std::copy_n(v.begin() + begin, count, static_cast<std::int32_t*>(out));
+      auto* o = static_cast<std::int32_t*>(out);
+      for (std::int64_t e = begin; e < begin + count; ++e)
+        o[e - begin] = tensor == kCu              ? b_.cu32[static_cast<std::size_t>(e)]
+                       : tensor == kChunkOffsets ? b_.chunk_offsets32[static_cast<std::size_t>(e)]
+                                                 : b_.chunk_index_entry(e);
       return;
     }
     if (tensor == kG || tensor == kH0) {
@@ -360,10 +361,17 @@ class Problem final : public dc::Problem {
     const double per_token = 60 + (2 * BT * K + 20 * K + 20 * BT) + BT * BT +
                              2 * BT * (K + V) + 4 * K * V + (BT * K + 2 * V * (K + BT)) +
                              40 * K + 20 * V + 4 * K * V;
+    // per chunk and head: a fiber per thread of the five chunk-local launches (about 2000
+    // flop-equivalents each) and their set-up
+    const double per_chunk = 2000.0 * (cumsum::kThreads + kkt::kThreads + tril::kThreads +
+                                       wy::kThreads + out::kThreads) +
+                             1e5;
     const dim3 chunks = chunk_grid_dims(b_);
     plan_.grid_blocks = std::uint64_t{chunks.x} * chunks.y;
-    if (static_cast<double>(b_.tokens()) * static_cast<double>(H) * per_token <= kWholeGridFlops) {
-      plan_.work_flops = static_cast<double>(b_.tokens()) * static_cast<double>(H) * per_token;
+    const double whole = static_cast<double>(b_.tokens()) * static_cast<double>(H) * per_token +
+                         static_cast<double>(b_.total_chunks() * H) * per_chunk;
+    if (whole <= kWholeGridFlops) {
+      plan_.work_flops = whole;
       for (std::int64_t n = 0; n < N; ++n)
         for (int h = 0; h < H; ++h) slices_.push_back({n, h});
       plan_.verified = fmt::format(
@@ -381,7 +389,8 @@ class Problem final : public dc::Problem {
       plan_.blocks.push_back(chunk_block_id(b_, {n, 0, h}));
       plan_.reasons.push_back(fmt::format("sequence {}, head {} (every chunk; listed: its first "
                                           "chunk's block): {}", n, h, why));
-      plan_.work_flops += static_cast<double>(b_.lengths[n]) * per_token;
+      plan_.work_flops += static_cast<double>(b_.lengths[n]) * per_token +
+                          static_cast<double>(b_.chunks(n)) * per_chunk;
       const std::int64_t row_bytes =
           4 + 4 * b_.BT + 2 * (b_.BT + b_.K + 3 * b_.V);  // g_cumsum, A, Ai, w, u, v_new, o
       plan_.written_bytes += static_cast<std::uint64_t>(

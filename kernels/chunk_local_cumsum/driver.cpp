@@ -24,7 +24,7 @@ class Problem final : public ChunkProblem {
  public:
   explicit Problem(const Shape& s) : ChunkProblem(s), model_(delta::inputs_of(b_, b_.cu32.data())) {
     // drawing alpha costs about 40 flop-equivalents a token and head, the scan about 20
-    set_up(delta::offset_forms(b_, {"g", "g_cumsum"}), 60);
+    set_up(delta::offset_forms(b_, {"g", "g_cumsum"}), 60, kThreads);
   }
 
   std::vector<TensorSpec> tensors() const override {

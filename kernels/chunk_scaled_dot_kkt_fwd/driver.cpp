@@ -27,7 +27,7 @@ class Problem final : public ChunkProblem {
     const int K = b_.K, BT = b_.BT;
     // per token and head: the dots (2 BT K), drawing a key row (about 20 K) and g (20 BT)
     set_up(delta::offset_forms(b_, {"k", "beta", "g", "A"}),
-           static_cast<double>(2 * BT * K + 20 * K + 20 * BT));
+           static_cast<double>(2 * BT * K + 20 * K + 20 * BT), kThreads);
   }
 
   std::vector<TensorSpec> tensors() const override {

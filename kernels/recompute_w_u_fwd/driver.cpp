@@ -31,7 +31,7 @@ class Problem final : public ChunkProblem {
     // per token and head: the products (2 BT (K + V)), drawing a key row (20 K), v (20 V)
     // and g (20 BT)
     set_up(delta::offset_forms(b_, {"k", "v", "beta", "Ai", "g", "w", "u"}),
-           static_cast<double>(2 * BT * (K + V) + 20 * (K + V + BT)));
+           static_cast<double>(2 * BT * (K + V) + 20 * (K + V + BT)), kThreads);
   }
 
   std::vector<TensorSpec> tensors() const override {

@@ -93,11 +93,6 @@ struct Batch {
     // int32, as upstream passes them
     cu32.assign(cu.begin(), cu.end());
     chunk_offsets32.assign(chunk_offsets.begin(), chunk_offsets.end());
-    for (std::size_t n = 0; n < lengths.size(); ++n)
-      for (std::int64_t c = 0; c < chunks(static_cast<std::int64_t>(n)); ++c) {
-        chunk_indices32.push_back(static_cast<std::int32_t>(n));
-        chunk_indices32.push_back(static_cast<std::int32_t>(c));
-      }
   }
 
   std::int64_t sequences() const { return static_cast<std::int64_t>(lengths.size()); }
@@ -106,6 +101,14 @@ struct Batch {
   std::int64_t chunks(std::int64_t n) const { return chunk_offsets[n + 1] - chunk_offsets[n]; }
   std::int64_t longest() const { return *std::max_element(lengths.begin(), lengths.end()); }
   Geometry geometry() const { return Geometry{cu, chunk_offsets, H, BT}; }
+  // Entry e of chunk_indices, (i_n, i_t) per chunk of the batch: computed when asked (a batch
+  // of 2^31 one-token chunks would need 16 GiB of them).
+  std::int32_t chunk_index_entry(std::int64_t e) const {
+    const std::int64_t chunk = e / 2;
+    const auto n = static_cast<std::int64_t>(
+        std::upper_bound(chunk_offsets.begin(), chunk_offsets.end(), chunk) - chunk_offsets.begin() - 1);
+    return static_cast<std::int32_t>(e % 2 == 0 ? n : chunk - chunk_offsets[n]);
+  }
 
   std::uint64_t seed;
   int H, Hg, K, V, BT;
@@ -113,8 +116,8 @@ struct Batch {
   IndexVariant index = IndexVariant::i64;
   bool varlen = false;
   std::vector<std::int64_t> lengths, cu, chunk_offsets;
-  // int32 copies the kernels read: sequence starts, chunk starts, and (i_n, i_t) per chunk
-  std::vector<std::int32_t> cu32, chunk_offsets32, chunk_indices32;
+  // int32 copies the kernels read: sequence starts and chunk starts
+  std::vector<std::int32_t> cu32, chunk_offsets32;
 
  private:
   static bool has_key(const Shape& s, const std::string& name) {

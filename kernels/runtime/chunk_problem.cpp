@@ -20,6 +20,10 @@ std::int64_t row_width(const TensorSpec& s) {
 // backend) a case runs chosen blocks only.
 constexpr double kWholeGridFlops = 2e9;
 constexpr int kRandomBlocks = 2;  // seeded random blocks of a sparse plan
+// Fixed costs of a block on the CPU backend, in flop-equivalents: a fiber per thread (about a
+// microsecond), and its check's set-up (regenerating its inputs row by row, the comparers).
+constexpr double kFiberFlops = 2000;
+constexpr double kCheckFlops = 20000;
 }  // namespace
 
 std::string ChunkProblem::locate(std::size_t tensor, std::int64_t flat) const {
@@ -74,25 +78,34 @@ std::vector<TensorSpec> ChunkProblem::batch_tensors() const {
 
 void ChunkProblem::fill_batch(std::size_t which, std::int64_t begin, std::int64_t count,
                               void* out) const {
-  const std::vector<std::int32_t>& v = which == 0 ? b_.cu32 : b_.chunk_indices32;
-  std::copy_n(v.begin() + begin, count, static_cast<std::int32_t*>(out));
+  auto* o = static_cast<std::int32_t*>(out);
+  for (std::int64_t e = begin; e < begin + count; ++e)
+    o[e - begin] = which == 0 ? b_.cu32[static_cast<std::size_t>(e)] : b_.chunk_index_entry(e);
 }
 
 std::int64_t ChunkProblem::rows(const ChunkBlock& c) const {
   return std::min<std::int64_t>(b_.BT, b_.lengths[c.n] - c.i_t * b_.BT);
 }
 
-void ChunkProblem::set_up(std::vector<OffsetForm> forms, double cost_per_token) {
+void ChunkProblem::set_up(std::vector<OffsetForm> forms, double cost_per_token, int threads) {
   if (!b_.varlen && b_.sequences() * b_.H > 65535)
     throw ShapeError("H", fmt::format("key 'H': {} sequences x H={} = {} block rows exceed the "
                                       "grid's y limit; valid: B * H <= 65535",
                                       b_.sequences(), b_.H, b_.sequences() * b_.H));
   specs_ = tensors();
   offsets_.emplace(b_.geometry(), std::move(forms));
-  make_plan(cost_per_token);
+  make_plan(cost_per_token, threads);
 }
 
-void ChunkProblem::make_plan(double cost) {
+ChunkBlock ChunkProblem::block_at(std::uint64_t id) const {
+  const dim3 g = grid();
+  const auto x = static_cast<std::int64_t>(id % g.x), y = static_cast<std::int64_t>(id / g.x);
+  if (!b_.varlen) return {y / b_.H, x, static_cast<int>(y % b_.H)};
+  const std::int64_t n = offsets_->geometry().sequence_of_chunk(x);
+  return {n, x - b_.chunk_offsets[n], static_cast<int>(y)};
+}
+
+void ChunkProblem::make_plan(double cost, int threads) {
   const std::int64_t N = b_.sequences(), H = b_.H;
   plan_.grid_blocks = static_cast<std::uint64_t>(b_.total_chunks() * H);
   const std::vector<TensorSpec>& specs = specs_;
@@ -101,12 +114,13 @@ void ChunkProblem::make_plan(double cost) {
     const TensorSpec& s = specs[o.tensor];
     row_bytes += static_cast<std::uint64_t>(row_width(s)) * dtype_bytes(s.dtype);
   }
-  if (static_cast<double>(b_.tokens()) * static_cast<double>(H) * cost <= kWholeGridFlops) {
-    plan_.work_flops = static_cast<double>(b_.tokens()) * static_cast<double>(H) * cost;
-    for (std::int64_t n = 0; n < N; ++n)
-      for (std::int64_t i_t = 0; i_t < b_.chunks(n); ++i_t)
-        for (int h = 0; h < H; ++h) checked_.push_back({n, i_t, h});
-    plan_.verified = fmt::format("every element: {} (chunk, head) blocks", checked_.size());
+  // a block's fixed costs: a fiber per thread, the check's set-up
+  const double per_block = kFiberFlops * threads + kCheckFlops;
+  const double whole = static_cast<double>(b_.tokens()) * static_cast<double>(H) * cost +
+                       static_cast<double>(plan_.grid_blocks) * per_block;
+  if (whole <= kWholeGridFlops) {
+    plan_.work_flops = whole;
+    plan_.verified = fmt::format("every element: {} (chunk, head) blocks", plan_.grid_blocks);
     return;
   }
   auto add = [&](const ChunkBlock& c, const std::string& why) {
@@ -120,7 +134,7 @@ void ChunkProblem::make_plan(double cost) {
     plan_.reasons.push_back(
         fmt::format("sequence {}, chunk {}, head {}: {}", c.n, c.i_t, c.h, why));
     checked_.push_back(c);
-    plan_.work_flops += static_cast<double>(rows(c)) * cost;
+    plan_.work_flops += static_cast<double>(rows(c)) * cost + per_block;
     plan_.written_bytes += static_cast<std::uint64_t>(rows(c)) * row_bytes;
   };
   add({0, 0, 0}, "first block");
@@ -138,18 +152,9 @@ void ChunkProblem::make_plan(double cost) {
       }
     }
   }
-  const dim3 g = grid();
-  for (int i = 0; i < kRandomBlocks; ++i) {
-    const std::uint64_t id =
-        rng::bits(b_.seed, 0xb10c, static_cast<std::uint64_t>(i)) % plan_.grid_blocks;
-    const auto x = static_cast<std::int64_t>(id % g.x), y = static_cast<std::int64_t>(id / g.x);
-    if (b_.varlen) {
-      const std::int64_t n = offsets_->geometry().sequence_of_chunk(x);
-      add({n, x - b_.chunk_offsets[n], static_cast<int>(y)}, "seeded random");
-    } else {
-      add({y / H, x, static_cast<int>(y % H)}, "seeded random");
-    }
-  }
+  for (int i = 0; i < kRandomBlocks; ++i)
+    add(block_at(rng::bits(b_.seed, 0xb10c, static_cast<std::uint64_t>(i)) % plan_.grid_blocks),
+        "seeded random");
   plan_.verified = fmt::format("every element of the {} blocks' chunks", plan_.blocks.size());
   plan_.working_bytes = std::uint64_t{16} << 20;
 }
@@ -167,15 +172,17 @@ std::vector<ElementRun> ChunkProblem::verified_runs(std::size_t tensor) const {
 std::vector<TensorCheck> ChunkProblem::verify(std::span<const TensorView> t) const {
   const std::vector<TensorSpec>& specs = specs_;
   const std::vector<Output> outs = outputs();
+  const bool whole = plan_.whole_grid();
+  const std::uint64_t blocks = whole ? plan_.grid_blocks : checked_.size();
   const unsigned workers = std::max(
-      1u, std::min(std::thread::hardware_concurrency(), static_cast<unsigned>(checked_.size())));
+      1u, static_cast<unsigned>(std::min<std::uint64_t>(std::thread::hardware_concurrency(), blocks)));
   std::vector<std::vector<Comparer>> partial(workers);
   for (std::vector<Comparer>& p : partial)
     for (const Output& o : outs) p.emplace_back(specs[o.tensor], o.tolerance);
-  std::atomic<std::size_t> next{0};
+  std::atomic<std::uint64_t> next{0};
   run_in_parallel(workers, static_cast<int>(workers), [&](std::size_t w) {
-    for (std::size_t i = next++; i < checked_.size(); i = next++)
-      check_chunk(t, checked_[i], partial[w]);
+    for (std::uint64_t i = next++; i < blocks; i = next++)
+      check_chunk(t, whole ? block_at(i) : checked_[i], partial[w]);
   });
   std::vector<TensorCheck> out;
   for (std::size_t o = 0; o < outs.size(); ++o) {

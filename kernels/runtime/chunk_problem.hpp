@@ -55,9 +55,10 @@ class ChunkProblem : public Problem {
     std::size_t tensor;
     Tolerance tolerance;
   };
-  // Finishes construction (called last by the derived constructor): the kernel's offsets and
-  // its cost, in flop-equivalents per (token, head), the generation of its inputs included.
-  void set_up(std::vector<OffsetForm> forms, double cost_per_token);
+  // Finishes construction (called last by the derived constructor): the kernel's offsets, its
+  // cost in flop-equivalents per (token, head), the generation of its inputs included, and
+  // its threads per block (each costs a fiber on the CPU backend).
+  void set_up(std::vector<OffsetForm> forms, double cost_per_token, int threads);
 
   virtual std::vector<Output> outputs() const = 0;
   // Compares block b's rows of each output of outputs() (in that order) with the reference.
@@ -92,12 +93,13 @@ class ChunkProblem : public Problem {
   const Batch b_;
 
  private:
-  void make_plan(double cost_per_token);
+  void make_plan(double cost_per_token, int threads);
+  ChunkBlock block_at(std::uint64_t id) const;  // the inverse of chunk_block_id
 
   std::vector<TensorSpec> specs_;  // tensors(), once
   std::optional<Offsets> offsets_;
   Plan plan_;
-  std::vector<ChunkBlock> checked_;  // the blocks verify() checks, in plan order
+  std::vector<ChunkBlock> checked_;  // the blocks of a sparse plan, in plan order
 };
 
 }  // namespace dc::kernels
