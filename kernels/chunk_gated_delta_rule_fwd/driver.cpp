@@ -211,6 +211,7 @@ class Problem final : public dc::Problem {
     auto out = [&](Tensor i) { return static_cast<T*>(t[i]); };
     auto f32 = [&](Tensor i) { return static_cast<float*>(t[i]); };
     const int Hg = b_.Hg, K = b_.K, V = b_.V;
+    const auto [chunk_blocks_, state_blocks_] = sparse_blocks();
 
     const cumsum::Params p1{f32(kG), f32(kGCumsum), grid};
     launch_kernel(chunks, dim3{cumsum::kThreads, 1, 1}, chunk_blocks_,
@@ -395,11 +396,7 @@ class Problem final : public dc::Problem {
           4 + 4 * b_.BT + 2 * (b_.BT + b_.K + 3 * b_.V);  // g_cumsum, A, Ai, w, u, v_new, o
       plan_.written_bytes += static_cast<std::uint64_t>(
           b_.lengths[n] * row_bytes + b_.chunks(n) * b_.V * b_.K * 2 + b_.V * b_.K * 4);
-      for (std::int64_t i_t = 0; i_t < b_.chunks(n); ++i_t)
-        chunk_blocks_.push_back(chunk_block_id(b_, {n, i_t, h}));
-      const std::uint64_t tiles = state_grid().x;
-      for (std::uint64_t tile = 0; tile < tiles; ++tile)
-        state_blocks_.push_back(tile + tiles * static_cast<std::uint64_t>(n * H + h));
+      plan_.working_bytes += static_cast<std::uint64_t>(b_.chunks(n)) * 8;  // its block ids
     };
     add(0, 0, "first");
     add(N - 1, b_.H - 1, "last");
@@ -421,12 +418,28 @@ class Problem final : public dc::Problem {
       add(static_cast<std::int64_t>(id) / H, static_cast<int>(static_cast<std::int64_t>(id) % H),
           "seeded random");
     }
-    std::sort(chunk_blocks_.begin(), chunk_blocks_.end());
-    std::sort(state_blocks_.begin(), state_blocks_.end());
     plan_.verified = fmt::format(
         "o and the final state of {} (sequence, head) slices, against the token-by-token recurrence",
         slices_.size());
-    plan_.working_bytes = std::uint64_t{16} << 20;
+    plan_.working_bytes += std::uint64_t{16} << 20;
+  }
+
+  // The blocks a sparse plan runs: every chunk of its slices (chunk-local grid), every V
+  // tile of them (the state recurrence's grid). Listed at launch, not with the plan: a plan is
+  // built many times over by the boundary search, and a long slice has millions of chunks.
+  std::pair<std::vector<std::uint64_t>, std::vector<std::uint64_t>> sparse_blocks() const {
+    std::vector<std::uint64_t> chunk_blocks, state_blocks;
+    if (plan_.whole_grid()) return {};
+    const std::uint64_t tiles = state_grid().x;
+    for (const Slice& s : slices_) {
+      for (std::int64_t i_t = 0; i_t < b_.chunks(s.n); ++i_t)
+        chunk_blocks.push_back(chunk_block_id(b_, {s.n, i_t, s.h}));
+      for (std::uint64_t tile = 0; tile < tiles; ++tile)
+        state_blocks.push_back(tile + tiles * static_cast<std::uint64_t>(s.n * b_.H + s.h));
+    }
+    std::sort(chunk_blocks.begin(), chunk_blocks.end());
+    std::sort(state_blocks.begin(), state_blocks.end());
+    return {std::move(chunk_blocks), std::move(state_blocks)};
   }
 
   const Batch b_;
@@ -436,7 +449,6 @@ class Problem final : public dc::Problem {
   std::optional<Offsets> offsets_;
   Plan plan_;
   std::vector<Slice> slices_;
-  std::vector<std::uint64_t> chunk_blocks_, state_blocks_;  // of a sparse plan's slices
 };
 
 const Registration registration{KernelFamily{
