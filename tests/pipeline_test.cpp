@@ -7,6 +7,9 @@
 
 #include <fmt/format.h>
 
+#include <sstream>
+
+#include "harness/fuzz.hpp"
 #include "harness/runner.hpp"
 
 namespace {
@@ -90,5 +93,32 @@ INSTANTIATE_TEST_SUITE_P(
                     Crossing{"chunk_gated_delta_rule_fwd", "seqlens=1025/1,H=32767,Hg=1,K=1,V=1",
                              "A"}),
     [](const testing::TestParamInfo<Crossing>& p) { return std::string(p.param.kernel); });
+
+
+// `diffcheck fuzz` on each kernel: its boundary-aware proposals reach a 32-bit wrap of the
+// pre-fix arithmetic, which the guards turn into an out-of-bounds verdict.
+class Fuzzing : public testing::TestWithParam<const char*> {};
+
+TEST_P(Fuzzing, FindsAWrappedOffset) {
+  dc::FuzzOptions o;
+  o.kernel = GetParam();
+  o.index = "i32";
+  o.time_s = 60;
+  o.jobs = 2;
+  o.minimize_s = 0;
+  o.stop_at_first = true;
+  std::ostringstream progress;
+  const dc::FuzzSummary s = dc::fuzz(o, progress);
+  ASSERT_FALSE(s.finding_verdicts.empty()) << progress.str();  // one per worker at most
+  const dc::Verdict& v = s.finding_verdicts.front();
+  EXPECT_TRUE(v.kind == dc::VerdictKind::oob_read || v.kind == dc::VerdictKind::oob_write)
+      << dc::to_text(v);
+  EXPECT_NE(v.crossing.find("32-bit with index=i32"), std::string::npos) << dc::to_text(v);
+}
+
+INSTANTIATE_TEST_SUITE_P(Kernels, Fuzzing, testing::ValuesIn(kStages),
+                         [](const testing::TestParamInfo<const char*>& p) {
+                           return std::string(p.param);
+                         });
 
 }  // namespace
