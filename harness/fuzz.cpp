@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <deque>
 #include <cmath>
 #include <cstdlib>
 #include <ctime>
@@ -10,6 +12,7 @@
 #include <mutex>
 #include <ostream>
 #include <set>
+#include <thread>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -119,8 +122,19 @@ class Campaign {
   FuzzSummary run() {
     if (!o_.out.empty()) std::filesystem::create_directories(o_.out);
     for (const int d : o_.devices) summary_.per_device[d];
-    run_in_parallel(static_cast<std::size_t>(workers()), workers(),
-                    [this](std::size_t w) { worker(w); });
+    {
+      // findings are minimized on a thread of their own, one at a time: the workers go on
+      // proposing cases meanwhile
+      std::jthread minimizer;
+      if (minimizing()) minimizer = std::jthread([this] { minimize_findings(); });
+      run_in_parallel(static_cast<std::size_t>(workers()), workers(),
+                      [this](std::size_t w) { worker(w); });
+      {
+        const std::lock_guard lock(mutex_);
+        workers_done_ = true;
+      }
+      queued_.notify_all();
+    }
     summary_.elapsed_s = elapsed();
     progress_ << "\n";
     return summary_;
@@ -190,9 +204,10 @@ class Campaign {
     return o_.jobs * static_cast<int>(std::max<std::size_t>(1, o_.devices.size()));
   }
 
-  // A new distinct finding: written at once, then minimized in the time left (the campaign's
-  // lock is released while minimizing).
-  void record(const Verdict& found, int device, std::unique_lock<std::mutex>& lock) {
+  bool minimizing() const { return o_.minimize_s > 0 && !o_.stop_at_first; }
+
+  // A new distinct finding: written at once, then queued for the minimizer.
+  void record(const Verdict& found, int device, std::unique_lock<std::mutex>&) {
     if (!summary_.first_finding_s) summary_.first_finding_s = elapsed();
     if (o_.stop_at_first) stop_ = true;
     ++summary_.findings[std::string(verdict_name(found.kind))];
@@ -204,31 +219,53 @@ class Campaign {
     if (!o_.out.empty()) {
       file = fmt::format("{}/{}-{}-{:03}.shape", o_.out, o_.kernel, verdict_name(found.kind),
                          index + 1);
-      const bool later = o_.minimize_s > 0 && !o_.stop_at_first && elapsed() < o_.time_s;
+      const bool later = minimizing() && elapsed() < o_.time_s;
       write_file_atomically(file,
                             corpus_text(finding_entry(o_, found, found, later ? "not yet" : "no")));
       summary_.files.push_back(file);
     }
-    const double budget = std::min(o_.minimize_s, o_.time_s - elapsed());
-    if (budget <= 0 || o_.stop_at_first) return;
-    lock.unlock();
-    MinimizeOptions mo;
-    mo.budget_s = budget;
-    mo.run.timeout_s = 120;
-    mo.run.memory_budget = available_memory() / static_cast<std::uint64_t>(workers());
-    mo.run.backend = o_.backend;  // on the device that found it, by the worker that found it
-    mo.run.device = device;
-    const Minimized m = minimize(found, mo);
-    lock.lock();
-    summary_.finding_verdicts[index] = m.minimal;
-    progress_ << fmt::format("\nminimized ({} cases{}): diffcheck --shape '{}'\n", m.cases_run,
-                             m.budget_ran_out ? ", time ran out" : "", m.minimal.shape);
-    if (!file.empty())
-      write_file_atomically(
-          file,
-          corpus_text(finding_entry(o_, m.minimal, found,
-                                    fmt::format("{} steps, {} cases{}", m.steps.size(), m.cases_run,
-                                                m.budget_ran_out ? " (time ran out)" : ""))));
+    if (minimizing()) {
+      queue_.push_back(Pending{index, device, file});
+      queued_.notify_one();
+    }
+  }
+
+  // The minimizer: each queued finding in turn, on the device that found it, within the
+  // campaign's time (a finding still queued at the end keeps its file as found).
+  void minimize_findings() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      queued_.wait(lock, [this] { return !queue_.empty() || workers_done_; });
+      if (queue_.empty()) return;
+      const Pending p = queue_.front();
+      queue_.pop_front();
+      const double budget = std::min(o_.minimize_s, o_.time_s - elapsed());
+      const Verdict found = summary_.finding_verdicts[p.index];
+      if (budget <= 0) {
+        if (!p.file.empty())
+          write_file_atomically(p.file, corpus_text(finding_entry(o_, found, found,
+                                                                  "no (the campaign ended first)")));
+        continue;
+      }
+      lock.unlock();
+      MinimizeOptions mo;
+      mo.budget_s = budget;
+      mo.run.timeout_s = 120;
+      mo.run.memory_budget = available_memory() / static_cast<std::uint64_t>(workers() + 1);
+      mo.run.backend = o_.backend;
+      mo.run.device = p.device;
+      const Minimized m = minimize(found, mo);
+      lock.lock();
+      summary_.finding_verdicts[p.index] = m.minimal;
+      progress_ << fmt::format("\nminimized ({} cases{}): diffcheck --shape '{}'\n", m.cases_run,
+                               m.budget_ran_out ? ", time ran out" : "", m.minimal.shape);
+      if (!p.file.empty())
+        write_file_atomically(
+            p.file, corpus_text(finding_entry(
+                        o_, m.minimal, found,
+                        fmt::format("{} steps, {} cases{}", m.steps.size(), m.cases_run,
+                                    m.budget_ran_out ? " (time ran out)" : ""))));
+    }
   }
 
   void print_progress() {
@@ -259,6 +296,14 @@ class Campaign {
   FuzzSummary summary_;
   std::set<std::string> seen_;
   std::atomic<bool> stop_{false};
+  struct Pending {
+    std::size_t index;  // into summary_.finding_verdicts
+    int device;
+    std::string file;
+  };
+  std::deque<Pending> queue_;  // findings waiting for the minimizer
+  std::condition_variable queued_;
+  bool workers_done_ = false;
   const bool trace_ = std::getenv("DIFFCHECK_FUZZ_TRACE") != nullptr;
 };
 

@@ -8,7 +8,8 @@
 // crossing); a third of the proposals stay ordinary small shapes. Proposals whose plan would
 // cost more than a budget of kernel work are skipped before running.
 // Findings are deduplicated by (verdict, buffer, the offset named in the crossing line); each
-// is written at once (atomically) and then minimized in the campaign's remaining time.
+// is written at once (atomically) and then minimized in the campaign's remaining time, on a
+// minimizer thread of its own (one finding at a time), so the workers keep proposing cases.
 //
 // Sharded over GPUs (`--devices`): `jobs` workers per device, each case in a process of its
 // own that sees only its worker's device, so a device fault ends that case alone and the

@@ -11,7 +11,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <sstream>
+
 #include "harness/corpus.hpp"
+#include "harness/fuzz.hpp"
 #include "harness/minimize.hpp"
 
 namespace {
@@ -191,6 +194,33 @@ TEST_F(Corpus, FuzzWithTwoJobsWritesEachFindingAsAReplayableCorpusFile) {
   EXPECT_NE(e.origin.find("--seed 0 --jobs 2"), std::string::npos) << e.origin;
   const Result replayed = run("replay " + files.front().string());
   EXPECT_EQ(replayed.exit_code, 0) << replayed.output;
+}
+
+// Findings are minimized on a thread of their own while the workers go on: every finding file
+// is rewritten minimized (or says why not), and the campaign ends on time.
+TEST_F(Corpus, FuzzMinimizesFindingsBesideTheWorkers) {
+  dc::FuzzOptions o;
+  o.kernel = "chunk_local_cumsum";
+  o.index = "i32";
+  o.time_s = 15;
+  o.jobs = 1;
+  o.minimize_s = 10;
+  o.out = (dir_ / "found").string();
+  std::ostringstream progress;
+  const dc::FuzzSummary s = dc::fuzz(o, progress);
+  EXPECT_LT(s.elapsed_s, o.time_s + 10) << progress.str();
+  ASSERT_FALSE(s.files.empty()) << progress.str();
+  int minimized = 0;
+  for (const std::string& f : s.files) {
+    const dc::CorpusEntry e = dc::read_corpus_entry(f);
+    std::string how;
+    for (const std::string& c : e.comments)
+      if (c.rfind("minimized: ", 0) == 0) how = c;
+    EXPECT_EQ(how.find("not yet"), std::string::npos) << f << ": " << how;
+    minimized += how.find(" steps, ") != std::string::npos ? 1 : 0;
+  }
+  EXPECT_GT(minimized, 0) << progress.str();
+  EXPECT_GT(s.cases, static_cast<std::int64_t>(s.files.size())) << progress.str();
 }
 
 }  // namespace

@@ -42,9 +42,9 @@ struct OffsetForm {
 // Where an offset first reaches a threshold: sequence n, row r (chunk or token row), head h.
 struct Position {
   std::int64_t n = 0, r = 0, h = 0;
-  std::int64_t chunk = 0;  // the chunk of the sequence that holds row r
   std::int64_t value = 0;
   bool every_head = false;
+  std::int64_t chunk = 0;  // the chunk of the sequence that holds row r (crossing_positions)
 };
 
 class Offsets {
