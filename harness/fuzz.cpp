@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <deque>
 #include <cmath>
+#include <condition_variable>
 #include <cstdlib>
 #include <ctime>
+#include <deque>
 #include <filesystem>
 #include <mutex>
 #include <ostream>
@@ -243,8 +243,8 @@ class Campaign {
       const Verdict found = summary_.finding_verdicts[p.index];
       if (budget <= 0) {
         if (!p.file.empty())
-          write_file_atomically(p.file, corpus_text(finding_entry(o_, found, found,
-                                                                  "no (the campaign ended first)")));
+          write_file_atomically(p.file, corpus_text(finding_entry(
+                                            o_, found, found, "no (the campaign ended first)")));
         continue;
       }
       lock.unlock();
@@ -260,11 +260,11 @@ class Campaign {
       progress_ << fmt::format("\nminimized ({} cases{}): diffcheck --shape '{}'\n", m.cases_run,
                                m.budget_ran_out ? ", time ran out" : "", m.minimal.shape);
       if (!p.file.empty())
-        write_file_atomically(
-            p.file, corpus_text(finding_entry(
-                        o_, m.minimal, found,
-                        fmt::format("{} steps, {} cases{}", m.steps.size(), m.cases_run,
-                                    m.budget_ran_out ? " (time ran out)" : ""))));
+        write_file_atomically(p.file,
+                              corpus_text(finding_entry(
+                                  o_, m.minimal, found,
+                                  fmt::format("{} steps, {} cases{}", m.steps.size(), m.cases_run,
+                                              m.budget_ran_out ? " (time ran out)" : ""))));
     }
   }
 

@@ -95,10 +95,9 @@ TEST_P(StagesAgainstRecurrence, EachStageReproducesTheOraclesIntermediates) {
   delta::TokenRecurrence oracle(r.s0);
   for (int r0 = 0, chunk = 0; r0 < c.T; r0 += c.chunk, ++chunk) {
     const int n = std::min(c.chunk, c.T - r0);
-    const delta::ChunkOutput o =
-        delta::chunk_fwd_o(in.q.middleRows(r0, n), r.k.middleRows(r0, n),
-                           states.v_new.middleRows(r0, n), states.h[static_cast<std::size_t>(chunk)],
-                           g.segment(r0, n), scale);
+    const delta::ChunkOutput o = delta::chunk_fwd_o(
+        in.q.middleRows(r0, n), r.k.middleRows(r0, n), states.v_new.middleRows(r0, n),
+        states.h[static_cast<std::size_t>(chunk)], g.segment(r0, n), scale);
     for (int i = 0; i < n; ++i) {
       const int t = r0 + i;
       const VectorXd want = oracle.step(in.q.row(t).transpose(), r.k.row(t).transpose(),

@@ -14,8 +14,9 @@
 
 namespace {
 
-const char* const kStages[] = {"chunk_local_cumsum", "chunk_scaled_dot_kkt_fwd", "solve_tril",
-                               "recompute_w_u_fwd", "chunk_fwd_o", "chunk_gated_delta_rule_fwd"};
+const char* const kStages[] = {"chunk_local_cumsum", "chunk_scaled_dot_kkt_fwd",
+                               "solve_tril",         "recompute_w_u_fwd",
+                               "chunk_fwd_o",        "chunk_gated_delta_rule_fwd"};
 
 dc::Verdict check(const std::string& text) {
   return dc::run_case(dc::parse_shape(text));
@@ -93,7 +94,6 @@ INSTANTIATE_TEST_SUITE_P(
                     Crossing{"chunk_gated_delta_rule_fwd", "seqlens=1025/1,H=32767,Hg=1,K=1,V=1",
                              "A"}),
     [](const testing::TestParamInfo<Crossing>& p) { return std::string(p.param.kernel); });
-
 
 // `diffcheck fuzz` on each kernel: its boundary-aware proposals reach a 32-bit wrap of the
 // pre-fix arithmetic, which the guards turn into an out-of-bounds verdict.

@@ -33,7 +33,8 @@ class Problem final : public ChunkProblem {
     // q and k rows (40 K), v_new (20 V), g (20 BT) and the chunk's share of h (20 V K / BT)
     set_up(delta::offset_forms(b_, {"q", "k", "v_new", "h", "g", "o"}),
            static_cast<double>(BT * K + 2 * V * (K + BT) + 40 * K + 20 * V + 20 * BT +
-                               20 * V * K / BT), kThreads);
+                               20 * V * K / BT),
+           kThreads);
   }
 
   std::vector<TensorSpec> tensors() const override {
@@ -44,7 +45,10 @@ class Problem final : public ChunkProblem {
         {"q", d, Role::input, key_dims},
         {"k", d, Role::input, key_dims},
         {"v_new", d, Role::input, {{"token", T}, {"head", H}, {"v", b_.V}}},
-        {"h", d, Role::input, {{"chunk", b_.total_chunks()}, {"head", H}, {"v", b_.V}, {"k", b_.K}}},
+        {"h",
+         d,
+         Role::input,
+         {{"chunk", b_.total_chunks()}, {"head", H}, {"v", b_.V}, {"k", b_.K}}},
         {"g", DType::f32, Role::input, {{"token", T}, {"head", H}}}};
     for (TensorSpec& s : batch_tensors()) t.push_back(std::move(s));
     t.push_back({"o", d, Role::output, {{"token", T}, {"head", H}, {"v", b_.V}}});
@@ -52,7 +56,8 @@ class Problem final : public ChunkProblem {
   }
 
   void fill(std::size_t tensor, std::int64_t begin, std::int64_t count, void* out) const override {
-    if (tensor == kCu || tensor == kChunkIndices) return fill_batch(tensor - kCu, begin, count, out);
+    if (tensor == kCu || tensor == kChunkIndices)
+      return fill_batch(tensor - kCu, begin, count, out);
     if (tensor == kG)
       return delta::fill_elements(begin, count, b_.H, 1, static_cast<float*>(out),
                                   [&](std::int64_t t, int h, int) { return model_.g(t, h); });
@@ -62,18 +67,23 @@ class Problem final : public ChunkProblem {
         return delta::fill_key_rows(model_, tensor == kQ, begin, count, o);
       const std::uint32_t stream = tensor == kH ? kStateStream : kVNewStream;
       for (std::int64_t e = begin; e < begin + count; ++e)
-        o[e - begin] = from_float<T>(
-            static_cast<float>(0.5 * rng::normalish(b_.seed, stream, static_cast<std::uint64_t>(e))));
+        o[e - begin] = from_float<T>(static_cast<float>(
+            0.5 * rng::normalish(b_.seed, stream, static_cast<std::uint64_t>(e))));
     });
   }
 
   void launch(std::span<void* const> t) const override {
     with_dtype(b_.dtype, [&]<class T>(T*) {
-      const Params<T> p{static_cast<const T*>(t[kQ]),    static_cast<const T*>(t[kK]),
-                        static_cast<const T*>(t[kVNew]), static_cast<const T*>(t[kH]),
-                        static_cast<const float*>(t[kG]), static_cast<T*>(t[kO]),
-                        chunk_grid(t, kCu, kChunkIndices), b_.Hg,
-                        b_.K,                             b_.V,
+      const Params<T> p{static_cast<const T*>(t[kQ]),
+                        static_cast<const T*>(t[kK]),
+                        static_cast<const T*>(t[kVNew]),
+                        static_cast<const T*>(t[kH]),
+                        static_cast<const float*>(t[kG]),
+                        static_cast<T*>(t[kO]),
+                        chunk_grid(t, kCu, kChunkIndices),
+                        b_.Hg,
+                        b_.K,
+                        b_.V,
                         scale()};
       with_index_variant(b_.index, [&]<class Ix>(Ix) {
         launch_kernel(grid(), dim3{kThreads, 1, 1}, blocks(), [p] { chunk_fwd_o<T, Ix>(p); });

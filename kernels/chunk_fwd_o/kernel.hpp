@@ -51,7 +51,8 @@ __global__ void __launch_bounds__(kThreads) chunk_fwd_o(Params<T> p) {
     qs[j][kk] = to_float(p.q[at]);
     ks[j][kk] = to_float(p.k[at]);
   }
-  for (int j = tid; j < c.rows; j += kThreads) g[j] = p.g[token_row<Ix>(c.bos, H, c.h, 1, row0 + j)];
+  for (int j = tid; j < c.rows; j += kThreads)
+    g[j] = p.g[token_row<Ix>(c.bos, H, c.h, 1, row0 + j)];
   __syncthreads();
   for (int e = tid; e < c.rows * c.rows; e += kThreads) {
     const int i = e / c.rows, j = e % c.rows;

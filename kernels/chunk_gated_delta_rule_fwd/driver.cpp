@@ -29,21 +29,36 @@
 #include "kernels/runtime/delta_rule_inputs.hpp"
 #include "kernels/runtime/launch.hpp"
 #include "kernels/solve_tril/kernel.hpp"
+#include "reference/chunk_gated_delta_rule_fwd/reference.hpp"
 #include "reference/chunk_local_cumsum/reference.hpp"
 #include "reference/chunk_scaled_dot_kkt_fwd/reference.hpp"
 #include "reference/solve_tril/reference.hpp"
-#include "reference/chunk_gated_delta_rule_fwd/reference.hpp"
 
 namespace dc::kernels::pipeline {
 namespace {
 
 enum Tensor : std::size_t {
   // inputs
-  kQ, kK, kV, kBeta, kG, kH0, kCu, kChunkIndices, kChunkOffsets,
+  kQ,
+  kK,
+  kV,
+  kBeta,
+  kG,
+  kH0,
+  kCu,
+  kChunkIndices,
+  kChunkOffsets,
   // intermediates (outputs the harness guards; verify() reads o and ht only)
-  kGCumsum, kA, kAi, kW, kU, kH, kVNew,
+  kGCumsum,
+  kA,
+  kAi,
+  kW,
+  kU,
+  kH,
+  kVNew,
   // outputs
-  kO, kHt
+  kO,
+  kHt
 };
 
 // Above this much work (flop-equivalents, the oracle's included) a case runs chosen
@@ -140,7 +155,7 @@ class Problem final : public dc::Problem {
     if (tensor == kCu || tensor == kChunkIndices || tensor == kChunkOffsets) {
       auto* o = static_cast<std::int32_t*>(out);
       for (std::int64_t e = begin; e < begin + count; ++e)
-        o[e - begin] = tensor == kCu              ? b_.cu32[static_cast<std::size_t>(e)]
+        o[e - begin] = tensor == kCu             ? b_.cu32[static_cast<std::size_t>(e)]
                        : tensor == kChunkOffsets ? b_.chunk_offsets32[static_cast<std::size_t>(e)]
                                                  : b_.chunk_index_entry(e);
       return;
@@ -148,13 +163,14 @@ class Problem final : public dc::Problem {
     if (tensor == kG || tensor == kH0) {
       auto* o = static_cast<float*>(out);
       for (std::int64_t e = begin; e < begin + count; ++e)
-        o[e - begin] = static_cast<float>(tensor == kH0 ? model_.h0(e)
-                                                        : model_.alpha(e / b_.H, static_cast<int>(e % b_.H)));
+        o[e - begin] = static_cast<float>(
+            tensor == kH0 ? model_.h0(e) : model_.alpha(e / b_.H, static_cast<int>(e % b_.H)));
       return;
     }
     with_dtype(b_.dtype, [&]<class T>(T*) {
       auto* o = static_cast<T*>(out);
-      if (tensor == kQ || tensor == kK) return delta::fill_key_rows(model_, tensor == kQ, begin, count, o);
+      if (tensor == kQ || tensor == kK)
+        return delta::fill_key_rows(model_, tensor == kQ, begin, count, o);
       if (tensor == kV)
         return delta::fill_elements(begin, count, b_.H, b_.V, o, [&](std::int64_t t, int h, int c) {
           return model_.v(t, h, c);
@@ -222,9 +238,8 @@ class Problem final : public dc::Problem {
     const tril::Params<T> p3{f32(kA), out(kAi), grid};
     launch_kernel(chunks, dim3{tril::kThreads, 1, 1}, chunk_blocks_,
                   [p3] { tril::solve_tril<T, Ix>(p3); });
-    const wy::Params<T> p4{in(kK),  in(kV),  in(kBeta), in(kAi), f32(kGCumsum),
-                           out(kW), out(kU), grid,      Hg,      K,
-                           V};
+    const wy::Params<T> p4{in(kK), in(kV), in(kBeta), in(kAi), f32(kGCumsum), out(kW), out(kU),
+                           grid,   Hg,     K,         V};
     launch_kernel(chunks, dim3{wy::kThreads, 1, 1}, chunk_blocks_,
                   [p4] { wy::recompute_w_u_fwd<T, Ix>(p4); });
 
@@ -241,8 +256,8 @@ class Problem final : public dc::Problem {
     launch_kernel(state_grid(), dim3{gdr::kThreads, 1, 1}, state_blocks_,
                   [p5] { gdr::chunk_gated_delta_rule_fwd_h<T, Ix>(p5); });
 
-    const out::Params<T> p6{in(kQ), in(kK), in(kVNew), in(kH), f32(kGCumsum), out(kO), grid,
-                            Hg,     K,      V,         scale()};
+    const out::Params<T> p6{in(kQ), in(kK), in(kVNew), in(kH), f32(kGCumsum), out(kO),
+                            grid,   Hg,     K,         V,      scale()};
     launch_kernel(chunks, dim3{out::kThreads, 1, 1}, chunk_blocks_,
                   [p6] { out::chunk_fwd_o<T, Ix>(p6); });
   }
@@ -263,9 +278,9 @@ class Problem final : public dc::Problem {
   //   u_eff = max(u_T, 2 sqrt(K+BT) sqrt(NT) 2^-24)
   Tolerance tolerance() const {
     const double chunks = static_cast<double>((b_.longest() + b_.BT - 1) / b_.BT);
-    const double u = std::max(unit_roundoff(b_.dtype), 2.0 * std::sqrt(b_.K + b_.BT) *
-                                                           std::sqrt(chunks) *
-                                                           unit_roundoff(DType::f32));
+    const double u =
+        std::max(unit_roundoff(b_.dtype),
+                 2.0 * std::sqrt(b_.K + b_.BT) * std::sqrt(chunks) * unit_roundoff(DType::f32));
     return Tolerance{.elementwise = 8 * u, .normwise = 4 * u};
   }
 
@@ -292,7 +307,9 @@ class Problem final : public dc::Problem {
     const std::int64_t state_at = (s.n * H + s.h) * V * K;
     if (use_h0_) S0 = read(kH0, state_at, V * K).reshaped(K, V);  // [V, K] row-major = [K, V]
     ref::TokenRecurrence rec(std::move(S0));
-    auto rms = [](const MatrixXd& m) { return m.norm() / std::sqrt(static_cast<double>(m.size())); };
+    auto rms = [](const MatrixXd& m) {
+      return m.norm() / std::sqrt(static_cast<double>(m.size()));
+    };
     double accumulated = rms(rec.state());
     std::vector<double> got(static_cast<std::size_t>(V)), want(got.size());
     std::vector<std::int64_t> flat(got.size());
@@ -321,8 +338,8 @@ class Problem final : public dc::Problem {
       MatrixXd intra = MatrixXd::Zero(n, V);
       for (Eigen::Index i = 0; i < n; ++i)
         for (Eigen::Index j = 0; j <= i; ++j)
-          intra.row(i) += q.row(i).cwiseAbs().dot(k.row(j).cwiseAbs()) * std::exp(g(i) - g(j)) *
-                          v_new.row(j);
+          intra.row(i) +=
+              q.row(i).cwiseAbs().dot(k.row(j).cwiseAbs()) * std::exp(g(i) - g(j)) * v_new.row(j);
       for (Eigen::Index i = 0; i < n; ++i) {
         const std::int64_t tok = bos + r0 + i;
         for (std::int64_t c = 0; c < V; ++c) {
@@ -331,13 +348,14 @@ class Problem final : public dc::Problem {
           got[e] = t[kO](flat[e]);
           want[e] = o(i, c);
         }
-        o_cmp.add_group(got, want, flat,
-                        scale() * (q.row(i).lpNorm<1>() * decay(i) * accumulated +
-                                   intra.row(i).maxCoeff()));
+        o_cmp.add_group(
+            got, want, flat,
+            scale() * (q.row(i).lpNorm<1>() * decay(i) * accumulated + intra.row(i).maxCoeff()));
       }
       // the chunk's update: exp(g_last) S + sum_j exp(g_last - g_j) k_j v_new_j^T
       const VectorXd gate = (g(n - 1) - g.array()).exp().matrix();
-      const MatrixXd update = decay(n - 1) * start + k.cwiseAbs().transpose() * gate.asDiagonal() * v_new;
+      const MatrixXd update =
+          decay(n - 1) * start + k.cwiseAbs().transpose() * gate.asDiagonal() * v_new;
       accumulated = std::hypot(accumulated * decay(n - 1), rms(update));
     }
     if (!store_ht_) return;
@@ -359,9 +377,8 @@ class Problem final : public dc::Problem {
     const std::int64_t N = b_.sequences(), H = b_.H;
     const double K = b_.K, V = b_.V, BT = b_.BT;
     // per token and head: the stages' work and draws (their drivers' estimates) and the oracle
-    const double per_token = 60 + (2 * BT * K + 20 * K + 20 * BT) + BT * BT +
-                             2 * BT * (K + V) + 4 * K * V + (BT * K + 2 * V * (K + BT)) +
-                             40 * K + 20 * V + 4 * K * V;
+    const double per_token = 60 + (2 * BT * K + 20 * K + 20 * BT) + BT * BT + 2 * BT * (K + V) +
+                             4 * K * V + (BT * K + 2 * V * (K + BT)) + 40 * K + 20 * V + 4 * K * V;
     // per chunk and head: a fiber per thread of the five chunk-local launches (about 2000
     // flop-equivalents each) and their set-up
     const double per_chunk = 2000.0 * (cumsum::kThreads + kkt::kThreads + tril::kThreads +
@@ -377,7 +394,8 @@ class Problem final : public dc::Problem {
         for (int h = 0; h < H; ++h) slices_.push_back({n, h});
       plan_.verified = fmt::format(
           "o and the final state of every (sequence, head): {} slices, against the token-by-token "
-          "recurrence", slices_.size());
+          "recurrence",
+          slices_.size());
       return;
     }
     auto add = [&](std::int64_t n, int h, const std::string& why) {
@@ -388,8 +406,10 @@ class Problem final : public dc::Problem {
         }
       slices_.push_back({n, h});
       plan_.blocks.push_back(chunk_block_id(b_, {n, 0, h}));
-      plan_.reasons.push_back(fmt::format("sequence {}, head {} (every chunk; listed: its first "
-                                          "chunk's block): {}", n, h, why));
+      plan_.reasons.push_back(
+          fmt::format("sequence {}, head {} (every chunk; listed: its first "
+                      "chunk's block): {}",
+                      n, h, why));
       plan_.work_flops += static_cast<double>(b_.lengths[n]) * per_token +
                           static_cast<double>(b_.chunks(n)) * per_chunk;
       const std::int64_t row_bytes =
@@ -413,13 +433,14 @@ class Problem final : public dc::Problem {
       }
     }
     for (int i = 0; i < kRandomSlices; ++i) {
-      const std::uint64_t id =
-          rng::bits(b_.seed, 0x511ce, static_cast<std::uint64_t>(i)) % static_cast<std::uint64_t>(N * H);
+      const std::uint64_t id = rng::bits(b_.seed, 0x511ce, static_cast<std::uint64_t>(i)) %
+                               static_cast<std::uint64_t>(N * H);
       add(static_cast<std::int64_t>(id) / H, static_cast<int>(static_cast<std::int64_t>(id) % H),
           "seeded random");
     }
     plan_.verified = fmt::format(
-        "o and the final state of {} (sequence, head) slices, against the token-by-token recurrence",
+        "o and the final state of {} (sequence, head) slices, against the token-by-token "
+        "recurrence",
         slices_.size());
     plan_.working_bytes += std::uint64_t{16} << 20;
   }

@@ -13,8 +13,8 @@
 #include "harness/parallel.hpp"
 #include "harness/problem.hpp"
 #include "kernel.hpp"
-#include "kernels/runtime/launch.hpp"
 #include "kernels/runtime/delta_rule_forms.hpp"
+#include "kernels/runtime/launch.hpp"
 #include "kernels/runtime/offsets.hpp"
 #include "reference/chunk_gated_delta_rule_fwd_h/reference.hpp"
 
@@ -51,10 +51,11 @@ KeyTable keys() {
   KeyTable k;
   for (const char* name : {"B", "T", "seqlens", "H", "Hg", "K", "V", "BT", "dtype"})
     k.push_back(batch_key(name));
-  k.insert(k.end(), {flag("g", "1", "use the chunk-local cumulative log decay g"),
-                     flag("gk", "0", "use the per-key cumulative log decay gk"),
-                     flag("h0", "0", "use an initial state"), flag("ht", "1", "store the final state"),
-                     flag("vnew", "1", "save v_new"), index_key(), seed_key()});
+  k.insert(k.end(),
+           {flag("g", "1", "use the chunk-local cumulative log decay g"),
+            flag("gk", "0", "use the per-key cumulative log decay gk"),
+            flag("h0", "0", "use an initial state"), flag("ht", "1", "store the final state"),
+            flag("vnew", "1", "save v_new"), index_key(), seed_key()});
   return k;
 }
 

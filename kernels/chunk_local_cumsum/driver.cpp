@@ -59,7 +59,8 @@ class Problem final : public ChunkProblem {
 
   void check_chunk(std::span<const TensorView> t, const ChunkBlock& c,
                    std::span<Comparer> cmp) const override {
-    const Eigen::VectorXd want = reference::delta::chunk_local_cumsum(input_rows(kG, c, c.h).col(0));
+    const Eigen::VectorXd want =
+        reference::delta::chunk_local_cumsum(input_rows(kG, c, c.h).col(0));
     compare_rows(cmp[0], kGCumsum, t[kGCumsum], c, want, want.cwiseAbs());
   }
 

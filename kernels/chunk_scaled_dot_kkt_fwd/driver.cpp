@@ -42,7 +42,8 @@ class Problem final : public ChunkProblem {
   }
 
   void fill(std::size_t tensor, std::int64_t begin, std::int64_t count, void* out) const override {
-    if (tensor == kCu || tensor == kChunkIndices) return fill_batch(tensor - kCu, begin, count, out);
+    if (tensor == kCu || tensor == kChunkIndices)
+      return fill_batch(tensor - kCu, begin, count, out);
     if (tensor == kG)
       return delta::fill_elements(begin, count, b_.H, 1, static_cast<float*>(out),
                                   [&](std::int64_t t, int h, int) { return model_.g(t, h); });
@@ -57,9 +58,13 @@ class Problem final : public ChunkProblem {
 
   void launch(std::span<void* const> t) const override {
     with_dtype(b_.dtype, [&]<class T>(T*) {
-      const Params<T> p{static_cast<const T*>(t[kK]), static_cast<const T*>(t[kBeta]),
-                        static_cast<const float*>(t[kG]), static_cast<float*>(t[kA]),
-                        chunk_grid(t, kCu, kChunkIndices), b_.Hg, b_.K};
+      const Params<T> p{static_cast<const T*>(t[kK]),
+                        static_cast<const T*>(t[kBeta]),
+                        static_cast<const float*>(t[kG]),
+                        static_cast<float*>(t[kA]),
+                        chunk_grid(t, kCu, kChunkIndices),
+                        b_.Hg,
+                        b_.K};
       with_index_variant(b_.index, [&]<class Ix>(Ix) {
         launch_kernel(grid(), dim3{kThreads, 1, 1}, blocks(),
                       [p] { chunk_scaled_dot_kkt_fwd<T, Ix>(p); });

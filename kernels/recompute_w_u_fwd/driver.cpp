@@ -37,11 +37,12 @@ class Problem final : public ChunkProblem {
   std::vector<TensorSpec> tensors() const override {
     const std::int64_t T = b_.tokens(), H = b_.H;
     const DType d = b_.dtype;
-    std::vector<TensorSpec> t{{"k", d, Role::input, {{"token", T}, {"key_head", b_.Hg}, {"k", b_.K}}},
-                              {"v", d, Role::input, {{"token", T}, {"head", H}, {"v", b_.V}}},
-                              {"beta", d, Role::input, {{"token", T}, {"head", H}}},
-                              {"Ai", d, Role::input, {{"token", T}, {"head", H}, {"j", b_.BT}}},
-                              {"g", DType::f32, Role::input, {{"token", T}, {"head", H}}}};
+    std::vector<TensorSpec> t{
+        {"k", d, Role::input, {{"token", T}, {"key_head", b_.Hg}, {"k", b_.K}}},
+        {"v", d, Role::input, {{"token", T}, {"head", H}, {"v", b_.V}}},
+        {"beta", d, Role::input, {{"token", T}, {"head", H}}},
+        {"Ai", d, Role::input, {{"token", T}, {"head", H}, {"j", b_.BT}}},
+        {"g", DType::f32, Role::input, {{"token", T}, {"head", H}}}};
     for (TensorSpec& s : batch_tensors()) t.push_back(std::move(s));
     t.push_back({"w", d, Role::output, {{"token", T}, {"head", H}, {"k", b_.K}}});
     t.push_back({"u", d, Role::output, {{"token", T}, {"head", H}, {"v", b_.V}}});
@@ -49,7 +50,8 @@ class Problem final : public ChunkProblem {
   }
 
   void fill(std::size_t tensor, std::int64_t begin, std::int64_t count, void* out) const override {
-    if (tensor == kCu || tensor == kChunkIndices) return fill_batch(tensor - kCu, begin, count, out);
+    if (tensor == kCu || tensor == kChunkIndices)
+      return fill_batch(tensor - kCu, begin, count, out);
     if (tensor == kG)
       return delta::fill_elements(begin, count, b_.H, 1, static_cast<float*>(out),
                                   [&](std::int64_t t, int h, int) { return model_.g(t, h); });
@@ -65,8 +67,11 @@ class Problem final : public ChunkProblem {
                                     [&](std::int64_t t, int h, int) { return model_.beta(t, h); });
       delta::fill_elements(begin, count, b_.H, b_.BT, o, [&](std::int64_t t, int h, int j) {
         const std::int64_t s = model_.chunk_start(t) + j;
-        if (s != t) return s > t ? 0.0 : 0.3 * rng::normalish(b_.seed, kAiStream,
-                                                               static_cast<std::uint64_t>((t * b_.H + h) * b_.BT + j));
+        if (s != t)
+          return s > t
+                     ? 0.0
+                     : 0.3 * rng::normalish(b_.seed, kAiStream,
+                                            static_cast<std::uint64_t>((t * b_.H + h) * b_.BT + j));
         return 1.0;
       });
     });
@@ -74,11 +79,16 @@ class Problem final : public ChunkProblem {
 
   void launch(std::span<void* const> t) const override {
     with_dtype(b_.dtype, [&]<class T>(T*) {
-      const Params<T> p{static_cast<const T*>(t[kK]),     static_cast<const T*>(t[kV]),
-                        static_cast<const T*>(t[kBeta]),  static_cast<const T*>(t[kAi]),
-                        static_cast<const float*>(t[kG]), static_cast<T*>(t[kW]),
-                        static_cast<T*>(t[kU]),           chunk_grid(t, kCu, kChunkIndices),
-                        b_.Hg,                            b_.K,
+      const Params<T> p{static_cast<const T*>(t[kK]),
+                        static_cast<const T*>(t[kV]),
+                        static_cast<const T*>(t[kBeta]),
+                        static_cast<const T*>(t[kAi]),
+                        static_cast<const float*>(t[kG]),
+                        static_cast<T*>(t[kW]),
+                        static_cast<T*>(t[kU]),
+                        chunk_grid(t, kCu, kChunkIndices),
+                        b_.Hg,
+                        b_.K,
                         b_.V};
       with_index_variant(b_.index, [&]<class Ix>(Ix) {
         launch_kernel(grid(), dim3{kThreads, 1, 1}, blocks(), [p] { recompute_w_u_fwd<T, Ix>(p); });
@@ -113,8 +123,9 @@ class Problem final : public ChunkProblem {
 
 const Registration registration{KernelFamily{
     .name = "recompute_w_u_fwd",
-    .summary = "gated delta rule, stage 4: WY factors w = Ai diag(beta exp g) K, u = Ai diag(beta) V "
-               "(FLA/vLLM recompute_w_u_fwd)",
+    .summary =
+        "gated delta rule, stage 4: WY factors w = Ai diag(beta exp g) K, u = Ai diag(beta) V "
+        "(FLA/vLLM recompute_w_u_fwd)",
     .keys = keys(),
     .make = [](const Shape& s) { return std::make_unique<Problem>(s); },
 }};

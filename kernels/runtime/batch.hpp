@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "dtypes.hpp"
 #include "harness/shape.hpp"
 #include "harness/tensor.hpp"
-#include "dtypes.hpp"
 #include "index_math.hpp"
 #include "offsets.hpp"
 
@@ -27,22 +27,29 @@ inline constexpr int kMaxChunk = 64;     // BT
 inline KeySpec batch_key(const std::string& name) {
   auto integer = [&](std::int64_t hi, std::string def, std::string help,
                      std::string ignored_if = "") {
-    return KeySpec{name,       KeyKind::integer, 1, hi, {}, std::move(def), std::move(help),
-                   ignored_if};
+    return KeySpec{name, KeyKind::integer, 1, hi, {}, std::move(def), std::move(help), ignored_if};
   };
-  if (name == "B") return integer(65535, "1", "sequences (ignored when seqlens is given)", "seqlens");
+  if (name == "B")
+    return integer(65535, "1", "sequences (ignored when seqlens is given)", "seqlens");
   if (name == "T")
     return integer(kMaxI32, "", "tokens per sequence (ignored when seqlens is given)", "seqlens");
   if (name == "seqlens")
-    return KeySpec{name, KeyKind::list, 1, kMaxI32, {}, "-",
-                   "variable-length batch: lengths joined by '/'", ""};
+    return KeySpec{
+        name, KeyKind::list, 1, kMaxI32, {}, "-", "variable-length batch: lengths joined by '/'",
+        ""};
   if (name == "H") return integer(65535, "", "value heads");
   if (name == "Hg") return integer(65535, "@H", "key heads (divides H)");
   if (name == "K") return integer(kMaxHeadDim, "128", "key head dim");
   if (name == "V") return integer(kMaxHeadDim, "128", "value head dim");
   if (name == "BT") return integer(kMaxChunk, "64", "chunk size");
-  return KeySpec{"dtype", KeyKind::choice, 0, 0, {"bf16", "fp16", "fp32"}, "bf16",
-                 "input dtype; accumulation in fp32", ""};
+  return KeySpec{"dtype",
+                 KeyKind::choice,
+                 0,
+                 0,
+                 {"bf16", "fp16", "fp32"},
+                 "bf16",
+                 "input dtype; accumulation in fp32",
+                 ""};
 }
 
 // Calls f(static_cast<T*>(nullptr)) for the input dtype's storage type T: one instantiation
@@ -71,7 +78,9 @@ struct Batch {
     const std::string dt = has_key(s, "dtype") ? s.text("dtype") : "fp32";
     dtype = dt == "fp32" ? DType::f32 : dt == "fp16" ? DType::f16 : DType::bf16;
     const std::string ix = has_key(s, "index") ? s.text("index") : "i64";
-    index = ix == "i32" ? IndexVariant::i32 : ix == "mixed" ? IndexVariant::mixed : IndexVariant::i64;
+    index = ix == "i32"     ? IndexVariant::i32
+            : ix == "mixed" ? IndexVariant::mixed
+                            : IndexVariant::i64;
     if (varlen)
       lengths = s.list("seqlens");
     else
@@ -106,7 +115,8 @@ struct Batch {
   std::int32_t chunk_index_entry(std::int64_t e) const {
     const std::int64_t chunk = e / 2;
     const auto n = static_cast<std::int64_t>(
-        std::upper_bound(chunk_offsets.begin(), chunk_offsets.end(), chunk) - chunk_offsets.begin() - 1);
+        std::upper_bound(chunk_offsets.begin(), chunk_offsets.end(), chunk) -
+        chunk_offsets.begin() - 1);
     return static_cast<std::int32_t>(e % 2 == 0 ? n : chunk - chunk_offsets[n]);
   }
 

@@ -31,8 +31,7 @@ std::string ChunkProblem::locate(std::size_t tensor, std::int64_t flat) const {
 }
 
 dim3 chunk_grid_dims(const Batch& b) {
-  if (b.varlen)
-    return dim3{static_cast<unsigned>(b.total_chunks()), static_cast<unsigned>(b.H), 1};
+  if (b.varlen) return dim3{static_cast<unsigned>(b.total_chunks()), static_cast<unsigned>(b.H), 1};
   return dim3{static_cast<unsigned>(b.chunks(0)), static_cast<unsigned>(b.sequences() * b.H), 1};
 }
 
@@ -148,7 +147,8 @@ void ChunkProblem::make_plan(double cost, int threads) {
         add({pos.n, pos.chunk - 1, h}, "the chunk before a crossing");
       } else if (pos.n * H + h > 0) {
         const std::int64_t before = pos.n * H + h - 1, n = before / H;
-        add({n, b_.chunks(n) - 1, static_cast<int>(before % H)}, "the last block before a crossing");
+        add({n, b_.chunks(n) - 1, static_cast<int>(before % H)},
+            "the last block before a crossing");
       }
     }
   }
@@ -174,8 +174,8 @@ std::vector<TensorCheck> ChunkProblem::verify(std::span<const TensorView> t) con
   const std::vector<Output> outs = outputs();
   const bool whole = plan_.whole_grid();
   const std::uint64_t blocks = whole ? plan_.grid_blocks : checked_.size();
-  const unsigned workers = std::max(
-      1u, static_cast<unsigned>(std::min<std::uint64_t>(std::thread::hardware_concurrency(), blocks)));
+  const unsigned workers = std::max(1u, static_cast<unsigned>(std::min<std::uint64_t>(
+                                            std::thread::hardware_concurrency(), blocks)));
   std::vector<std::vector<Comparer>> partial(workers);
   for (std::vector<Comparer>& p : partial)
     for (const Output& o : outs) p.emplace_back(specs[o.tensor], o.tolerance);
@@ -203,7 +203,8 @@ Eigen::MatrixXd ChunkProblem::input_rows(std::size_t tensor, const ChunkBlock& c
   const std::int64_t n = rows(c);
   Eigen::MatrixXd m(n, width);
   for (std::int64_t r = 0; r < n; ++r) {
-    const std::vector<double> row = input(tensor, ((first_token(c) + r) * heads + head) * width, width);
+    const std::vector<double> row =
+        input(tensor, ((first_token(c) + r) * heads + head) * width, width);
     for (std::int64_t i = 0; i < width; ++i) m(r, i) = row[static_cast<std::size_t>(i)];
   }
   return m;

@@ -16,13 +16,15 @@
 
 namespace dc::kernels::delta {
 
-inline std::vector<OffsetForm> offset_forms(const Batch& b, std::initializer_list<const char*> names) {
+inline std::vector<OffsetForm> offset_forms(const Batch& b,
+                                            std::initializer_list<const char*> names) {
   using S = OffsetForm::Start;
   const std::int64_t H = b.H, Hg = b.Hg, K = b.K, V = b.V, BT = b.BT;
   std::vector<OffsetForm> out;
   for (const std::string name : names) {
     if (name == "q" || name == "k")
-      out.push_back({name, "(bos*Hg+i_h/(H/Hg))*K", "t*Hg*K", S::token, Hg, H / Hg, K, Hg * K, false});
+      out.push_back(
+          {name, "(bos*Hg+i_h/(H/Hg))*K", "t*Hg*K", S::token, Hg, H / Hg, K, Hg * K, false});
     else if (name == "v" || name == "u" || name == "v_new" || name == "o")
       out.push_back({name, "(bos*H+i_h)*V", "t*H*V", S::token, H, 1, V, H * V, false});
     else if (name == "w" || name == "gk")

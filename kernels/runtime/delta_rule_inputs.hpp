@@ -126,8 +126,14 @@ DC_HD inline void fill_elements(std::int64_t begin, std::int64_t count, int head
 // The model of a batch; `cu_seqlens` is where the code evaluating it reads the int32 sequence
 // starts (the batch's host copy, or a device copy for a device generator).
 inline Inputs inputs_of(const Batch& b, const std::int32_t* cu_seqlens) {
-  return Inputs{b.seed, b.lengths.front(), b.varlen ? cu_seqlens : nullptr, b.sequences(),
-                b.H,    b.Hg,              b.K,                            b.V,
+  return Inputs{b.seed,
+                b.lengths.front(),
+                b.varlen ? cu_seqlens : nullptr,
+                b.sequences(),
+                b.H,
+                b.Hg,
+                b.K,
+                b.V,
                 b.BT};
 }
 

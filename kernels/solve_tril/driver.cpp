@@ -32,7 +32,8 @@ class Problem final : public ChunkProblem {
     const int BT = b_.BT;
     // per token and head: drawing A's row (a key row, about 20 K, per element) and the
     // substitution (BT^2)
-    set_up(delta::offset_forms(b_, {"A", "Ai"}), static_cast<double>(BT * 20 * b_.K + BT * BT), kThreads);
+    set_up(delta::offset_forms(b_, {"A", "Ai"}), static_cast<double>(BT * 20 * b_.K + BT * BT),
+           kThreads);
   }
 
   std::vector<TensorSpec> tensors() const override {
