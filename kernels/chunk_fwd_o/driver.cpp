@@ -33,7 +33,7 @@ class Problem final : public ChunkProblem {
     // q and k rows (40 K), v_new (20 V), g (20 BT) and the chunk's share of h (20 V K / BT)
     set_up(delta::offset_forms(b_, {"q", "k", "v_new", "h", "g", "o"}),
            static_cast<double>(BT * K + 2 * V * (K + BT) + 40 * K + 20 * V + 20 * BT +
-                               20 * V * K / BT),
+                               20.0 * V * K / BT),
            kThreads);
   }
 

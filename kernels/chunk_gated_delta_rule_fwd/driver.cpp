@@ -277,10 +277,10 @@ class Problem final : public dc::Problem {
   // normwise 4, as the seed kernel's check:
   //   u_eff = max(u_T, 2 sqrt(K+BT) sqrt(NT) 2^-24)
   Tolerance tolerance() const {
-    const double chunks = static_cast<double>((b_.longest() + b_.BT - 1) / b_.BT);
-    const double u =
-        std::max(unit_roundoff(b_.dtype),
-                 2.0 * std::sqrt(b_.K + b_.BT) * std::sqrt(chunks) * unit_roundoff(DType::f32));
+    const std::int64_t chunks = (b_.longest() + b_.BT - 1) / b_.BT;
+    const double u = std::max(unit_roundoff(b_.dtype), 2.0 * std::sqrt(b_.K + b_.BT) *
+                                                           std::sqrt(static_cast<double>(chunks)) *
+                                                           unit_roundoff(DType::f32));
     return Tolerance{.elementwise = 8 * u, .normwise = 4 * u};
   }
 

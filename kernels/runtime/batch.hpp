@@ -27,7 +27,8 @@ inline constexpr int kMaxChunk = 64;     // BT
 inline KeySpec batch_key(const std::string& name) {
   auto integer = [&](std::int64_t hi, std::string def, std::string help,
                      std::string ignored_if = "") {
-    return KeySpec{name, KeyKind::integer, 1, hi, {}, std::move(def), std::move(help), ignored_if};
+    return KeySpec{
+        name, KeyKind::integer, 1, hi, {}, std::move(def), std::move(help), std::move(ignored_if)};
   };
   if (name == "B")
     return integer(65535, "1", "sequences (ignored when seqlens is given)", "seqlens");

@@ -125,7 +125,7 @@ std::vector<Position> Offsets::crossing_positions() const {
 }
 
 std::string locate_in_batch(const Geometry& g, const TensorSpec& spec, std::int64_t flat) {
-  const std::string coordinates = spec.coordinates(flat);
+  std::string coordinates = spec.coordinates(flat);
   const std::string& outer = spec.dims.front().name;
   if (outer != "token" && outer != "chunk") return coordinates;
   std::int64_t row = 1;
