@@ -16,15 +16,6 @@ namespace {
 
 enum Tensor : std::size_t { kQ, kK, kVNew, kH, kG, kCu, kChunkIndices, kO };
 
-KeyTable keys() {
-  KeyTable k;
-  for (const char* name : {"B", "T", "seqlens", "H", "Hg", "K", "V", "BT", "dtype"})
-    k.push_back(batch_key(name));
-  k.push_back(index_key());
-  k.push_back(seed_key());
-  return k;
-}
-
 class Problem final : public ChunkProblem {
  public:
   explicit Problem(const Shape& s) : ChunkProblem(s), model_(delta::inputs_of(b_, b_.cu32.data())) {
@@ -58,16 +49,15 @@ class Problem final : public ChunkProblem {
   void fill(std::size_t tensor, std::int64_t begin, std::int64_t count, void* out) const override {
     if (tensor == kCu || tensor == kChunkIndices)
       return fill_batch(tensor - kCu, begin, count, out);
-    if (tensor == kG)
-      return delta::fill_elements(begin, count, b_.H, 1, static_cast<float*>(out),
-                                  [&](std::int64_t t, int h, int) { return model_.g(t, h); });
+    using Q = delta::Quantity;
+    if (tensor != kVNew && tensor != kH) {
+      const Q x = tensor == kQ ? Q::q : tensor == kK ? Q::k : Q::g;
+      return delta::fill_quantity(model_, x, b_.dtype, begin, count, out);
+    }
     with_dtype(b_.dtype, [&]<class T>(T*) {
-      auto* o = static_cast<T*>(out);
-      if (tensor == kQ || tensor == kK)
-        return delta::fill_key_rows(model_, tensor == kQ, begin, count, o);
       const std::uint32_t stream = tensor == kH ? kStateStream : kVNewStream;
       for (std::int64_t e = begin; e < begin + count; ++e)
-        o[e - begin] = from_float<T>(static_cast<float>(
+        static_cast<T*>(out)[e - begin] = from_float<T>(static_cast<float>(
             0.5 * rng::normalish(b_.seed, stream, static_cast<std::uint64_t>(e))));
     });
   }
@@ -122,13 +112,11 @@ class Problem final : public ChunkProblem {
   delta::Inputs model_;
 };
 
-const Registration registration{KernelFamily{
-    .name = "chunk_fwd_o",
-    .summary = "gated delta rule, stage 6: o = scale (q S exp(g) + tril(q k^T o decay) v_new) per "
-               "chunk (FLA/vLLM chunk_fwd_o)",
-    .keys = keys(),
-    .make = [](const Shape& s) { return std::make_unique<Problem>(s); },
-}};
+const Registration registration = register_family<Problem>(
+    "chunk_fwd_o",
+    "gated delta rule, stage 6: o = scale (q S exp(g) + tril(q k^T o decay) v_new) per "
+    "chunk (FLA/vLLM chunk_fwd_o)",
+    family_keys({"B", "T", "seqlens", "H", "Hg", "K", "V", "BT", "dtype"}));
 
 }  // namespace
 }  // namespace dc::kernels::out

@@ -66,25 +66,6 @@ enum Tensor : std::size_t {
 constexpr double kWholeGridFlops = 2e9;
 constexpr int kRandomSlices = 2;
 
-KeyTable keys() {
-  auto flag = [](std::string name, std::string def, std::string help) {
-    return KeySpec{.name = std::move(name),
-                   .kind = KeyKind::integer,
-                   .min = 0,
-                   .max = 1,
-                   .default_value = std::move(def),
-                   .help = std::move(help)};
-  };
-  KeyTable k;
-  for (const char* name : {"B", "T", "seqlens", "H", "Hg", "K", "V", "BT", "dtype"})
-    k.push_back(batch_key(name));
-  k.push_back(flag("h0", "0", "use an initial state"));
-  k.push_back(flag("ht", "1", "store the final state"));
-  k.push_back(index_key());
-  k.push_back(seed_key());
-  return k;
-}
-
 // One verified (sequence, head): every stage runs all of its chunks.
 struct Slice {
   std::int64_t n;
@@ -160,24 +141,14 @@ class Problem final : public dc::Problem {
                                                  : b_.chunk_index_entry(e);
       return;
     }
-    if (tensor == kG || tensor == kH0) {
-      auto* o = static_cast<float*>(out);
-      for (std::int64_t e = begin; e < begin + count; ++e)
-        o[e - begin] = static_cast<float>(
-            tensor == kH0 ? model_.h0(e) : model_.alpha(e / b_.H, static_cast<int>(e % b_.H)));
-      return;
-    }
-    with_dtype(b_.dtype, [&]<class T>(T*) {
-      auto* o = static_cast<T*>(out);
-      if (tensor == kQ || tensor == kK)
-        return delta::fill_key_rows(model_, tensor == kQ, begin, count, o);
-      if (tensor == kV)
-        return delta::fill_elements(begin, count, b_.H, b_.V, o, [&](std::int64_t t, int h, int c) {
-          return model_.v(t, h, c);
-        });
-      delta::fill_elements(begin, count, b_.H, 1, o,
-                           [&](std::int64_t t, int h, int) { return model_.beta(t, h); });
-    });
+    using Q = delta::Quantity;
+    const Q x = tensor == kQ      ? Q::q
+                : tensor == kK    ? Q::k
+                : tensor == kV    ? Q::v
+                : tensor == kBeta ? Q::beta
+                : tensor == kG    ? Q::alpha
+                                  : Q::h0;
+    delta::fill_quantity(model_, x, b_.dtype, begin, count, out);
   }
 
   void launch(std::span<void* const> t) const override {
@@ -472,14 +443,14 @@ class Problem final : public dc::Problem {
   std::vector<Slice> slices_;
 };
 
-const Registration registration{KernelFamily{
-    .name = "chunk_gated_delta_rule_fwd",
-    .summary = "gated delta rule forward, the whole pipeline: the five stages and the seed "
-               "kernel chained, checked against the token-by-token recurrence (vLLM/FLA "
-               "chunk_gated_delta_rule_fwd)",
-    .keys = keys(),
-    .make = [](const Shape& s) { return std::make_unique<Problem>(s); },
-}};
+const Registration registration = register_family<Problem>(
+    "chunk_gated_delta_rule_fwd",
+    "gated delta rule forward, the whole pipeline: the five stages and the seed "
+    "kernel chained, checked against the token-by-token recurrence (vLLM/FLA "
+    "chunk_gated_delta_rule_fwd)",
+    family_keys({"B", "T", "seqlens", "H", "Hg", "K", "V", "BT", "dtype"},
+                {flag_key("h0", "0", "use an initial state"),
+                 flag_key("ht", "1", "store the final state")}));
 
 }  // namespace
 }  // namespace dc::kernels::pipeline

@@ -13,6 +13,7 @@
 #include "harness/parallel.hpp"
 #include "harness/problem.hpp"
 #include "kernel.hpp"
+#include "kernels/runtime/chunk_problem.hpp"
 #include "kernels/runtime/delta_rule_forms.hpp"
 #include "kernels/runtime/launch.hpp"
 #include "kernels/runtime/offsets.hpp"
@@ -40,23 +41,12 @@ void with_mutation(Mutation m, F&& f) {
 }
 
 KeyTable keys() {
-  auto flag = [](std::string name, std::string def, std::string help) {
-    return KeySpec{.name = std::move(name),
-                   .kind = KeyKind::integer,
-                   .min = 0,
-                   .max = 1,
-                   .default_value = std::move(def),
-                   .help = std::move(help)};
-  };
-  KeyTable k;
-  for (const char* name : {"B", "T", "seqlens", "H", "Hg", "K", "V", "BT", "dtype"})
-    k.push_back(batch_key(name));
-  k.insert(k.end(),
-           {flag("g", "1", "use the chunk-local cumulative log decay g"),
-            flag("gk", "0", "use the per-key cumulative log decay gk"),
-            flag("h0", "0", "use an initial state"), flag("ht", "1", "store the final state"),
-            flag("vnew", "1", "save v_new"), index_key(), seed_key()});
-  return k;
+  return family_keys(
+      {"B", "T", "seqlens", "H", "Hg", "K", "V", "BT", "dtype"},
+      {flag_key("g", "1", "use the chunk-local cumulative log decay g"),
+       flag_key("gk", "0", "use the per-key cumulative log decay gk"),
+       flag_key("h0", "0", "use an initial state"), flag_key("ht", "1", "store the final state"),
+       flag_key("vnew", "1", "save v_new")});
 }
 
 template <class T>

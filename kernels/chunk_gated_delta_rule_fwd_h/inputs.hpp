@@ -18,6 +18,7 @@
 #include <cstdint>
 
 #include "harness/device/counter_rng.hpp"
+#include "kernels/runtime/chunk_grid.hpp"
 #include "kernels/runtime/hip_portable.hpp"
 
 namespace dc::kernels::gdr {
@@ -42,16 +43,7 @@ struct InputModel {
 
   // First token of the sequence holding global token t.
   DC_HD std::int64_t sequence_start(std::int64_t t) const {
-    if (cu_seqlens == nullptr) return (t / T) * T;
-    std::int64_t lo = 0, hi = N;  // cu_seqlens[lo] <= t < cu_seqlens[hi]
-    while (hi - lo > 1) {
-      const std::int64_t mid = (lo + hi) / 2;
-      if (cu_seqlens[mid] <= t)
-        lo = mid;
-      else
-        hi = mid;
-    }
-    return cu_seqlens[lo];
+    return kernels::sequence_start(cu_seqlens, N, T, t);
   }
 
   // Elements are defined row by row (a row: the K or V values of one token and head), so a

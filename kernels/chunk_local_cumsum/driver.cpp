@@ -12,14 +12,6 @@ namespace {
 
 enum Tensor : std::size_t { kG, kCu, kChunkIndices, kGCumsum };
 
-KeyTable keys() {
-  KeyTable k;
-  for (const char* name : {"B", "T", "seqlens", "H", "BT"}) k.push_back(batch_key(name));
-  k.push_back(index_key());
-  k.push_back(seed_key());
-  return k;
-}
-
 class Problem final : public ChunkProblem {
  public:
   explicit Problem(const Shape& s) : ChunkProblem(s), model_(delta::inputs_of(b_, b_.cu32.data())) {
@@ -37,8 +29,7 @@ class Problem final : public ChunkProblem {
 
   void fill(std::size_t tensor, std::int64_t begin, std::int64_t count, void* out) const override {
     if (tensor != kG) return fill_batch(tensor - kCu, begin, count, out);
-    delta::fill_elements(begin, count, b_.H, 1, static_cast<float*>(out),
-                         [&](std::int64_t t, int h, int) { return model_.alpha(t, h); });
+    delta::fill_quantity(model_, delta::Quantity::alpha, DType::f32, begin, count, out);
   }
 
   void launch(std::span<void* const> t) const override {
@@ -68,13 +59,11 @@ class Problem final : public ChunkProblem {
   delta::Inputs model_;
 };
 
-const Registration registration{KernelFamily{
-    .name = "chunk_local_cumsum",
-    .summary = "gated delta rule, stage 1: chunk-local cumulative sum of the log decay g "
-               "(FLA/vLLM chunk_local_cumsum)",
-    .keys = keys(),
-    .make = [](const Shape& s) { return std::make_unique<Problem>(s); },
-}};
+const Registration registration = register_family<Problem>(
+    "chunk_local_cumsum",
+    "gated delta rule, stage 1: chunk-local cumulative sum of the log decay g "
+    "(FLA/vLLM chunk_local_cumsum)",
+    family_keys({"B", "T", "seqlens", "H", "BT"}));
 
 }  // namespace
 }  // namespace dc::kernels::cumsum

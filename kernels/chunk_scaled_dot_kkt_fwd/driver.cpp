@@ -12,15 +12,6 @@ namespace {
 
 enum Tensor : std::size_t { kK, kBeta, kG, kCu, kChunkIndices, kA };
 
-KeyTable keys() {
-  KeyTable k;
-  for (const char* name : {"B", "T", "seqlens", "H", "Hg", "K", "BT", "dtype"})
-    k.push_back(batch_key(name));
-  k.push_back(index_key());
-  k.push_back(seed_key());
-  return k;
-}
-
 class Problem final : public ChunkProblem {
  public:
   explicit Problem(const Shape& s) : ChunkProblem(s), model_(delta::inputs_of(b_, b_.cu32.data())) {
@@ -44,16 +35,9 @@ class Problem final : public ChunkProblem {
   void fill(std::size_t tensor, std::int64_t begin, std::int64_t count, void* out) const override {
     if (tensor == kCu || tensor == kChunkIndices)
       return fill_batch(tensor - kCu, begin, count, out);
-    if (tensor == kG)
-      return delta::fill_elements(begin, count, b_.H, 1, static_cast<float*>(out),
-                                  [&](std::int64_t t, int h, int) { return model_.g(t, h); });
-    with_dtype(b_.dtype, [&]<class T>(T*) {
-      if (tensor == kK)
-        delta::fill_key_rows(model_, false, begin, count, static_cast<T*>(out));
-      else
-        delta::fill_elements(begin, count, b_.H, 1, static_cast<T*>(out),
-                             [&](std::int64_t t, int h, int) { return model_.beta(t, h); });
-    });
+    using Q = delta::Quantity;
+    const Q x = tensor == kK ? Q::k : tensor == kBeta ? Q::beta : Q::g;
+    delta::fill_quantity(model_, x, b_.dtype, begin, count, out);
   }
 
   void launch(std::span<void* const> t) const override {
@@ -96,13 +80,11 @@ class Problem final : public ChunkProblem {
   delta::Inputs model_;
 };
 
-const Registration registration{KernelFamily{
-    .name = "chunk_scaled_dot_kkt_fwd",
-    .summary = "gated delta rule, stage 2: A = strictly_lower(beta exp(g_i - g_j) K K^T) per chunk "
-               "(FLA/vLLM chunk_scaled_dot_kkt_fwd)",
-    .keys = keys(),
-    .make = [](const Shape& s) { return std::make_unique<Problem>(s); },
-}};
+const Registration registration = register_family<Problem>(
+    "chunk_scaled_dot_kkt_fwd",
+    "gated delta rule, stage 2: A = strictly_lower(beta exp(g_i - g_j) K K^T) per chunk "
+    "(FLA/vLLM chunk_scaled_dot_kkt_fwd)",
+    family_keys({"B", "T", "seqlens", "H", "Hg", "K", "BT", "dtype"}));
 
 }  // namespace
 }  // namespace dc::kernels::kkt

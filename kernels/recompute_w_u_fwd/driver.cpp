@@ -15,15 +15,6 @@ namespace {
 
 enum Tensor : std::size_t { kK, kV, kBeta, kAi, kG, kCu, kChunkIndices, kW, kU };
 
-KeyTable keys() {
-  KeyTable k;
-  for (const char* name : {"B", "T", "seqlens", "H", "Hg", "K", "V", "BT", "dtype"})
-    k.push_back(batch_key(name));
-  k.push_back(index_key());
-  k.push_back(seed_key());
-  return k;
-}
-
 class Problem final : public ChunkProblem {
  public:
   explicit Problem(const Shape& s) : ChunkProblem(s), model_(delta::inputs_of(b_, b_.cu32.data())) {
@@ -52,28 +43,22 @@ class Problem final : public ChunkProblem {
   void fill(std::size_t tensor, std::int64_t begin, std::int64_t count, void* out) const override {
     if (tensor == kCu || tensor == kChunkIndices)
       return fill_batch(tensor - kCu, begin, count, out);
-    if (tensor == kG)
-      return delta::fill_elements(begin, count, b_.H, 1, static_cast<float*>(out),
-                                  [&](std::int64_t t, int h, int) { return model_.g(t, h); });
+    using Q = delta::Quantity;
+    if (tensor != kAi) {
+      const Q x = tensor == kK ? Q::k : tensor == kV ? Q::v : tensor == kBeta ? Q::beta : Q::g;
+      return delta::fill_quantity(model_, x, b_.dtype, begin, count, out);
+    }
     with_dtype(b_.dtype, [&]<class T>(T*) {
-      auto* o = static_cast<T*>(out);
-      if (tensor == kK) return delta::fill_key_rows(model_, false, begin, count, o);
-      if (tensor == kV)
-        return delta::fill_elements(begin, count, b_.H, b_.V, o, [&](std::int64_t t, int h, int c) {
-          return model_.v(t, h, c);
-        });
-      if (tensor == kBeta)
-        return delta::fill_elements(begin, count, b_.H, 1, o,
-                                    [&](std::int64_t t, int h, int) { return model_.beta(t, h); });
-      delta::fill_elements(begin, count, b_.H, b_.BT, o, [&](std::int64_t t, int h, int j) {
-        const std::int64_t s = model_.chunk_start(t) + j;
-        if (s != t)
-          return s > t
-                     ? 0.0
-                     : 0.3 * rng::normalish(b_.seed, kAiStream,
-                                            static_cast<std::uint64_t>((t * b_.H + h) * b_.BT + j));
-        return 1.0;
-      });
+      delta::fill_elements(
+          begin, count, b_.H, b_.BT, static_cast<T*>(out), [&](std::int64_t t, int h, int j) {
+            const std::int64_t s = model_.chunk_start(t) + j;
+            if (s != t)
+              return s > t ? 0.0
+                           : 0.3 * rng::normalish(
+                                       b_.seed, kAiStream,
+                                       static_cast<std::uint64_t>((t * b_.H + h) * b_.BT + j));
+            return 1.0;
+          });
     });
   }
 
@@ -121,14 +106,11 @@ class Problem final : public ChunkProblem {
   delta::Inputs model_;
 };
 
-const Registration registration{KernelFamily{
-    .name = "recompute_w_u_fwd",
-    .summary =
-        "gated delta rule, stage 4: WY factors w = Ai diag(beta exp g) K, u = Ai diag(beta) V "
-        "(FLA/vLLM recompute_w_u_fwd)",
-    .keys = keys(),
-    .make = [](const Shape& s) { return std::make_unique<Problem>(s); },
-}};
+const Registration registration = register_family<Problem>(
+    "recompute_w_u_fwd",
+    "gated delta rule, stage 4: WY factors w = Ai diag(beta exp g) K, u = Ai diag(beta) V "
+    "(FLA/vLLM recompute_w_u_fwd)",
+    family_keys({"B", "T", "seqlens", "H", "Hg", "K", "V", "BT", "dtype"}));
 
 }  // namespace
 }  // namespace dc::kernels::wy

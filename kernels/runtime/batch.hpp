@@ -53,6 +53,11 @@ inline KeySpec batch_key(const std::string& name) {
                  ""};
 }
 
+// A 0/1 key.
+inline KeySpec flag_key(std::string name, std::string def, std::string help) {
+  return KeySpec{std::move(name), KeyKind::integer, 0, 1, {}, std::move(def), std::move(help), ""};
+}
+
 // Calls f(static_cast<T*>(nullptr)) for the input dtype's storage type T: one instantiation
 // of the caller's code per dtype.
 template <class F>

@@ -14,6 +14,22 @@
 
 namespace dc::kernels {
 
+// First token of the sequence holding global token t: of a fixed-length batch (cu_seqlens
+// null, T tokens each) or of a varlen one (N sequences, int32 starts).
+DC_HD inline std::int64_t sequence_start(const std::int32_t* cu_seqlens, std::int64_t N,
+                                         std::int64_t T, std::int64_t t) {
+  if (cu_seqlens == nullptr) return (t / T) * T;
+  std::int64_t lo = 0, hi = N;  // cu_seqlens[lo] <= t < cu_seqlens[hi]
+  while (hi - lo > 1) {
+    const std::int64_t mid = (lo + hi) / 2;
+    if (cu_seqlens[mid] <= t)
+      lo = mid;
+    else
+      hi = mid;
+  }
+  return cu_seqlens[lo];
+}
+
 // The batch as a chunk-local kernel receives it (cu_seqlens, chunk_indices null: fixed-length).
 struct ChunkGrid {
   const std::int32_t* cu_seqlens = nullptr;

@@ -26,6 +26,15 @@ constexpr double kFiberFlops = 2000;
 constexpr double kCheckFlops = 20000;
 }  // namespace
 
+KeyTable family_keys(std::initializer_list<const char*> batch, KeyTable own) {
+  KeyTable k;
+  for (const char* name : batch) k.push_back(batch_key(name));
+  for (KeySpec& spec : own) k.push_back(std::move(spec));
+  k.push_back(index_key());
+  k.push_back(seed_key());
+  return k;
+}
+
 std::string ChunkProblem::locate(std::size_t tensor, std::int64_t flat) const {
   return locate_in_batch(offsets_->geometry(), specs_.at(tensor), flat);
 }

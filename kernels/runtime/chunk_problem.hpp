@@ -9,6 +9,8 @@
 
 #include <Eigen/Dense>
 #include <cstdint>
+#include <initializer_list>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -38,6 +40,20 @@ ChunkGrid chunk_grid_args(const Batch& b, std::span<void* const> t, std::size_t 
 // the host).
 std::vector<double> regenerate(const Problem& p, DType dtype, std::size_t tensor,
                                std::int64_t begin, std::int64_t count);
+
+// A family's keys: the batch keys named (batch_key), then its own, then index and seed.
+KeyTable family_keys(std::initializer_list<const char*> batch, KeyTable own = {});
+
+// The registration of family P (constructed from a validated Shape).
+template <class P>
+Registration register_family(std::string name, std::string summary, KeyTable keys) {
+  return Registration(KernelFamily{
+      .name = std::move(name),
+      .summary = std::move(summary),
+      .keys = std::move(keys),
+      .make = [](const Shape& s) { return std::make_unique<P>(s); },
+  });
+}
 
 class ChunkProblem : public Problem {
  public:

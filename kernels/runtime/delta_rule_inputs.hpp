@@ -15,6 +15,7 @@
 #include <cstdint>
 
 #include "batch.hpp"
+#include "chunk_grid.hpp"
 #include "dtypes.hpp"
 #include "harness/device/counter_rng.hpp"
 #include "hip_portable.hpp"
@@ -41,16 +42,7 @@ struct Inputs {
 
   // First token of the sequence holding global token t.
   DC_HD std::int64_t sequence_start(std::int64_t t) const {
-    if (cu_seqlens == nullptr) return (t / T) * T;
-    std::int64_t lo = 0, hi = N;  // cu_seqlens[lo] <= t < cu_seqlens[hi]
-    while (hi - lo > 1) {
-      const std::int64_t mid = (lo + hi) / 2;
-      if (cu_seqlens[mid] <= t)
-        lo = mid;
-      else
-        hi = mid;
-    }
-    return cu_seqlens[lo];
+    return kernels::sequence_start(cu_seqlens, N, T, t);
   }
   DC_HD std::int64_t chunk_start(std::int64_t t) const {
     const std::int64_t bos = sequence_start(t);
@@ -121,6 +113,37 @@ DC_HD inline void fill_elements(std::int64_t begin, std::int64_t count, int head
     out[e - begin] = from_float<T>(static_cast<float>(
         f(row / heads, static_cast<int>(row % heads), static_cast<int>(e % width))));
   }
+}
+
+// The model's quantities as tensors: q, k [token, Hg, K], v [token, H, V], beta [token, H] in
+// the input dtype; alpha, g [token, H] and h0 [N, H, V, K] in fp32.
+enum class Quantity : std::uint8_t { q, k, v, beta, alpha, g, h0 };
+
+// Elements [begin, begin + count) of quantity x stored as `dtype` (fp32 for alpha, g, h0).
+inline void fill_quantity(const Inputs& m, Quantity x, DType dtype, std::int64_t begin,
+                          std::int64_t count, void* out) {
+  if (x == Quantity::alpha || x == Quantity::g || x == Quantity::h0) {
+    auto* o = static_cast<float*>(out);
+    if (x == Quantity::h0) {
+      for (std::int64_t e = begin; e < begin + count; ++e)
+        o[e - begin] = static_cast<float>(m.h0(e));
+      return;
+    }
+    fill_elements(begin, count, m.H, 1, o, [&](std::int64_t t, int h, int) {
+      return x == Quantity::g ? m.g(t, h) : m.alpha(t, h);
+    });
+    return;
+  }
+  with_dtype(dtype, [&]<class T>(T*) {
+    auto* o = static_cast<T*>(out);
+    if (x == Quantity::q || x == Quantity::k)
+      return fill_key_rows(m, x == Quantity::q, begin, count, o);
+    if (x == Quantity::v)
+      return fill_elements(begin, count, m.H, m.V, o,
+                           [&](std::int64_t t, int h, int c) { return m.v(t, h, c); });
+    fill_elements(begin, count, m.H, 1, o,
+                  [&](std::int64_t t, int h, int) { return m.beta(t, h); });
+  });
 }
 
 // The model of a batch; `cu_seqlens` is where the code evaluating it reads the int32 sequence

@@ -16,16 +16,6 @@ namespace {
 
 enum Tensor : std::size_t { kA, kCu, kChunkIndices, kAi };
 
-KeyTable keys() {
-  KeyTable k;
-  for (const char* name : {"B", "T", "seqlens", "H", "Hg", "K", "BT", "dtype"})
-    k.push_back(batch_key(name));
-  k.back().help = "dtype of Ai (A is fp32)";
-  k.push_back(index_key());
-  k.push_back(seed_key());
-  return k;
-}
-
 class Problem final : public ChunkProblem {
  public:
   explicit Problem(const Shape& s) : ChunkProblem(s), model_(delta::inputs_of(b_, b_.cu32.data())) {
@@ -106,13 +96,15 @@ class Problem final : public ChunkProblem {
   delta::Inputs model_;
 };
 
-const Registration registration{KernelFamily{
-    .name = "solve_tril",
-    .summary = "gated delta rule, stage 3: Ai = (I + A)^-1 per chunk, A strictly lower "
-               "triangular (FLA/vLLM solve_tril)",
-    .keys = keys(),
-    .make = [](const Shape& s) { return std::make_unique<Problem>(s); },
-}};
+const Registration registration = register_family<Problem>(
+    "solve_tril",
+    "gated delta rule, stage 3: Ai = (I + A)^-1 per chunk, A strictly lower "
+    "triangular (FLA/vLLM solve_tril)",
+    [] {
+      KeyTable k = family_keys({"B", "T", "seqlens", "H", "Hg", "K", "BT", "dtype"});
+      k[7].help = "dtype of Ai (A is fp32)";
+      return k;
+    }());
 
 }  // namespace
 }  // namespace dc::kernels::tril
