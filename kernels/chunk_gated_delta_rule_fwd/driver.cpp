@@ -357,7 +357,8 @@ class Problem final : public dc::Problem {
                              1e5;
     const dim3 chunks = chunk_grid_dims(b_);
     plan_.grid_blocks = std::uint64_t{chunks.x} * chunks.y;
-    const double whole = static_cast<double>(b_.tokens()) * static_cast<double>(H) * per_token +
+    const double whole = static_cast<double>(b_.tokens()) * static_cast<double>(H) *
+                             (per_token + pages_per_token(specs_, false) * kPageTouchFlops) +
                          static_cast<double>(b_.total_chunks() * H) * per_chunk;
     if (whole <= kWholeGridFlops) {
       plan_.work_flops = whole;
@@ -369,6 +370,7 @@ class Problem final : public dc::Problem {
           slices_.size());
       return;
     }
+    const double slice_per_token = per_token + pages_per_token(specs_, true) * kPageTouchFlops;
     auto add = [&](std::int64_t n, int h, const std::string& why) {
       for (std::size_t i = 0; i < slices_.size(); ++i)
         if (slices_[i].n == n && slices_[i].h == h) {
@@ -381,7 +383,7 @@ class Problem final : public dc::Problem {
           fmt::format("sequence {}, head {} (every chunk; listed: its first "
                       "chunk's block): {}",
                       n, h, why));
-      plan_.work_flops += static_cast<double>(b_.lengths[n]) * per_token +
+      plan_.work_flops += static_cast<double>(b_.lengths[n]) * slice_per_token +
                           static_cast<double>(b_.chunks(n)) * per_chunk;
       const std::int64_t row_bytes =
           4 + 4 * b_.BT + 2 * (b_.BT + b_.K + 3 * b_.V);  // g_cumsum, A, Ai, w, u, v_new, o

@@ -26,6 +26,17 @@ constexpr double kFiberFlops = 2000;
 constexpr double kCheckFlops = 20000;
 }  // namespace
 
+double pages_per_token(const std::vector<TensorSpec>& specs, bool one_head) {
+  double pages = 0;
+  for (const TensorSpec& s : specs) {
+    if (s.dims.empty() || s.dims.front().name != "token" || s.dims.size() < 2) continue;
+    const double row = static_cast<double>(s.bytes()) / static_cast<double>(s.dims[0].extent);
+    const double per_head = row / static_cast<double>(s.dims[1].extent);
+    pages += one_head ? (row >= 4096 ? std::max(1.0, per_head / 4096) : row / 4096) : per_head / 4096;
+  }
+  return pages;
+}
+
 KeyTable family_keys(std::initializer_list<const char*> batch, KeyTable own) {
   KeyTable k;
   for (const char* name : batch) k.push_back(batch_key(name));
@@ -124,13 +135,15 @@ void ChunkProblem::make_plan(double cost, int threads) {
   }
   // a block's fixed costs: a fiber per thread, the check's set-up
   const double per_block = kFiberFlops * threads + kCheckFlops;
-  const double whole = static_cast<double>(b_.tokens()) * static_cast<double>(H) * cost +
+  const double whole = static_cast<double>(b_.tokens()) * static_cast<double>(H) *
+                           (cost + pages_per_token(specs_, false) * kPageTouchFlops) +
                        static_cast<double>(plan_.grid_blocks) * per_block;
   if (whole <= kWholeGridFlops) {
     plan_.work_flops = whole;
     plan_.verified = fmt::format("every element: {} (chunk, head) blocks", plan_.grid_blocks);
     return;
   }
+  const double sparse_cost = cost + pages_per_token(specs_, true) * kPageTouchFlops;
   auto add = [&](const ChunkBlock& c, const std::string& why) {
     const std::uint64_t id = chunk_block_id(b_, c);
     for (std::size_t i = 0; i < plan_.blocks.size(); ++i)
@@ -142,7 +155,7 @@ void ChunkProblem::make_plan(double cost, int threads) {
     plan_.reasons.push_back(
         fmt::format("sequence {}, chunk {}, head {}: {}", c.n, c.i_t, c.h, why));
     checked_.push_back(c);
-    plan_.work_flops += static_cast<double>(rows(c)) * cost + per_block;
+    plan_.work_flops += static_cast<double>(rows(c)) * sparse_cost + per_block;
     plan_.written_bytes += static_cast<std::uint64_t>(rows(c)) * row_bytes;
   };
   add({0, 0, 0}, "first block");

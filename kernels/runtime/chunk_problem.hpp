@@ -41,6 +41,14 @@ ChunkGrid chunk_grid_args(const Batch& b, std::span<void* const> t, std::size_t 
 std::vector<double> regenerate(const Problem& p, DType dtype, std::size_t tensor,
                                std::int64_t begin, std::int64_t count);
 
+// Pages of 4 KiB a (token, head) touches, summed over the token-major tensors of `specs`:
+// walking one head (`one_head`, a sparse plan's slice or block) each token of a tensor whose
+// token rows span a page or more lands on a page of its own; over every head (a whole grid)
+// the heads share the pages. Each first touch costs a fault of the pager or of the poisoned
+// outputs (tens of microseconds).
+double pages_per_token(const std::vector<TensorSpec>& specs, bool one_head);
+inline constexpr double kPageTouchFlops = 1e5;  // a first-touch fault, in flop-equivalents
+
 // A family's keys: the batch keys named (batch_key), then its own, then index and seed.
 KeyTable family_keys(std::initializer_list<const char*> batch, KeyTable own = {});
 
