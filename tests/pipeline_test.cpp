@@ -122,3 +122,23 @@ INSTANTIATE_TEST_SUITE_P(Kernels, Fuzzing, testing::ValuesIn(kStages),
                          });
 
 }  // namespace
+
+namespace {
+
+// A shape whose tensors would not fit a case process's address space is refused before
+// anything is allocated, naming what it needs (was a harness error: bad_alloc).
+TEST(TooLarge, RefusedBeforeAllocatingWithTheEstimate) {
+  for (const char* text :
+       {"chunk_local_cumsum:B=5,T=429496729,H=3256,BT=41,index=i32",
+        "chunk_scaled_dot_kkt_fwd:B=22,T=97612893,H=40,Hg=1,K=4,BT=49,dtype=fp16,index=i64"}) {
+    try {
+      (void)check(text);
+      ADD_FAILURE() << text << " was not refused";
+    } catch (const dc::Refusal& e) {
+      EXPECT_NE(std::string(e.what()).find("refused before allocating"), std::string::npos);
+      EXPECT_NE(std::string(e.what()).find("TiB"), std::string::npos) << e.what();
+    }
+  }
+}
+
+}  // namespace
