@@ -198,20 +198,20 @@ class Problem final : public dc::Problem {
     auto out = [&](Tensor i) { return static_cast<T*>(t[i]); };
     auto f32 = [&](Tensor i) { return static_cast<float*>(t[i]); };
     const int Hg = b_.Hg, K = b_.K, V = b_.V;
-    const auto [chunk_blocks_, state_blocks_] = sparse_blocks();
+    const auto [chunk_blocks, state_blocks] = sparse_blocks();
 
     const cumsum::Params p1{f32(kG), f32(kGCumsum), grid};
-    launch_kernel(chunks, dim3{cumsum::kThreads, 1, 1}, chunk_blocks_,
+    launch_kernel(chunks, dim3{cumsum::kThreads, 1, 1}, chunk_blocks,
                   [p1] { cumsum::chunk_local_cumsum<Ix>(p1); });
     const kkt::Params<T> p2{in(kK), in(kBeta), f32(kGCumsum), f32(kA), grid, Hg, K};
-    launch_kernel(chunks, dim3{kkt::kThreads, 1, 1}, chunk_blocks_,
+    launch_kernel(chunks, dim3{kkt::kThreads, 1, 1}, chunk_blocks,
                   [p2] { kkt::chunk_scaled_dot_kkt_fwd<T, Ix>(p2); });
     const tril::Params<T> p3{f32(kA), out(kAi), grid};
-    launch_kernel(chunks, dim3{tril::kThreads, 1, 1}, chunk_blocks_,
+    launch_kernel(chunks, dim3{tril::kThreads, 1, 1}, chunk_blocks,
                   [p3] { tril::solve_tril<T, Ix>(p3); });
     const wy::Params<T> p4{in(kK), in(kV), in(kBeta), in(kAi), f32(kGCumsum), out(kW), out(kU),
                            grid,   Hg,     K,         V};
-    launch_kernel(chunks, dim3{wy::kThreads, 1, 1}, chunk_blocks_,
+    launch_kernel(chunks, dim3{wy::kThreads, 1, 1}, chunk_blocks,
                   [p4] { wy::recompute_w_u_fwd<T, Ix>(p4); });
 
     gdr::Params<T> p5;
@@ -224,12 +224,12 @@ class Problem final : public dc::Problem {
     }
     p5.T_len = static_cast<std::int32_t>(b_.lengths.front());
     p5.H = b_.H, p5.Hg = Hg, p5.K = K, p5.V = V, p5.BT = b_.BT;
-    launch_kernel(state_grid(), dim3{gdr::kThreads, 1, 1}, state_blocks_,
+    launch_kernel(state_grid(), dim3{gdr::kThreads, 1, 1}, state_blocks,
                   [p5] { gdr::chunk_gated_delta_rule_fwd_h<T, Ix>(p5); });
 
     const out::Params<T> p6{in(kQ), in(kK), in(kVNew), in(kH), f32(kGCumsum), out(kO),
                             grid,   Hg,     K,         V,      scale()};
-    launch_kernel(chunks, dim3{out::kThreads, 1, 1}, chunk_blocks_,
+    launch_kernel(chunks, dim3{out::kThreads, 1, 1}, chunk_blocks,
                   [p6] { out::chunk_fwd_o<T, Ix>(p6); });
   }
 
