@@ -79,10 +79,7 @@ class Problem final : public dc::Problem {
         use_h0_(s.integer("h0") != 0),
         store_ht_(s.integer("ht") != 0),
         model_(delta::inputs_of(b_, b_.cu32.data())) {
-    if (b_.sequences() * b_.H > 65535)
-      throw ShapeError("H", fmt::format("key 'H': {} sequences x H={} = {} block rows exceed the "
-                                        "grid's y limit; valid: sequences * H <= 65535",
-                                        b_.sequences(), b_.H, b_.sequences() * b_.H));
+    b_.require_grid_rows();  // the seed kernel's grid (ceil(V/32), N*H)
     std::vector<OffsetForm> forms = delta::offset_forms(
         b_, {"q", "k", "v", "beta", "g", "g_cumsum", "A", "Ai", "w", "u", "h", "v_new", "o"});
     if (use_h0_) forms.push_back(delta::offset_forms(b_, {"h0"}).front());
@@ -134,12 +131,11 @@ class Problem final : public dc::Problem {
 
   void fill(std::size_t tensor, std::int64_t begin, std::int64_t count, void* out) const override {
     if (tensor == kCu || tensor == kChunkIndices || tensor == kChunkOffsets) {
-      auto* o = static_cast<std::int32_t*>(out);
-      for (std::int64_t e = begin; e < begin + count; ++e)
-        o[e - begin] = tensor == kCu             ? b_.cu32[static_cast<std::size_t>(e)]
-                       : tensor == kChunkOffsets ? b_.chunk_offsets32[static_cast<std::size_t>(e)]
-                                                 : b_.chunk_index_entry(e);
-      return;
+      using I = Batch::Int32;
+      const I which = tensor == kCu             ? I::cu_seqlens
+                      : tensor == kChunkOffsets ? I::chunk_offsets
+                                                : I::chunk_indices;
+      return b_.fill_int32(which, begin, count, static_cast<std::int32_t*>(out));
     }
     using Q = delta::Quantity;
     const Q x = tensor == kQ      ? Q::q

@@ -77,11 +77,7 @@ class Problem final : public dc::Problem {
  public:
   explicit Problem(const Shape& s, Mutation mutation = Mutation::none)
       : c_(s), mutation_(mutation) {
-    const auto rows = c_.sequences() * c_.H;
-    if (rows > 65535)
-      throw ShapeError("H", fmt::format("key 'H': {} sequences x H={} = {} block rows exceed the "
-                                        "grid's y limit; valid: sequences * H <= 65535",
-                                        c_.sequences(), c_.H, rows));
+    c_.require_grid_rows();
     model_ = c_.model(c_.cu32.data());
     offsets_.emplace(c_.geometry(), offset_forms());
     plan_ = make_plan();
@@ -122,10 +118,9 @@ class Problem final : public dc::Problem {
   void fill(std::size_t tensor, std::int64_t begin, std::int64_t count, void* out) const override {
     switch (tensor) {
       case kCu:
-        std::copy_n(c_.cu32.begin() + begin, count, static_cast<std::int32_t*>(out));
-        return;
       case kChunkOffsets:
-        std::copy_n(c_.chunk_offsets32.begin() + begin, count, static_cast<std::int32_t*>(out));
+        c_.fill_int32(tensor == kCu ? Batch::Int32::cu_seqlens : Batch::Int32::chunk_offsets, begin,
+                      count, static_cast<std::int32_t*>(out));
         return;
       case kG:
       case kGk:

@@ -110,6 +110,28 @@ struct Batch {
     chunk_offsets32.assign(chunk_offsets.begin(), chunk_offsets.end());
   }
 
+  // A grid with a block row per (sequence, head) must stay within the 65535 rows a grid's y
+  // dimension allows (ShapeError naming H otherwise).
+  void require_grid_rows() const {
+    const std::int64_t rows = sequences() * H;
+    if (rows > 65535)
+      throw ShapeError("H", "key 'H': " + std::to_string(sequences()) + " sequences x H=" +
+                                std::to_string(H) + " = " + std::to_string(rows) +
+                                " block rows exceed the grid's y limit; valid: sequences * H "
+                                "<= 65535");
+  }
+
+  // The int32 tensors of a varlen batch the kernels read: its sequence starts (N + 1), its
+  // chunk starts (N + 1) and (i_n, i_t) per chunk (2 per chunk, computed when asked).
+  enum class Int32 : std::uint8_t { cu_seqlens, chunk_offsets, chunk_indices };
+  void fill_int32(Int32 which, std::int64_t begin, std::int64_t count, std::int32_t* out) const {
+    for (std::int64_t e = begin; e < begin + count; ++e)
+      out[e - begin] = which == Int32::cu_seqlens ? cu32[static_cast<std::size_t>(e)]
+                       : which == Int32::chunk_offsets
+                           ? chunk_offsets32[static_cast<std::size_t>(e)]
+                           : chunk_index_entry(e);
+  }
+
   std::int64_t sequences() const { return static_cast<std::int64_t>(lengths.size()); }
   std::int64_t tokens() const { return cu.back(); }
   std::int64_t total_chunks() const { return chunk_offsets.back(); }

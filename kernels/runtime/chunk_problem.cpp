@@ -32,7 +32,8 @@ double pages_per_token(const std::vector<TensorSpec>& specs, bool one_head) {
     if (s.dims.empty() || s.dims.front().name != "token" || s.dims.size() < 2) continue;
     const double row = static_cast<double>(s.bytes()) / static_cast<double>(s.dims[0].extent);
     const double per_head = row / static_cast<double>(s.dims[1].extent);
-    pages += one_head ? (row >= 4096 ? std::max(1.0, per_head / 4096) : row / 4096) : per_head / 4096;
+    pages +=
+        one_head ? (row >= 4096 ? std::max(1.0, per_head / 4096) : row / 4096) : per_head / 4096;
   }
   return pages;
 }
@@ -97,9 +98,8 @@ std::vector<TensorSpec> ChunkProblem::batch_tensors() const {
 
 void ChunkProblem::fill_batch(std::size_t which, std::int64_t begin, std::int64_t count,
                               void* out) const {
-  auto* o = static_cast<std::int32_t*>(out);
-  for (std::int64_t e = begin; e < begin + count; ++e)
-    o[e - begin] = which == 0 ? b_.cu32[static_cast<std::size_t>(e)] : b_.chunk_index_entry(e);
+  b_.fill_int32(which == 0 ? Batch::Int32::cu_seqlens : Batch::Int32::chunk_indices, begin, count,
+                static_cast<std::int32_t*>(out));
 }
 
 std::int64_t ChunkProblem::rows(const ChunkBlock& c) const {
@@ -107,10 +107,7 @@ std::int64_t ChunkProblem::rows(const ChunkBlock& c) const {
 }
 
 void ChunkProblem::set_up(std::vector<OffsetForm> forms, double cost_per_token, int threads) {
-  if (!b_.varlen && b_.sequences() * b_.H > 65535)
-    throw ShapeError("H", fmt::format("key 'H': {} sequences x H={} = {} block rows exceed the "
-                                      "grid's y limit; valid: B * H <= 65535",
-                                      b_.sequences(), b_.H, b_.sequences() * b_.H));
+  if (!b_.varlen) b_.require_grid_rows();  // grid (NT, B*H); a varlen one is (NT, H)
   specs_ = tensors();
   offsets_.emplace(b_.geometry(), std::move(forms));
   make_plan(cost_per_token, threads);
@@ -127,10 +124,9 @@ ChunkBlock ChunkProblem::block_at(std::uint64_t id) const {
 void ChunkProblem::make_plan(double cost, int threads) {
   const std::int64_t N = b_.sequences(), H = b_.H;
   plan_.grid_blocks = static_cast<std::uint64_t>(b_.total_chunks() * H);
-  const std::vector<TensorSpec>& specs = specs_;
   std::uint64_t row_bytes = 0;  // of every checked output, per token
   for (const Output& o : outputs()) {
-    const TensorSpec& s = specs[o.tensor];
+    const TensorSpec& s = specs_[o.tensor];
     row_bytes += static_cast<std::uint64_t>(row_width(s)) * dtype_bytes(s.dtype);
   }
   // a block's fixed costs: a fiber per thread, the check's set-up
@@ -192,7 +188,6 @@ std::vector<ElementRun> ChunkProblem::verified_runs(std::size_t tensor) const {
 }
 
 std::vector<TensorCheck> ChunkProblem::verify(std::span<const TensorView> t) const {
-  const std::vector<TensorSpec>& specs = specs_;
   const std::vector<Output> outs = outputs();
   const bool whole = plan_.whole_grid();
   const std::uint64_t blocks = whole ? plan_.grid_blocks : checked_.size();
@@ -200,7 +195,7 @@ std::vector<TensorCheck> ChunkProblem::verify(std::span<const TensorView> t) con
                                             std::thread::hardware_concurrency(), blocks)));
   std::vector<std::vector<Comparer>> partial(workers);
   for (std::vector<Comparer>& p : partial)
-    for (const Output& o : outs) p.emplace_back(specs[o.tensor], o.tolerance);
+    for (const Output& o : outs) p.emplace_back(specs_[o.tensor], o.tolerance);
   std::atomic<std::uint64_t> next{0};
   run_in_parallel(workers, static_cast<int>(workers), [&](std::size_t w) {
     for (std::uint64_t i = next++; i < blocks; i = next++)
