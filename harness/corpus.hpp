@@ -46,7 +46,17 @@ std::vector<std::filesystem::path> corpus_files(const std::vector<std::string>& 
 // expectation of oob_read or oob_write (the CPU backend's verdicts, which name the access).
 bool meets_expectation(const std::string& expect, VerdictKind got, bool on_gpu = false);
 
-// Writes a file so that a reader (or a crash of the writer) never sees it half written.
+// Writes a file so that a reader (or a crash of the writer) never sees it half written: a
+// temporary file beside it, synced, renamed over it; on failure the temporary file is removed
+// and std::runtime_error says why.
 void write_file_atomically(const std::filesystem::path& file, const std::string& text);
+
+// Writes a new file `dir/stem.ext` (or `stem-2.ext`, ... if that name is taken) atomically,
+// never replacing an existing file (two campaigns sharing a folder keep both findings).
+std::filesystem::path write_new_file(const std::filesystem::path& dir, const std::string& stem,
+                                     const std::string& extension, const std::string& text);
+
+// Eight hex digits naming a text (finding file names).
+std::string short_hash(std::string_view text);
 
 }  // namespace dc

@@ -98,4 +98,51 @@ std::string explain(const Shape& shape, const RunOptions& options) {
   return out;
 }
 
+nlohmann::json explain_json(const Shape& shape, const RunOptions& options) {
+  const KernelFamily& family = find_family(shape.kernel());
+  const std::unique_ptr<Problem> problem = family.make(shape);
+  const Plan plan = problem->plan();
+  nlohmann::json j{{"shape", shape.print()}, {"kernel", shape.kernel()}};
+  auto& tensors = j["tensors"] = nlohmann::json::array();
+  for (const TensorSpec& s : problem->tensors()) {
+    nlohmann::json dims = nlohmann::json::array();
+    for (const Dim& d : s.dims) dims.push_back({{"name", d.name}, {"extent", d.extent}});
+    tensors.push_back({{"name", s.name},
+                       {"dtype", dtype_name(s.dtype)},
+                       {"role", s.role == Role::input ? "input" : "output"},
+                       {"elements", s.elements()},
+                       {"bytes", s.bytes()},
+                       {"dims", dims}});
+  }
+  const MemoryEstimate m = memory_estimate(*problem, plan);
+  const std::uint64_t budget =
+      options.memory_budget != 0 ? options.memory_budget : available_memory();
+  j["memory"] = {{"estimate_bytes", m.total()}, {"resident_bytes", m.resident},
+                 {"written_bytes", m.written},  {"working_bytes", m.working},
+                 {"harness_bytes", m.harness},  {"budget_bytes", budget},
+                 {"fits", m.total() <= budget}};
+  auto& offsets = j["offsets"] = nlohmann::json::array();
+  for (const IndexProduct& p : problem->index_products()) {
+    nlohmann::json reaches = nlohmann::json::array();
+    for (const Reach& r : p.reaches)
+      reaches.push_back({{"bits", r.bits}, {"where", r.where}, {"offset", r.flat}});
+    offsets.push_back({{"tensor", p.tensor},
+                       {"term", p.term},
+                       {"expression", p.expression},
+                       {"max", p.max},
+                       {"narrow_in", p.narrow_in},
+                       {"reaches", reaches}});
+  }
+  nlohmann::json blocks = nlohmann::json::array();
+  for (std::size_t i = 0; i < plan.blocks.size(); ++i)
+    blocks.push_back(
+        {{"block", plan.blocks[i]}, {"why", i < plan.reasons.size() ? plan.reasons[i] : ""}});
+  j["plan"] = {{"grid_blocks", plan.grid_blocks},
+               {"whole_grid", plan.whole_grid()},
+               {"blocks", blocks},
+               {"verified", plan.verified},
+               {"work_flops", plan.work_flops}};
+  return j;
+}
+
 }  // namespace dc

@@ -5,11 +5,17 @@
 
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "runner.hpp"
 #include "shape.hpp"
 
 namespace dc {
 
 std::string explain(const Shape& shape, const RunOptions& options = {});
+
+// The same, as JSON (docs/schema/explain.schema.json): tensors, memory, offsets with their
+// crossings, the plan.
+nlohmann::json explain_json(const Shape& shape, const RunOptions& options = {});
 
 }  // namespace dc

@@ -89,6 +89,8 @@ void finish_with_lowest_fault() {
 }
 
 void on_fault(int sig, siginfo_t* info, void* context) {
+  // sent by a process (kill, tkill, sigqueue), not raised by an access: no address to name
+  if (info->si_code <= 0) die_of(sig);
   const auto address = reinterpret_cast<std::uintptr_t>(info->si_addr);
   const int access = access_kind(context);
   // A first touch of a demand-paged unit: materialized now, the access is retried.

@@ -6,9 +6,11 @@
 #include <cmath>
 #include <condition_variable>
 #include <cstdlib>
+#include <csignal>
 #include <ctime>
 #include <deque>
 #include <filesystem>
+#include <limits>
 #include <mutex>
 #include <ostream>
 #include <set>
@@ -19,6 +21,7 @@
 
 #include "boundary.hpp"
 #include "corpus.hpp"
+#include "interrupt.hpp"
 #include "minimize.hpp"
 #include "parallel.hpp"
 #include "runner.hpp"
@@ -97,8 +100,8 @@ CorpusEntry finding_entry(const FuzzOptions& o, const Verdict& v, const Verdict&
   CorpusEntry e;
   e.shape = v.shape;
   e.expect = std::string(verdict_name(v.kind));
-  e.origin = fmt::format("diffcheck fuzz --kernel {} --index {} --seed {} --jobs {}{}", o.kernel,
-                         o.index, o.seed, o.jobs,
+  e.origin = fmt::format("diffcheck fuzz --kernel {} --index {} --seed {} --jobs {}{}{}", o.kernel,
+                         o.index, o.seed, o.jobs, o.runs > 0 ? fmt::format(" --runs {}", o.runs) : "",
                          o.devices.empty() ? ""
                                            : fmt::format(" --backend {} --devices {}",
                                                          o.backend == Backend::gpu ? "gpu" : "cpu",
@@ -120,8 +123,14 @@ class Campaign {
         start_(Clock::now()) {}
 
   FuzzSummary run() {
-    if (!o_.out.empty()) std::filesystem::create_directories(o_.out);
     for (const int d : o_.devices) summary_.per_device[d];
+    event({{"event", "start"},
+           {"kernel", o_.kernel},
+           {"index", o_.index},
+           {"seed", o_.seed},
+           {"jobs", o_.jobs},
+           {"time_s", o_.time_s},
+           {"runs", o_.runs}});
     {
       // findings are minimized on a thread of their own, one at a time: the workers go on
       // proposing cases meanwhile
@@ -136,20 +145,41 @@ class Campaign {
       queued_.notify_all();
     }
     summary_.elapsed_s = elapsed();
+    if (const int sig = interrupt_signal()) summary_.stopped_by = sig == SIGINT ? "SIGINT" : "SIGTERM";
+    print_progress(true);
     progress_ << "\n";
+    std::int64_t findings = 0;
+    for (const auto& [kind, n] : summary_.findings) findings += n;
+    event({{"event", "end"},
+           {"cases", summary_.cases},
+           {"skipped", summary_.skipped},
+           {"findings", findings},
+           {"elapsed_s", summary_.elapsed_s},
+           {"stopped_by", text_or_null(summary_.stopped_by)},
+           {"error", text_or_null(summary_.error)}});
     return summary_;
   }
 
  private:
   double elapsed() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
-  bool done() const { return elapsed() >= o_.time_s || (o_.stop_at_first && stop_); }
+  bool time_up() const { return o_.time_s > 0 && elapsed() >= o_.time_s; }
+  // what ends a running case at once: a signal (run_case sees it), the campaign's time, a
+  // finding that could not be written
+  bool cut_short() const { return time_up() || failed_.load(); }
+  bool done() const {
+    return cut_short() || interrupted() || (o_.stop_at_first && stop_) ||
+           (o_.runs > 0 && started_.load() >= o_.runs);
+  }
 
   void worker(std::size_t w) {
     std::seed_seq seq{o_.seed, static_cast<std::uint64_t>(w)};
     std::mt19937_64 rng(seq);
     const KernelFamily& family = find_family(o_.kernel);
     const int device = o_.devices.empty() ? -1 : o_.devices[w / static_cast<std::size_t>(o_.jobs)];
-    for (std::int64_t n = 0; !done(); ++n) {
+    // a campaign of `runs` cases ends too if nearly every proposal is skipped
+    const std::int64_t max_proposals = o_.runs > 0 ? std::max<std::int64_t>(1000, 100 * o_.runs)
+                                                   : std::numeric_limits<std::int64_t>::max();
+    for (std::int64_t n = 0; !done() && proposals_++ < max_proposals; ++n) {
       const std::optional<Shape> shape = propose_(rng, n);
       std::optional<Verdict> v;
       if (shape) v = run_one(family, *shape, device);
@@ -169,31 +199,39 @@ class Campaign {
         progress_ << fmt::format("\ncase {:.2f} s {:.2g} flop-eq {} {}\n", v->wall_s,
                                  family.make(*shape)->plan().work_flops, verdict_name(v->kind),
                                  v->shape);
-      if (is_failure(v->kind) && seen_.insert(finding_class(*v)).second) {
+      event({{"event", "case"},
+             {"n", summary_.cases},
+             {"verdict", verdict_name(v->kind)},
+             {"shape", v->shape},
+             {"wall_s", v->wall_s}});
+      if (is_failure(v->kind) && !v->out_of_memory && seen_.insert(finding_class(*v)).second) {
         if (device >= 0) ++summary_.per_device[device].findings;
-        record(*v, device, lock);
+        record(*v, device);
       }
-      print_progress();
+      print_progress(false);
     }
   }
 
-  std::optional<Verdict> run_one(const KernelFamily& family, const Shape& shape, int device) const {
+  // The verdict of one proposal, or nullopt when it does not count as a case (not a shape
+  // of the kernel, over the work budget, refused, cut short by the campaign's end).
+  std::optional<Verdict> run_one(const KernelFamily& family, const Shape& shape, int device) {
     try {
       if (family.make(shape)->plan().work_flops > o_.max_work_flops) return std::nullopt;
-      // a case within the work budget takes well under a minute; none runs far past the
-      // campaign's end, and one cut short by it is not a finding
-      constexpr double kCaseTimeout = 120;
+      if (o_.runs > 0 && started_++ >= o_.runs) return std::nullopt;
+      // a case within the work budget takes a few seconds; a kernel that hangs is a finding
+      // after its family's timeout (or two minutes)
       RunOptions run;
-      run.timeout_s = std::clamp(o_.time_s - elapsed() + 5, 5.0, kCaseTimeout);
+      run.timeout_s = family.timeout_s > 0 ? family.timeout_s : 120;
       run.memory_budget = available_memory() / static_cast<std::uint64_t>(workers());
       run.backend = o_.backend;
       run.device = device;
-      Verdict v = run_case(shape, run);
-      if (v.kind == VerdictKind::timeout && run.timeout_s < kCaseTimeout) return std::nullopt;
-      return v;
+      run.stop = [this] { return cut_short(); };
+      return run_case(shape, run);
     } catch (const ShapeError&) {  // a key moved alone may break a cross-key constraint
       return std::nullopt;
     } catch (const Refusal&) {
+      return std::nullopt;
+    } catch (const Cancelled&) {  // the campaign ended while it ran: not a case
       return std::nullopt;
     } catch (const EnvironmentError&) {  // e.g. the device vanished: not a finding
       return std::nullopt;
@@ -204,71 +242,109 @@ class Campaign {
     return o_.jobs * static_cast<int>(std::max<std::size_t>(1, o_.devices.size()));
   }
 
-  bool minimizing() const { return o_.minimize_s > 0 && !o_.stop_at_first; }
+  bool minimizing() const {
+    return (o_.minimize_s > 0 || o_.minimize_cases > 0) && !o_.stop_at_first;
+  }
+
+  // Writes (or rewrites) a finding's file; a failure stops the campaign and is reported
+  // (the files already written stay).
+  void write_finding(std::string& file, const CorpusEntry& entry) {
+    if (o_.out.empty() || failed_) return;
+    try {
+      if (file.empty()) {
+        file = write_new_file(o_.out,
+                              fmt::format("{}-{}-{}", o_.kernel, entry.expect,
+                                          short_hash(entry.shape + entry.origin)),
+                              ".shape", corpus_text(entry))
+                   .string();
+        summary_.files.push_back(file);
+      } else {
+        write_file_atomically(file, corpus_text(entry));
+      }
+    } catch (const std::exception& e) {
+      summary_.error = fmt::format("cannot write a finding into {}: {}", o_.out, e.what());
+      failed_ = true;
+      progress_ << "\ndiffcheck fuzz: " << summary_.error << "; stopping\n";
+    }
+  }
 
   // A new distinct finding: written at once, then queued for the minimizer.
-  void record(const Verdict& found, int device, std::unique_lock<std::mutex>&) {
+  void record(const Verdict& found, int device) {
     if (!summary_.first_finding_s) summary_.first_finding_s = elapsed();
     if (o_.stop_at_first) stop_ = true;
     ++summary_.findings[std::string(verdict_name(found.kind))];
     const std::size_t index = summary_.finding_verdicts.size();
     summary_.finding_verdicts.push_back(found);
-    progress_ << fmt::format("\nfinding: {}\n  {}\n  repro: diffcheck --shape '{}'\n",
-                             verdict_name(found.kind), found.message, found.shape);
+    progress_ << fmt::format("{}finding: {}\n  {}\n  repro: diffcheck --shape '{}'\n",
+                             o_.progress_tty ? "\n" : "", verdict_name(found.kind), found.message,
+                             found.shape);
     std::string file;
-    if (!o_.out.empty()) {
-      file = fmt::format("{}/{}-{}-{:03}.shape", o_.out, o_.kernel, verdict_name(found.kind),
-                         index + 1);
-      const bool later = minimizing() && elapsed() < o_.time_s;
-      write_file_atomically(file,
-                            corpus_text(finding_entry(o_, found, found, later ? "not yet" : "no")));
-      summary_.files.push_back(file);
-    }
+    write_finding(file, finding_entry(o_, found, found, minimizing() ? "not yet" : "no"));
+    nlohmann::json e = to_json(found);
+    e["event"] = "finding";
+    e["file"] = text_or_null(relative_to_out(file));
+    event(std::move(e));
     if (minimizing()) {
       queue_.push_back(Pending{index, device, file});
       queued_.notify_one();
     }
   }
 
+  std::string relative_to_out(const std::string& file) const {
+    return std::filesystem::path(file).lexically_relative(o_.out).string();
+  }
+
   // The minimizer: each queued finding in turn, on the device that found it, within the
-  // campaign's time (a finding still queued at the end keeps its file as found).
+  // campaign's bounds. A finding still queued when the campaign is stopped or out of time
+  // keeps its file as found, marked so; a campaign bounded by cases alone minimizes them all.
   void minimize_findings() {
     std::unique_lock lock(mutex_);
     for (;;) {
       queued_.wait(lock, [this] { return !queue_.empty() || workers_done_; });
       if (queue_.empty()) return;
-      const Pending p = queue_.front();
+      Pending p = queue_.front();
       queue_.pop_front();
-      const double budget = std::min(o_.minimize_s, o_.time_s - elapsed());
       const Verdict found = summary_.finding_verdicts[p.index];
-      if (budget <= 0) {
-        if (!p.file.empty())
-          write_file_atomically(p.file, corpus_text(finding_entry(
-                                            o_, found, found, "no (the campaign ended first)")));
+      if (cut_short() || interrupted()) {
+        write_finding(p.file, finding_entry(o_, found, found,
+                                            interrupted() ? "no (the campaign was interrupted)"
+                                                          : "no (the campaign ended first)"));
         continue;
       }
       lock.unlock();
       MinimizeOptions mo;
-      mo.budget_s = budget;
+      mo.budget_s = o_.time_s > 0 ? std::max(0.0, std::min(o_.minimize_s > 0 ? o_.minimize_s
+                                                                              : o_.time_s,
+                                                           o_.time_s - elapsed()))
+                                  : o_.minimize_s;
+      mo.max_cases = o_.minimize_cases;
       mo.run.timeout_s = 120;
       mo.run.memory_budget = available_memory() / static_cast<std::uint64_t>(workers() + 1);
       mo.run.backend = o_.backend;
       mo.run.device = p.device;
+      mo.run.stop = [this] { return cut_short(); };
       const Minimized m = minimize(found, mo);
       lock.lock();
       summary_.finding_verdicts[p.index] = m.minimal;
-      progress_ << fmt::format("\nminimized ({} cases{}): diffcheck --shape '{}'\n", m.cases_run,
-                               m.budget_ran_out ? ", time ran out" : "", m.minimal.shape);
-      if (!p.file.empty())
-        write_file_atomically(p.file,
-                              corpus_text(finding_entry(
-                                  o_, m.minimal, found,
-                                  fmt::format("{} steps, {} cases{}", m.steps.size(), m.cases_run,
-                                              m.budget_ran_out ? " (time ran out)" : ""))));
+      progress_ << fmt::format("{}minimized ({} cases{}): diffcheck --shape '{}'\n",
+                               o_.progress_tty ? "\n" : "", m.cases_run,
+                               m.budget_ran_out ? ", its budget ran out" : "", m.minimal.shape);
+      write_finding(p.file, finding_entry(o_, m.minimal, found,
+                                          fmt::format("{} steps, {} cases{}", m.steps.size(),
+                                                      m.cases_run,
+                                                      m.stopped          ? " (stopped: the smallest so far)"
+                                                      : m.budget_ran_out ? " (budget ran out)"
+                                                                         : "")));
+      nlohmann::json e = to_json(m.minimal);
+      e["event"] = "minimized";
+      e["found_as"] = found.shape;
+      e["file"] = text_or_null(relative_to_out(p.file));
+      event(std::move(e));
     }
   }
 
-  void print_progress() {
+  // The progress line: `\r`-updated on a terminal; elsewhere a line every 10 s (and the last).
+  void print_progress(bool last) {
     std::int64_t total = 0;
     std::string found;
     for (const auto& [kind, n] : summary_.findings) {
@@ -277,15 +353,29 @@ class Campaign {
     }
     const double t = elapsed();
     summary_.timeline.push_back({t, summary_.cases, total});
+    if (!o_.progress_tty && !last && t < printed_at_ + 10) return;
+    printed_at_ = t;
     std::string shares;
     for (const auto& [d, share] : summary_.per_device)
       shares += fmt::format("{}{}{} {:.2f}/s", shares.empty() ? "; " : ", ",
                             o_.backend == Backend::gpu ? "gpu" : "cpu-as-", d,
-                            static_cast<double>(share.cases) / t);
-    progress_ << fmt::format("\r[{:5.0f} s] cases {} ({:.2f}/s{}), skipped {}, findings:{}   ", t,
-                             summary_.cases, static_cast<double>(summary_.cases) / t, shares,
-                             summary_.skipped, found.empty() ? " none" : found)
+                            static_cast<double>(share.cases) / std::max(t, 1e-9));
+    const std::string bounds =
+        (o_.time_s > 0 ? fmt::format("/{:.0f} s", o_.time_s) : std::string(" s")) +
+        (o_.runs > 0 ? fmt::format(", cases {}/{}", summary_.cases, o_.runs)
+                     : fmt::format(", cases {}", summary_.cases));
+    progress_ << fmt::format("{}[{:.0f}{}] ({:.2f}/s{}), skipped {}, findings:{}{}",
+                             o_.progress_tty ? "\r" : "", t, bounds,
+                             static_cast<double>(summary_.cases) / std::max(t, 1e-9), shares,
+                             summary_.skipped, found.empty() ? " none" : found,
+                             o_.progress_tty ? "   " : "\n")
               << std::flush;
+  }
+
+  void event(nlohmann::json e) {
+    if (o_.events == nullptr) return;
+    e["t"] = elapsed();
+    *o_.events << versioned(std::move(e)).dump() << '\n' << std::flush;
   }
 
   const FuzzOptions& o_;
@@ -295,7 +385,9 @@ class Campaign {
   std::mutex mutex_;
   FuzzSummary summary_;
   std::set<std::string> seen_;
-  std::atomic<bool> stop_{false};
+  std::atomic<bool> stop_{false}, failed_{false};
+  std::atomic<std::int64_t> started_{0}, proposals_{0};
+  double printed_at_ = -1e9;
   struct Pending {
     std::size_t index;  // into summary_.finding_verdicts
     int device;

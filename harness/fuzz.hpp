@@ -42,7 +42,11 @@ struct FuzzOptions {
   // The variant whose 32-bit offsets the proposals aim at ("": `index`). `diffcheck selftest`
   // runs i64 mutants aiming at i32's crossings: every offset product that could be narrow.
   std::string aim;
+  // The campaign ends at whichever bound comes first; 0 leaves a bound out. Tests bound by
+  // cases (`runs`), which the machine's speed does not change; people and the nightly job
+  // by time. Both 0: until stopped (a signal).
   double time_s = 60;
+  std::int64_t runs = 0;  // cases run (proposals skipped before running do not count)
   std::uint64_t seed = 0;
   int jobs = 1;  // cases at once (per device); worker w draws from (seed, w)
   Backend backend = Backend::cpu;
@@ -51,9 +55,12 @@ struct FuzzOptions {
   std::vector<int> devices;
   std::string out;              // folder for finding files ("" : none written)
   double max_work_flops = 5e9;  // skip proposals whose plan costs more (about 3 s)
-  double minimize_s = 60;       // per finding, within the campaign's time
+  double minimize_s = 60;       // per finding, within the campaign's time (0: no time bound)
+  int minimize_cases = 0;       // per finding, cases at most (0: no bound); 0 and 0: none
   bool stop_at_first = false;   // end the campaign at its first finding (benchmarks)
   Proposer propose;             // empty: the boundary-aware proposals above
+  std::ostream* events = nullptr;  // JSON Lines: start, finding, minimized, end (and each case)
+  bool progress_tty = false;       // the progress stream is a terminal: one `\r`-updated line
 };
 
 // What the workers of one device did.
@@ -73,6 +80,8 @@ struct FuzzSummary {
   std::optional<double> first_finding_s;         // time to the first detection
   double elapsed_s = 0;
   std::vector<CampaignPoint> timeline;  // cases and findings over time
+  std::string stopped_by;  // "" (a bound was reached), "SIGINT", "SIGTERM"
+  std::string error;       // a finding could not be written (the campaign stopped): exit 3
 };
 
 // The boundary-aware proposals `diffcheck fuzz` makes by default: shapes of `index`, moved to
@@ -80,7 +89,9 @@ struct FuzzSummary {
 Proposer boundary_proposer(const std::string& kernel, const std::string& index,
                            const std::string& aim = "");
 
-// Runs the campaign until time_s has passed; keeps a progress line on `progress`.
+// Runs the campaign until a bound is reached or a stop is asked for (interrupt.hpp); keeps a
+// progress line on `progress`. Every finding is in `out` when it returns, minimized or
+// marked as not minimized, whatever stopped it.
 FuzzSummary fuzz(const FuzzOptions& options, std::ostream& progress);
 
 }  // namespace dc

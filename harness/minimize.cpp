@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "boundary.hpp"
+#include "interrupt.hpp"
 
 namespace dc {
 
@@ -58,13 +59,20 @@ class Minimizer {
         if (k.kind == KeyKind::list && current_.has(k.name)) changed |= drop_entries(k.name);
       for (Knob& knob : knobs()) changed |= lower(knob);
     }
-    result_.budget_ran_out = out_of_time();
+    result_.stopped = stopped();
+    result_.budget_ran_out = out_of_time() && !result_.stopped;
     return result_;
   }
 
  private:
+  double left_s() const {
+    return o_.budget_s - std::chrono::duration<double>(Clock::now() - start_).count();
+  }
+  bool stopped() const { return interrupted() || (o_.run.stop && o_.run.stop()); }
+  // the budget is spent (time or cases) or a stop was asked for
   bool out_of_time() const {
-    return std::chrono::duration<double>(Clock::now() - start_).count() > o_.budget_s;
+    return (o_.budget_s > 0 && left_s() <= 0) ||
+           (o_.max_cases > 0 && result_.cases_run >= o_.max_cases) || stopped();
   }
 
   void say(const std::string& line) const {
@@ -169,15 +177,16 @@ class Minimizer {
       say(fmt::format("  {}: skipped, explain predicts no 32-bit offset reaches 2^31", change));
       return false;
     }
-    RunOptions run = o_.run;  // no case runs far past the budget
-    const double left =
-        o_.budget_s - std::chrono::duration<double>(Clock::now() - start_).count() + 5;
-    run.timeout_s = std::min(run.timeout_s > 0 ? run.timeout_s : 600.0, std::max(left, 5.0));
+    RunOptions run = o_.run;  // no case runs past the time budget
+    run.stop = [this] { return stopped() || (o_.budget_s > 0 && left_s() <= 0); };
     Verdict v;
     try {
       v = run_case(candidate, run);
     } catch (const Refusal&) {
       say(fmt::format("  {}: refused (too large)", change));
+      return false;
+    } catch (const Cancelled&) {
+      say(fmt::format("  {}: stopped (budget or signal)", change));
       return false;
     }
     ++result_.cases_run;

@@ -20,8 +20,11 @@
 namespace dc {
 
 struct MinimizeOptions {
-  double budget_s = 600;  // stop trying moves after this long; the smallest so far is the result
-  RunOptions run;
+  // Stop trying moves after this long (0: no time bound) or this many cases (0: no bound);
+  // the smallest failing shape so far is the result. Tests bound by cases.
+  double budget_s = 600;
+  int max_cases = 0;
+  RunOptions run;  // its `stop` (and a signal) ends minimization too
 };
 
 struct MinimizeStep {
@@ -34,6 +37,7 @@ struct Minimized {
   std::vector<MinimizeStep> steps;  // the accepted moves, in order
   int cases_run = 0;
   bool budget_ran_out = false;
+  bool stopped = false;  // a signal or the caller's stop ended it
 };
 
 // "oob_write in h": what minimization preserves.

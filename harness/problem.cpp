@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "suggest.hpp"
+
 namespace dc {
 
 namespace {
@@ -26,7 +28,8 @@ const KernelFamily& find_family(const std::string& name) {
   std::vector<std::string> names;
   for (const KernelFamily& f : registry())
     if (f.mutant_of.empty()) names.push_back(f.name);
-  throw ShapeError("kernel", fmt::format("unknown kernel '{}'; valid kernels: {}", name,
+  throw ShapeError("kernel", fmt::format("unknown kernel '{}'{}; valid kernels: {}",
+                                         abbreviated(name), did_you_mean(name, names),
                                          fmt::join(names, ", ")));
 }
 

@@ -59,14 +59,54 @@ std::string expectation(const ReportCase& c) {
   return c.expect.empty() ? "pass" : c.expect;
 }
 
+bool campaign(const ReportInput& in) {
+  return !in.timeline.empty();
+}
+
+// The cases, failures (and findings) first, each group in its order.
+std::vector<const ReportCase*> failures_first(const ReportInput& in) {
+  std::vector<const ReportCase*> out;
+  for (const ReportCase& c : in.cases) out.push_back(&c);
+  std::stable_partition(out.begin(), out.end(), [](const ReportCase* c) { return !c->ok(); });
+  return out;
+}
+
+// The first line of a summary: what ran and what it found.
+std::string headline(const ReportInput& in) {
+  std::int64_t bad = 0;
+  for (const ReportCase& c : in.cases) bad += c.ok() ? 0 : 1;
+  const std::string stopped =
+      in.stopped_by.empty() ? ""
+                            : fmt::format(" Stopped by {}{}.", in.stopped_by,
+                                          in.planned > 0 ? fmt::format(" after {} of {} cases",
+                                                                       in.cases.size(), in.planned)
+                                                         : "");
+  if (campaign(in)) {
+    const CampaignPoint& last = in.timeline.back();
+    return fmt::format("{} cases run in {:.0f} s ({:.2f} exec/s); {} distinct findings, listed "
+                       "below (a finding has no expectation: it is what the campaign found).{}",
+                       last.cases, last.t,
+                       last.t > 0 ? static_cast<double>(last.cases) / last.t : 0, in.cases.size(),
+                       stopped);
+  }
+  return fmt::format("{} cases: {} passed or as expected, {} failed or not as expected.{}",
+                     in.cases.size(), static_cast<std::int64_t>(in.cases.size()) - bad, bad,
+                     stopped);
+}
+
 std::string json_report(const ReportInput& in) {
-  nlohmann::json j = {{"title", in.title}, {"command", in.command}, {"date", now_utc()}};
+  nlohmann::json j = versioned({{"title", in.title},
+                                {"command", in.command},
+                                {"date", now_utc()},
+                                {"stopped_by", text_or_null(in.stopped_by)},
+                                {"planned", in.planned == 0 ? nlohmann::json()
+                                                            : nlohmann::json(in.planned)}});
   auto& cases = j["cases"] = nlohmann::json::array();
   for (const ReportCase& c : in.cases) {
     nlohmann::json v = to_json(c.verdict);
     v["expect"] = expectation(c);
     v["ok"] = c.ok();
-    if (!c.file.empty()) v["file"] = c.file;
+    v["file"] = text_or_null(display_path(c.file, in.base));
     cases.push_back(std::move(v));
   }
   auto& timeline = j["timeline"] = nlohmann::json::array();
@@ -92,7 +132,9 @@ std::string junit_report(const ReportInput& in) {
     const Verdict& v = c.verdict;
     const std::string kernel = v.shape.substr(0, v.shape.find(':'));
     out += fmt::format("    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3f}\"",
-                       escape_xml(kernel), escape_xml(c.file.empty() ? v.shape : c.file), v.wall_s);
+                       escape_xml(kernel),
+                       escape_xml(c.file.empty() ? v.shape : display_path(c.file, in.base)),
+                       v.wall_s);
     if (c.ok()) {
       out += "/>\n";
       continue;
@@ -108,24 +150,15 @@ std::string junit_report(const ReportInput& in) {
 }
 
 std::string markdown_report(const ReportInput& in) {
-  std::int64_t bad = 0;
-  for (const ReportCase& c : in.cases) bad += c.ok() ? 0 : 1;
-  std::string out =
-      fmt::format("## {}\n\n{} cases: {} passed or as expected, {} failed or not as expected.\n\n",
-                  in.title, in.cases.size(), static_cast<std::int64_t>(in.cases.size()) - bad, bad);
-  if (!in.timeline.empty()) {
-    const CampaignPoint& last = in.timeline.back();
-    out += fmt::format("Campaign: {} cases in {:.0f} s ({:.2f} exec/s), {} distinct findings.\n\n",
-                       last.cases, last.t,
-                       last.t > 0 ? static_cast<double>(last.cases) / last.t : 0, last.findings);
-  }
-  out += "| | verdict | expected | shape | wall s | what |\n|---|---|---|---|---|---|\n";
-  for (const ReportCase& c : in.cases) {
-    std::string message = c.verdict.message;
+  std::string out = fmt::format("## {}\n\n{}\n\n", in.title, headline(in));
+  out += fmt::format("| | verdict | {} | shape | wall s | what |\n|---|---|---|---|---|---|\n",
+                     campaign(in) ? "found" : "expected");
+  for (const ReportCase* c : failures_first(in)) {
+    std::string message = c->verdict.message;
     std::replace(message.begin(), message.end(), '|', '/');
-    out += fmt::format("| {} | {} | {} | `{}` | {:.2f} | {} |\n", c.ok() ? "✅" : "❌",
-                       verdict_name(c.verdict.kind), expectation(c), c.verdict.shape,
-                       c.verdict.wall_s, message);
+    out += fmt::format("| {} | {} | {} | `{}` | {:.2f} | {} |\n", c->ok() ? "✅" : "❌",
+                       verdict_name(c->verdict.kind), expectation(*c), c->verdict.shape,
+                       c->verdict.wall_s, message);
   }
   out += "\nReproduce a case: `diffcheck --shape 'SHAPE'`.\n";
   return out;
@@ -320,15 +353,16 @@ std::string html_report(const ReportInput& in) {
       "code,pre{{font-size:12px;background:#f5f5f5;padding:2px 4px}}"
       ".small{{font-size:11px;font-family:sans-serif}}.pic{{margin:8px 0 16px 0}}"
       "section{{border-top:2px solid #ddd;margin-top:20px}}h3,td code{{overflow-wrap:anywhere}}"
+      // a wrapped shape keeps its underscores visible: no background band over the line above
+      "td code{{background:none;padding:0;line-height:1.5}}"
       "</style></head><body>"
       "<svg width='0' height='0'><defs><pattern id='hatch' width='6' height='6' "
       "patternUnits='userSpaceOnUse' patternTransform='rotate(45)'><rect width='6' height='6' "
       "fill='#f4f4f4'/><line x1='0' y1='0' x2='0' y2='6' stroke='#aaa' stroke-width='2'/>"
       "</pattern></defs></svg>"
-      "<h1>{0}</h1><p><code>{1}</code> — {2}</p><p>{3} cases: <span class='ok'>{4} passed or "
-      "as expected</span>, <span class='{5}'>{6} failed or not as expected</span>.</p>",
-      escape_xml(in.title), escape_xml(in.command), now_utc(), in.cases.size(),
-      static_cast<std::int64_t>(in.cases.size()) - bad, bad == 0 ? "ok" : "bad", bad);
+      "<h1>{0}</h1><p><code>{1}</code> — {2}</p><p class='{3}'>{4}</p>",
+      escape_xml(in.title), escape_xml(in.command), now_utc(), bad == 0 ? "ok" : "bad",
+      escape_xml(headline(in)));
   if (!in.timeline.empty()) {
     const CampaignPoint& last = in.timeline.back();
     out += fmt::format(
@@ -336,16 +370,17 @@ std::string html_report(const ReportInput& in) {
         last.cases, last.t, last.t > 0 ? static_cast<double>(last.cases) / last.t : 0,
         last.findings, timeline_svg(in.timeline));
   }
-  out +=
-      "<h2>Cases</h2><table><tr><th></th><th>verdict</th><th>expected</th><th>shape</th>"
-      "<th>wall s</th><th>peak RSS MiB</th><th>file</th></tr>";
-  for (const ReportCase& c : in.cases)
+  out += fmt::format(
+      "<h2>{}</h2><table><tr><th></th><th>verdict</th><th>{}</th><th>shape</th>"
+      "<th>wall s</th><th>peak RSS MiB</th><th>file</th></tr>",
+      campaign(in) ? "Findings" : "Cases", campaign(in) ? "found" : "expected");
+  for (const ReportCase* c : failures_first(in))
     out += fmt::format(
         "<tr><td class='{}'>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td><td>{:.2f}</td>"
         "<td>{}</td><td>{}</td></tr>",
-        c.ok() ? "ok" : "bad", c.ok() ? "✔" : "✘", verdict_name(c.verdict.kind),
-        escape_xml(expectation(c)), escape_xml(c.verdict.shape), c.verdict.wall_s,
-        c.verdict.peak_rss_bytes >> 20, escape_xml(c.file));
+        c->ok() ? "ok" : "bad", c->ok() ? "✔" : "✘", verdict_name(c->verdict.kind),
+        escape_xml(expectation(*c)), escape_xml(c->verdict.shape), c->verdict.wall_s,
+        c->verdict.peak_rss_bytes >> 20, escape_xml(display_path(c->file, in.base)));
   out += "</table>";
   for (const ReportCase& c : in.cases) {
     const Verdict& v = c.verdict;
@@ -367,6 +402,18 @@ std::string html_report(const ReportInput& in) {
 }
 
 }  // namespace
+
+std::string display_path(const std::string& file, const std::string& base) {
+  namespace fs = std::filesystem;
+  if (file.empty()) return file;
+  const fs::path path = fs::absolute(file).lexically_normal();
+  for (const fs::path& root : {base.empty() ? fs::path() : fs::absolute(base), fs::current_path()}) {
+    if (root.empty()) continue;
+    const fs::path relative = path.lexically_relative(root.lexically_normal());
+    if (!relative.empty() && *relative.begin() != "..") return relative.string();
+  }
+  return path.filename().string();
+}
 
 std::vector<std::filesystem::path> write_reports(const std::filesystem::path& dir,
                                                  const ReportInput& input) {

@@ -19,7 +19,9 @@ namespace dc {
 
 struct ReportCase {
   Verdict verdict;
-  std::string expect;  // corpus expectation ("" : a failing verdict is the failure)
+  // corpus expectation ("" : a failing verdict is the failure; "finding": a fuzz finding,
+  // which has no expectation and is listed as found)
+  std::string expect;
   std::string file;    // the corpus or finding file, if any
   bool ok() const;     // met its expectation (no expectation: did not fail)
 };
@@ -33,8 +35,14 @@ struct ReportInput {
   std::string title;    // "diffcheck replay corpus/"
   std::string command;  // the command line, as run
   std::vector<ReportCase> cases;
-  std::vector<CampaignPoint> timeline;  // fuzz campaigns only
+  std::vector<CampaignPoint> timeline;  // fuzz campaigns only (their cases are the findings)
+  std::string base;        // files are shown relative to it (the corpus, --out), never absolute
+  std::string stopped_by;  // "SIGINT"/"SIGTERM": the run was stopped before its end
+  std::int64_t planned = 0;  // cases the run would have had (replay, selftest); 0: as run
 };
+
+// `file` as a report shows it: relative to `base` (or the working folder), never absolute.
+std::string display_path(const std::string& file, const std::string& base);
 
 // Writes the four files into `dir` (created); returns their paths.
 std::vector<std::filesystem::path> write_reports(const std::filesystem::path& dir,

@@ -20,6 +20,7 @@
 #include "demand_pager.hpp"
 #include "fault_capture.hpp"
 #include "guarded_buffer.hpp"
+#include "interrupt.hpp"
 #include "kernels/runtime/simt_cpu.hpp"
 #include "poison.hpp"
 
@@ -225,10 +226,17 @@ void diagnose_fault(const FaultRecord& r, const Problem& problem, const std::str
                   strsignal(r.signal), r.address, position.empty() ? "" : ", " + position);
 }
 
-std::string read_all_with_deadline(int fd, Clock::time_point deadline, bool& timed_out) {
+// Reads the case's answer until it closes the pipe, the deadline passes (timed_out) or
+// `stop` says so (stopped).
+std::string read_all_with_deadline(int fd, Clock::time_point deadline, bool& timed_out,
+                                   const std::function<bool()>& stop, bool& stopped) {
   std::string out;
   char buf[1 << 14];
   for (;;) {
+    if (stop && stop()) {
+      stopped = true;
+      return out;
+    }
     const auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
     if (left <= 0) {
@@ -236,7 +244,7 @@ std::string read_all_with_deadline(int fd, Clock::time_point deadline, bool& tim
       return out;
     }
     pollfd p{fd, POLLIN, 0};
-    const int ready = poll(&p, 1, static_cast<int>(std::min<long long>(left, 1000)));
+    const int ready = poll(&p, 1, static_cast<int>(std::min<long long>(left, 50)));
     if (ready < 0 && errno == EINTR) continue;
     if (ready <= 0) continue;
     const ssize_t got = read(fd, buf, sizeof buf);
@@ -328,6 +336,22 @@ std::string relate_to_crossings(const Verdict& v, const Shape& shape, const Prob
                      variant);
 }
 
+void MemoryGate::enter(std::uint64_t bytes) {
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, [&] { return running_ == 0 || used_ + bytes <= capacity_; });
+  used_ += bytes;
+  ++running_;
+}
+
+void MemoryGate::leave(std::uint64_t bytes) {
+  {
+    const std::lock_guard lock(mutex_);
+    used_ -= bytes;
+    --running_;
+  }
+  changed_.notify_all();
+}
+
 std::uint64_t available_memory() {
   std::ifstream meminfo("/proc/meminfo");
   std::string key;
@@ -349,6 +373,7 @@ std::string answer_in_child(const std::function<std::string()>& probe) {
   const pid_t pid = fork();
   if (pid < 0) throw std::runtime_error(fmt::format("fork: {}", std::strerror(errno)));
   if (pid == 0) {
+    ignore_interrupts_in_child();
     close(fds[0]);
     std::string answer;
     try {
@@ -360,15 +385,17 @@ std::string answer_in_child(const std::function<std::string()>& probe) {
     _exit(0);
   }
   close(fds[1]);
-  bool timed_out = false;
-  std::string answer =
-      read_all_with_deadline(fds[0], Clock::now() + std::chrono::seconds(120), timed_out);
+  track_child(pid);
+  bool timed_out = false, stopped = false;
+  std::string answer = read_all_with_deadline(fds[0], Clock::now() + std::chrono::seconds(120),
+                                              timed_out, interrupted, stopped);
   close(fds[0]);
-  if (timed_out) kill(pid, SIGKILL);
+  if (timed_out || stopped) kill(pid, SIGKILL);
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  return answer;
+  untrack_child(pid);
+  return stopped ? std::string() : answer;
 }
 
 }  // namespace
@@ -438,6 +465,15 @@ Verdict run_case(const Shape& shape, const RunOptions& options) {
   if (options.backend == Backend::gpu && device == nullptr)
     throw EnvironmentError(backend_unavailable(Backend::gpu));
 
+  struct Admission {  // holds the case's share of the gate while it runs
+    MemoryGate* gate;
+    std::uint64_t bytes;
+    ~Admission() {
+      if (gate != nullptr) gate->leave(bytes);
+    }
+  } admission{options.gate, estimate};
+  if (options.gate != nullptr) options.gate->enter(estimate);
+
   const auto start = Clock::now();
   if (!options.isolate) {
     if (device != nullptr)
@@ -463,6 +499,7 @@ Verdict run_case(const Shape& shape, const RunOptions& options) {
     const auto keep = static_cast<unsigned>(pipe_fds[1]);
     close_range(3, keep - 1, 0);
     close_range(keep + 1, ~0U, 0);
+    ignore_interrupts_in_child();
     use_fault_record(record.get());
     install_fault_handlers();
     if (device != nullptr && options.device >= 0) select_device(options.device);
@@ -489,17 +526,21 @@ Verdict run_case(const Shape& shape, const RunOptions& options) {
     _exit(0);
   }
   close(pipe_fds[1]);
-  bool timed_out = false;
+  track_child(pid);
+  bool timed_out = false, stopped = false;
+  const auto stop = [&options] { return interrupted() || (options.stop && options.stop()); };
   const std::string payload = read_all_with_deadline(
       pipe_fds[0],
       start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_s)),
-      timed_out);
+      timed_out, stop, stopped);
   close(pipe_fds[0]);
-  if (timed_out) kill(pid, SIGKILL);
+  if (timed_out || stopped) kill(pid, SIGKILL);
   int status = 0;
   rusage usage{};
   while (wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
   }
+  untrack_child(pid);
+  if (stopped) throw Cancelled("the case was stopped before its verdict");
 
   Verdict v;
   v.shape = shape.print();
@@ -510,6 +551,15 @@ Verdict run_case(const Shape& shape, const RunOptions& options) {
     const FaultRecord& r = record.get();
     if (r.faulted != 0) {
       diagnose_fault(r, *problem, shape.has("index") ? shape.text("index") : "", v);
+    } else if (WTERMSIG(status) == SIGKILL) {
+      // not by diffcheck (a timeout or a stop is handled above): the kernel's out-of-memory
+      // killer is what sends it; the case says nothing of the kernel under test
+      v.kind = VerdictKind::error;
+      v.out_of_memory = true;
+      v.message = fmt::format(
+          "the case process was killed (SIGKILL, not sent by diffcheck) at a peak RSS of {} MiB: "
+          "most likely by the out-of-memory killer; not a finding (--mem-budget, fewer --jobs)",
+          usage.ru_maxrss >> 10);
     } else {
       v.kind = VerdictKind::crash;
       v.message = fmt::format("the case process died of signal {} ({})", WTERMSIG(status),
@@ -530,6 +580,7 @@ Verdict run_case(const Shape& shape, const RunOptions& options) {
   v.crossing = relate_to_crossings(v, shape, *problem);
   v.wall_s = std::chrono::duration<double>(Clock::now() - start).count();
   v.peak_rss_bytes = static_cast<std::int64_t>(usage.ru_maxrss) << 10;
+  v.estimate_bytes = static_cast<std::int64_t>(estimate);
   return v;
 }
 

@@ -4,6 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
 #include <stdexcept>
 
 #include "backend.hpp"
@@ -11,6 +14,21 @@
 #include "verdict.hpp"
 
 namespace dc {
+
+// Admits cases while the sum of their memory estimates fits `capacity` (one case is always
+// admitted when none runs: whether it fits at all is the budget's question, not the gate's).
+class MemoryGate {
+ public:
+  explicit MemoryGate(std::uint64_t capacity) : capacity_(capacity) {}
+  void enter(std::uint64_t bytes);
+  void leave(std::uint64_t bytes);
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::uint64_t capacity_, used_ = 0;
+  int running_ = 0;
+};
 
 struct RunOptions {
   double timeout_s = 0;             // 0: the family's default, else 600 s
@@ -20,6 +38,18 @@ struct RunOptions {
   // The GPU (an index among those visible) the case process uses; -1: the runtime's first.
   // On the CPU backend it only labels the case (a stand-in for a device in tests).
   int device = -1;
+  // Polled while the case runs (with interrupted()): true ends the case process and
+  // run_case throws Cancelled. Campaigns stop their cases at their end with it.
+  std::function<bool()> stop;
+  // Cases run at once share the machine's memory through it: a case waits until its estimate
+  // fits beside the running ones, so a verdict never depends on how many run at once.
+  MemoryGate* gate = nullptr;
+};
+
+
+// A case ended by a stop (a signal, the end of a campaign): no verdict, never a finding.
+struct Cancelled : std::runtime_error {
+  using std::runtime_error::runtime_error;
 };
 
 // A case refused before anything is allocated (its estimate exceeds the budget). Exit 2.

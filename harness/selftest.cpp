@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -12,6 +13,7 @@
 
 #include "corpus.hpp"
 #include "fuzz.hpp"
+#include "interrupt.hpp"
 #include "minimize.hpp"
 #include "parallel.hpp"
 #include "problem.hpp"
@@ -91,14 +93,19 @@ Trial run_trial(const std::string& kernel, const std::string& of, const std::str
   // and the same every run; the fuzzer gets the rest of the budget
   const std::vector<CorpusCase> cases = corpus_cases(o.corpus, corpus_of, kernel);
   std::mutex mutex;
+  std::int64_t started = 0;
+  const auto out_of_budget = [&] {
+    return (o.budget_s > 0 && since(start) >= o.budget_s) || interrupted();
+  };
   run_in_parallel(cases.size(), o.jobs, [&](std::size_t i) {
     {
       const std::lock_guard lock(mutex);
-      if (t.failed || since(start) >= o.budget_s) return;
+      if (t.failed || out_of_budget() || (o.cases > 0 && started >= o.cases)) return;
+      ++started;
     }
     try {
       RunOptions run;
-      run.timeout_s = 120;
+      run.stop = [&] { return o.budget_s > 0 && since(start) >= o.budget_s; };
       const Verdict v = run_case(cases[i].shape, run);
       const std::lock_guard lock(mutex);
       ++t.cases;
@@ -108,14 +115,16 @@ Trial run_trial(const std::string& kernel, const std::string& of, const std::str
       t.verdict = v;
       t.time_s = since(start);
     } catch (const Refusal&) {  // too large for this machine: not a verdict
+    } catch (const Cancelled&) {  // out of time, or a signal
     }
   });
-  if (!t.failed && since(start) < o.budget_s) {
+  if (!t.failed && !out_of_budget() && (o.cases == 0 || t.cases < o.cases)) {
     FuzzOptions fo;
     fo.kernel = kernel;
     fo.index = "i64";
     fo.aim = "i32";
-    fo.time_s = o.budget_s - since(start);
+    fo.time_s = o.budget_s > 0 ? o.budget_s - since(start) : 0;
+    fo.runs = o.cases > 0 ? o.cases - t.cases : 0;
     fo.seed = o.seed;
     fo.jobs = o.jobs;
     fo.stop_at_first = true;
@@ -137,7 +146,7 @@ Trial run_trial(const std::string& kernel, const std::string& of, const std::str
   }
   MinimizeOptions mo;
   mo.budget_s = o.minimize_s > 0 ? o.minimize_s : o.budget_s;
-  mo.run.timeout_s = 120;
+  mo.max_cases = o.minimize_cases;
   t.minimized = minimize(t.verdict, mo).minimal.shape;
   return t;
 }
@@ -182,6 +191,7 @@ SelftestSummary selftest(const SelftestOptions& o, std::ostream& progress) {
   SelftestSummary summary;
   std::map<std::string, std::string> space;  // kernel -> one of its mutants (the key space)
   progress << header("mutant", "killed by") << std::flush;
+  std::vector<const KernelFamily*> chosen;
   for (const KernelFamily& f : kernel_families()) {
     if (f.mutant_of.empty()) continue;
     space.emplace(f.mutant_of, f.name);
@@ -191,13 +201,28 @@ SelftestSummary selftest(const SelftestOptions& o, std::ostream& progress) {
                  names.end();
     };
     if ((!o.only.empty() && !named(o.only)) || named(o.except)) continue;
-    summary.mutants.push_back(run_trial(f.name, f.mutant_of, f.name, o));
-    progress << line(summary.mutants.back()) << '\n' << std::flush;
+    chosen.push_back(&f);
+  }
+  const std::size_t total = chosen.size() + space.size();
+  const auto counter = [&] {
+    return fmt::format("  [{}/{}, {:.0f} s]", summary.mutants.size() + summary.clean.size(), total,
+                       since(start));
+  };
+  for (const KernelFamily* f : chosen) {
+    if (interrupted()) break;
+    summary.mutants.push_back(run_trial(f->name, f->mutant_of, f->name, o));
+    progress << line(summary.mutants.back()) << counter() << '\n' << std::flush;
   }
   progress << header("clean kernel", "outcome");
   for (const auto& [kernel, mutant] : space) {
+    if (interrupted()) break;
     summary.clean.push_back(run_trial(kernel, "", mutant, o));
-    progress << line(summary.clean.back()) << '\n' << std::flush;
+    progress << line(summary.clean.back()) << counter() << '\n' << std::flush;
+  }
+  if (const int sig = interrupt_signal()) {
+    summary.stopped_by = sig == SIGINT ? "SIGINT" : "SIGTERM";
+    progress << fmt::format("stopped by {} after {} of {} trials\n", summary.stopped_by,
+                            summary.mutants.size() + summary.clean.size(), total);
   }
   summary.elapsed_s = since(start);
   progress << rate_line(summary);

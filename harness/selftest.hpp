@@ -16,8 +16,12 @@
 namespace dc {
 
 struct SelftestOptions {
-  double budget_s = 30;   // per mutant, and per clean kernel, to find a failure
-  double minimize_s = 0;  // per kill, to minimize its shape (0: budget_s)
+  // Per mutant, and per clean kernel, to find a failure: seconds and cases, whichever comes
+  // first (0: that bound left out). Tests bound by cases: the machine's speed changes nothing.
+  double budget_s = 30;
+  std::int64_t cases = 0;
+  double minimize_s = 0;   // per kill, to minimize its shape (0: budget_s)
+  int minimize_cases = 0;  // per kill, cases at most (0: no bound)
   std::string corpus = "corpus";
   std::uint64_t seed = 0;
   int jobs = 1;                     // fuzz cases at once
@@ -41,10 +45,12 @@ struct Trial {
 struct SelftestSummary {
   std::vector<Trial> mutants, clean;
   double elapsed_s = 0;
+  std::string stopped_by;  // "SIGINT"/"SIGTERM" when a signal ended it early
   std::size_t killed() const;
   std::size_t false_alarms() const;
 };
 
+// `progress` gets the table as it grows, each row with its k/N and the time so far.
 SelftestSummary selftest(const SelftestOptions& options, std::ostream& progress);
 
 // The table `diffcheck selftest` prints (also the report's summary).

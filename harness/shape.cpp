@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "suggest.hpp"
+
 namespace dc {
 
 namespace {
@@ -25,10 +27,20 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-std::string valid_keys(const KeyTable& keys) {
+std::vector<std::string> key_names(const KeyTable& keys) {
   std::vector<std::string> names;
   for (const KeySpec& k : keys) names.push_back(k.name);
-  return fmt::format("{}", fmt::join(names, ", "));
+  return names;
+}
+
+// The names people use for the same dtype or index width.
+std::string_view alias_of(std::string_view text) {
+  static constexpr std::pair<std::string_view, std::string_view> kAliases[] = {
+      {"bfloat16", "bf16"}, {"float16", "fp16"}, {"half", "fp16"},  {"float32", "fp32"},
+      {"float", "fp32"},    {"int32", "i32"},    {"int64", "i64"}};
+  for (const auto& [alias, name] : kAliases)
+    if (text == alias) return name;
+  return text;
 }
 
 // The elements of a '/'-joined list ("5//6" has an empty middle element).
@@ -49,7 +61,7 @@ std::int64_t parse_integer(const KeySpec& key, std::string_view text) {
   const auto [ptr, ec] = std::from_chars(text.data(), end, v);
   if (text.empty() || ec != std::errc() || ptr != end)
     throw ShapeError(key.name, fmt::format("key '{}': '{}' is not an integer; valid: {}", key.name,
-                                           text, key.range_text()));
+                                           abbreviated(text), key.range_text()));
   if (v < key.min || v > key.max)
     throw ShapeError(key.name, fmt::format("key '{}': {} is out of range; valid: {}", key.name, v,
                                            key.range_text()));
@@ -62,10 +74,12 @@ std::string canonical_value(const KeySpec& key, std::string_view text) {
     case KeyKind::integer:
       return std::to_string(parse_integer(key, text));
     case KeyKind::choice:
-      if (std::find(key.choices.begin(), key.choices.end(), text) == key.choices.end())
-        throw ShapeError(key.name, fmt::format("key '{}': '{}' is not valid; valid: {}", key.name,
-                                               text, key.range_text()));
-      return std::string(text);
+      if (std::find(key.choices.begin(), key.choices.end(), alias_of(text)) != key.choices.end())
+        return std::string(alias_of(text));
+      throw ShapeError(key.name,
+                       fmt::format("key '{}': '{}' is not valid; valid: {}{}", key.name,
+                                   abbreviated(text), key.range_text(),
+                                   did_you_mean(text, key.choices)));
     case KeyKind::list: {
       if (text.empty())
         throw ShapeError(
@@ -106,7 +120,7 @@ std::pair<std::string, std::string_view> split_shape_text(std::string_view text)
   text = trim(text);
   const std::size_t colon = text.find(':');
   if (colon == std::string_view::npos || colon == 0)
-    throw ShapeError("", fmt::format("shape '{}': expected KERNEL:key=value,...", text));
+    throw ShapeError("", fmt::format("shape '{}': expected KERNEL:key=value,...", abbreviated(text)));
   return {std::string(text.substr(0, colon)), text.substr(colon + 1)};
 }
 
@@ -121,12 +135,15 @@ Shape parse_shape_values(const std::string& kernel, const KeyTable& keys, std::s
     if (item.empty()) continue;
     const std::size_t eq = item.find('=');
     if (eq == std::string_view::npos)
-      throw ShapeError(std::string(item), fmt::format("'{}' has no '=': expected key=value", item));
+      throw ShapeError(std::string(abbreviated(item)),
+                       fmt::format("'{}' has no '=': expected key=value", abbreviated(item)));
     const std::string name(trim(item.substr(0, eq)));
     const KeySpec* key = find_key(keys, name);
     if (key == nullptr)
-      throw ShapeError(name, fmt::format("unknown key '{}' for kernel {}; valid keys: {}", name,
-                                         kernel, valid_keys(keys)));
+      throw ShapeError(abbreviated(name),
+                       fmt::format("unknown key '{}' for kernel {}{}; valid keys: {}",
+                                   abbreviated(name), kernel, did_you_mean(name, key_names(keys)),
+                                   fmt::join(key_names(keys), ", ")));
     if (given.count(name) != 0)
       throw ShapeError(name, fmt::format("key '{}' is given twice", name));
     given[name] = canonical_value(*key, trim(item.substr(eq + 1)));

@@ -5,12 +5,39 @@
 
 #include <fmt/format.h>
 
+#include "version.hpp"
+
 namespace dc {
 
+nlohmann::json json_number(double x) {
+  if (std::isnan(x)) return "nan";
+  if (std::isinf(x)) return x > 0 ? "inf" : "-inf";
+  return x;
+}
+
+nlohmann::json text_or_null(const std::string& text) {
+  return text.empty() ? nlohmann::json() : nlohmann::json(text);
+}
+
+double number_from_json(const nlohmann::json& j) {
+  if (j.is_number()) return j.get<double>();
+  if (j.is_string()) {
+    const std::string s = j.get<std::string>();
+    if (s == "inf") return INFINITY;
+    if (s == "-inf") return -INFINITY;
+  }
+  return NAN;  // "nan", null
+}
+
+nlohmann::json versioned(nlohmann::json j) {
+  j["schema_version"] = kSchemaVersion;
+  j["diffcheck_version"] = fmt::format("{} ({})", kVersion, kGitCommit);
+  return j;
+}
+
 namespace {
-// JSON has no NaN: it is written as null and read back as NaN.
 double number_or_nan(const nlohmann::json& j, const char* key) {
-  return j.contains(key) && j[key].is_number() ? j[key].get<double>() : std::nan("");
+  return j.contains(key) ? number_from_json(j[key]) : NAN;
 }
 
 constexpr std::array kNames{"pass",   "mismatch",     "oob_read",  "oob_write",
@@ -33,24 +60,36 @@ bool is_failure(VerdictKind v) {
 }
 
 nlohmann::json to_json(const Verdict& v) {
-  nlohmann::json j{
-      {"shape", v.shape},   {"verdict", verdict_name(v.kind)},    {"backend", v.backend},
-      {"wall_s", v.wall_s}, {"peak_rss_bytes", v.peak_rss_bytes}, {"message", v.message}};
-  if (!v.tensor.empty()) j["buffer"] = v.tensor;
+  // every key is always there (null when it does not apply): docs/schema/verdict.schema.json
+  nlohmann::json j{{"shape", v.shape},
+                   {"verdict", verdict_name(v.kind)},
+                   {"backend", v.backend},
+                   {"wall_s", v.wall_s},
+                   {"peak_rss_bytes", v.peak_rss_bytes},
+                   {"estimate_bytes", v.estimate_bytes},
+                   {"message", v.message},
+                   {"buffer", text_or_null(v.tensor)},
+                   {"first_bad", nullptr},
+                   {"guard_hit", nullptr},
+                   {"crossing", text_or_null(v.crossing)},
+                   {"out_of_memory", v.out_of_memory},
+                   {"launch_s", v.launch_s},
+                   {"verify_s", v.verify_s},
+                   {"plan", nullptr}};
   if (v.first_bad)
     j["first_bad"] = {{"coordinates", v.first_bad->coordinates},
                       {"flat", v.first_bad->flat},
-                      {"got", v.first_bad->got},
-                      {"expected", v.first_bad->expected}};
+                      {"got", json_number(v.first_bad->got)},
+                      {"expected", json_number(v.first_bad->expected)}};
   if (v.guard_hit) {
     const GuardHit& g = *v.guard_hit;
-    j["guard_hit"] = {
-        {"buffer", g.tensor}, {"access", g.access}, {"offset", g.offset}, {"position", g.position}};
+    j["guard_hit"] = {{"buffer", g.tensor},
+                      {"access", g.access},
+                      {"offset", g.offset},
+                      {"position", g.position},
+                      {"unwrapped_offset", nullptr}};
     if (g.unwrapped) j["guard_hit"]["unwrapped_offset"] = *g.unwrapped;
   }
-  if (!v.crossing.empty()) j["crossing"] = v.crossing;
-  j["launch_s"] = v.launch_s;
-  j["verify_s"] = v.verify_s;
   if (v.run.grid_blocks != 0) {
     auto& run = j["plan"] = {{"grid_blocks", v.run.grid_blocks},
                              {"whole_grid", v.run.blocks.empty()},
@@ -76,12 +115,13 @@ nlohmann::json to_json(const Verdict& v) {
                       {"nonfinite", c.nonfinite},
                       {"groups", c.groups},
                       {"bad_groups", c.bad_groups},
-                      {"max_abs_err", c.max_abs_err},
-                      {"max_scaled_err", c.max_scaled_err},
-                      {"max_norm_err", c.max_norm_err},
-                      {"tol_elementwise", c.tolerance.elementwise},
-                      {"tol_normwise", c.tolerance.normwise},
-                      {"reference_all_zero", c.reference_all_zero}});
+                      {"max_abs_err", json_number(c.max_abs_err)},
+                      {"max_scaled_err", json_number(c.max_scaled_err)},
+                      {"max_norm_err", json_number(c.max_norm_err)},
+                      {"tol_elementwise", json_number(c.tolerance.elementwise)},
+                      {"tol_normwise", json_number(c.tolerance.normwise)},
+                      {"reference_all_zero", c.reference_all_zero},
+                      {"map", nullptr}});
     if (c.status != CheckStatus::pass && c.map.rows > 0)  // where the errors are (reports)
       checks.back()["map"] = {{"rows", c.map.rows},
                               {"cols", c.map.cols},
@@ -102,24 +142,29 @@ Verdict verdict_from_json(const nlohmann::json& j) {
   v.wall_s = j.value("wall_s", 0.0);
   v.peak_rss_bytes = j.value("peak_rss_bytes", std::int64_t{0});
   v.message = j.value("message", "");
-  v.tensor = j.value("buffer", "");
-  if (j.contains("first_bad")) {
+  v.estimate_bytes = j.value("estimate_bytes", std::int64_t{0});
+  v.out_of_memory = j.value("out_of_memory", false);
+  const auto text = [&j](const char* key) {
+    return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
+  };
+  v.tensor = text("buffer");
+  if (j.contains("first_bad") && !j["first_bad"].is_null()) {
     const auto& f = j["first_bad"];
     v.first_bad = FirstBad{f.at("flat").get<std::int64_t>(), f.at("coordinates").get<std::string>(),
                            number_or_nan(f, "got"), number_or_nan(f, "expected")};
   }
-  if (j.contains("guard_hit")) {
+  if (j.contains("guard_hit") && !j["guard_hit"].is_null()) {
     const auto& g = j["guard_hit"];
     v.guard_hit =
         GuardHit{g.at("buffer").get<std::string>(), g.at("access").get<std::string>(),
                  g.at("offset").get<std::int64_t>(), g.value("position", ""), std::nullopt};
-    if (g.contains("unwrapped_offset"))
+    if (g.contains("unwrapped_offset") && !g["unwrapped_offset"].is_null())
       v.guard_hit->unwrapped = g["unwrapped_offset"].get<std::int64_t>();
   }
-  v.crossing = j.value("crossing", "");
+  v.crossing = text("crossing");
   v.launch_s = j.value("launch_s", 0.0);
   v.verify_s = j.value("verify_s", 0.0);
-  if (j.contains("plan")) {
+  if (j.contains("plan") && !j["plan"].is_null()) {
     const auto& run = j["plan"];
     v.run.grid_blocks = run.value("grid_blocks", std::uint64_t{0});
     v.run.verified = run.value("verified", "");
@@ -150,9 +195,9 @@ Verdict verdict_from_json(const nlohmann::json& j) {
     t.max_abs_err = number_or_nan(c, "max_abs_err");
     t.max_scaled_err = number_or_nan(c, "max_scaled_err");
     t.max_norm_err = number_or_nan(c, "max_norm_err");
-    t.tolerance = Tolerance{c.value("tol_elementwise", 0.0), c.value("tol_normwise", 0.0)};
+    t.tolerance = Tolerance{number_or_nan(c, "tol_elementwise"), number_or_nan(c, "tol_normwise")};
     t.reference_all_zero = c.value("reference_all_zero", false);
-    if (c.contains("map")) {
+    if (c.contains("map") && !c["map"].is_null()) {
       const auto& m = c["map"];
       t.map.rows = m.at("rows").get<std::int64_t>();
       t.map.cols = m.at("cols").get<std::int64_t>();
@@ -183,7 +228,7 @@ void mark_bad_elements(Verdict& v, VerdictKind kind, const TensorSpec& tensor, s
                           tensor.elements(), what, first, tensor.coordinates(first), more);
 }
 
-std::string to_text(const Verdict& v) {
+std::string to_text(const Verdict& v, std::string_view options) {
   std::string out = fmt::format("{:<5} {:<10} {}  ({:.2f} s, peak RSS {} MiB, {})\n",
                                 is_failure(v.kind) ? "FAIL" : "ok", verdict_name(v.kind), v.shape,
                                 v.wall_s, v.peak_rss_bytes >> 20, v.backend);
@@ -210,9 +255,9 @@ std::string to_text(const Verdict& v) {
     if (v.kind == VerdictKind::device_fault || v.kind == VerdictKind::timeout ||
         v.kind == VerdictKind::crash)
       out += fmt::format("  pinpoint on the CPU backend: diffcheck --shape '{}'\n", v.shape);
-    out += fmt::format("  repro: diffcheck --shape '{}' --backend gpu\n", v.shape);
+    out += fmt::format("  repro: diffcheck --shape '{}' --backend gpu{}\n", v.shape, options);
   } else {
-    out += fmt::format("  repro: diffcheck --shape '{}'\n", v.shape);
+    out += fmt::format("  repro: diffcheck --shape '{}'{}\n", v.shape, options);
   }
   return out;
 }

@@ -57,6 +57,8 @@ struct Verdict {
   double wall_s = 0;
   double launch_s = 0, verify_s = 0;  // the kernel's launch and the verification, in the case
   std::int64_t peak_rss_bytes = 0;
+  std::int64_t estimate_bytes = 0;  // the memory estimate the case was admitted with
+  bool out_of_memory = false;       // killed from outside (the OOM killer): not a finding
   std::string tensor;  // JSON "buffer": the tensor the failure is about
   std::optional<FirstBad> first_bad;
   std::string message;  // one line saying what went wrong
@@ -75,8 +77,17 @@ void mark_canary(Verdict& v, const TensorSpec& tensor, std::int64_t byte_offset)
 void mark_bad_elements(Verdict& v, VerdictKind kind, const TensorSpec& tensor, std::int64_t count,
                        std::int64_t first, std::string_view what, std::string_view more = "");
 
+// JSON (schema docs/schema/verdict.schema.json): every key present, null where it does not
+// apply; non-finite numbers as the strings "nan", "inf" and "-inf" (JSON has none).
 nlohmann::json to_json(const Verdict& v);
+nlohmann::json json_number(double x);
+nlohmann::json text_or_null(const std::string& text);  // null for ""
+double number_from_json(const nlohmann::json& j);
+// `j` with "schema_version" and "diffcheck_version" added: every top-level object written.
+nlohmann::json versioned(nlohmann::json j);
 Verdict verdict_from_json(const nlohmann::json& j);
-std::string to_text(const Verdict& v);  // several lines; the last is the repro command
+// Several lines; the last is the repro command, with `options` (the non-default options the
+// case ran with, " --timeout 30") appended.
+std::string to_text(const Verdict& v, std::string_view options = "");
 
 }  // namespace dc

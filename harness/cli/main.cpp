@@ -1,5 +1,9 @@
-// diffcheck: the command line. Stable interface: ../shared/DESIGN.md, "Stable interface".
+// diffcheck: the command line. Stable interface: docs/design.md, "Stable interface".
 #include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <map>
 #include <charconv>
 #include <cstdio>
 #include <filesystem>
@@ -7,6 +11,7 @@
 #include <iostream>
 #include <mutex>
 #include <optional>
+#include <unistd.h>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -15,16 +20,55 @@
 #include "harness/corpus.hpp"
 #include "harness/explain.hpp"
 #include "harness/fuzz.hpp"
+#include "harness/interrupt.hpp"
 #include "harness/minimize.hpp"
 #include "harness/parallel.hpp"
 #include "harness/problem.hpp"
 #include "harness/report.hpp"
 #include "harness/runner.hpp"
 #include "harness/selftest.hpp"
+#include "harness/suggest.hpp"
+#include "harness/version.hpp"
 
 namespace {
 
 constexpr int kExitPass = 0, kExitFail = 1, kExitUsage = 2, kExitEnvironment = 3;
+
+// What a stopped command exits with (128 + the signal), else `code`.
+int or_interrupted(int code) {
+  return dc::interrupted() ? dc::kExitInterrupted + dc::interrupt_signal() : code;
+}
+
+std::string stopped_by() {
+  const int sig = dc::interrupt_signal();
+  return sig == 0 ? "" : sig == SIGINT ? "SIGINT" : "SIGTERM";
+}
+
+// Validators CLI11 lacks: finite numbers (it accepts nan and inf), seeds without a sign.
+CLI::Validator finite_number(bool positive) {
+  return CLI::Validator(
+      [positive](std::string& text) -> std::string {
+        char* end = nullptr;
+        const double x = std::strtod(text.c_str(), &end);
+        if (end == text.c_str() || *end != '\0') return "'" + dc::abbreviated(text) + "' is not a number";
+        if (!std::isfinite(x)) return "'" + text + "' is not finite; give a finite number";
+        if (positive ? x <= 0 : x < 0)
+          return fmt::format("{} is out of range; valid: a {} number", text,
+                             positive ? "positive" : "non-negative");
+        return "";
+      },
+      positive ? "POSITIVE" : "NONNEGATIVE");
+}
+
+const CLI::Validator kUnsigned(
+    [](std::string& text) -> std::string {
+      return text.find_first_not_of("0123456789") == std::string::npos && !text.empty()
+                 ? ""
+                 : "'" + dc::abbreviated(text) + "' is not valid; valid: an integer in [0, 2^64-1]";
+    },
+    "UINT");
+
+constexpr int kMaxJobs = 256;  // each worker thread carries every kernel's shared memory
 
 struct CheckArgs {
   std::vector<std::string> shapes;
@@ -34,6 +78,15 @@ struct CheckArgs {
   double mem_budget_gib = 0;
   std::string report;
   int jobs = 1;
+  std::string shapes_from;
+
+  // The options a repro line must keep (those that differ from their defaults).
+  std::string repro_options() const {
+    std::string out;
+    if (timeout_s > 0) out += fmt::format(" --timeout {}", timeout_s);
+    if (mem_budget_gib > 0) out += fmt::format(" --mem-budget {}", mem_budget_gib);
+    return out;  // --backend gpu: the verdict's own repro line says it
+  }
 
   dc::RunOptions run_options() const {
     dc::RunOptions o;
@@ -47,17 +100,18 @@ struct CheckArgs {
 void add_run_options(CLI::App& app, CheckArgs& a) {
   app.add_option("--backend", a.backend, "where the kernel runs")
       ->check(CLI::IsMember({"cpu", "gpu"}));
-  app.add_option(
-         "--timeout", a.timeout_s,
-         "seconds before a case is killed (verdict timeout); default 600, or the kernel's own")
-      ->check(CLI::PositiveNumber);
+  app.add_option("--timeout", a.timeout_s,
+                 "seconds before a case is killed (verdict timeout); 0: the kernel's own, or 600")
+      ->check(finite_number(false));
   app.add_option("--mem-budget", a.mem_budget_gib,
-                 "GiB a case may use (default: what is available)")
-      ->check(CLI::NonNegativeNumber);
+                 "GiB a case may use; 0: what the machine has available")
+      ->check(finite_number(false));
 }
 
 void add_check_options(CLI::App& app, CheckArgs& a) {
   app.add_option("--shape", a.shapes, "shape text KERNEL:key=value,... (repeatable)");
+  app.add_option("--shapes-from", a.shapes_from,
+                 "read shapes from a file (or - for standard input), one per line; # comments");
   add_run_options(app, a);
   app.add_flag("--json", a.json, "print one JSON object per case");
   app.add_option("--report", a.report, "write JSON, JUnit, Markdown and HTML reports there");
@@ -87,7 +141,28 @@ void write_report(const std::string& dir, const dc::ReportInput& input) {
     std::cerr << "report: " << file.string() << '\n';
 }
 
-int run_check(const CheckArgs& a, const std::string& command) {
+// The shapes of --shape and --shapes-from, in order; false (and a message) if the file cannot
+// be read.
+bool gather_shapes(CheckArgs& a) {
+  if (a.shapes_from.empty()) return true;
+  std::ifstream file;
+  if (a.shapes_from != "-") {
+    file.open(a.shapes_from);
+    if (!file) {
+      std::cerr << "diffcheck: --shapes-from " << a.shapes_from << ": cannot be read\n";
+      return false;
+    }
+  }
+  std::istream& in = a.shapes_from == "-" ? std::cin : file;
+  for (std::string line; std::getline(in, line);) {
+    const auto first = line.find_first_not_of(" \t\r");
+    if (first != std::string::npos && line[first] != '#') a.shapes.push_back(line.substr(first));
+  }
+  return true;
+}
+
+int run_check(CheckArgs a, const std::string& command) {
+  if (!gather_shapes(a)) return kExitUsage;
   if (a.shapes.empty()) {
     std::cerr << "diffcheck: give --shape 'KERNEL:key=value,...' (see `diffcheck list`)\n";
     return kExitUsage;
@@ -102,29 +177,42 @@ int run_check(const CheckArgs& a, const std::string& command) {
       shapes.push_back(dc::parse_shape(text));
       dc::find_family(shapes.back().kernel()).make(shapes.back());
     } catch (const dc::ShapeError& e) {
-      std::cerr << "diffcheck: bad shape '" << text << "': " << e.what() << '\n';
+      std::cerr << "diffcheck: bad shape '" << dc::abbreviated(text) << "': " << e.what() << '\n';
       return kExitUsage;
     }
   }
   dc::ReportInput report{"diffcheck check", command, {}, {}};
+  report.planned = static_cast<std::int64_t>(shapes.size());
   int exit_code = kExitPass;
+  std::map<std::string, int> tally;
   for (const dc::Shape& shape : shapes) {
+    if (dc::interrupted()) break;
     try {
       const dc::Verdict v = dc::run_case(shape, a.run_options());
       if (a.json)
-        std::cout << dc::to_json(v).dump() << '\n';
+        std::cout << dc::versioned(dc::to_json(v)).dump() << '\n';
       else
-        std::cout << dc::to_text(v);
+        std::cout << dc::to_text(v, a.repro_options());
       std::cout.flush();
       report.cases.push_back({v, "", ""});
+      ++tally[std::string(dc::verdict_name(v.kind))];
       if (dc::is_failure(v.kind)) exit_code = std::max(exit_code, kExitFail);
     } catch (const dc::Refusal& e) {
       std::cerr << "diffcheck: " << shape.print() << ": " << e.what() << '\n';
+      ++tally["refused"];
       exit_code = kExitUsage;
+    } catch (const dc::Cancelled&) {
+      break;
     }
   }
+  if (shapes.size() > 1 && !a.json) {
+    std::string counts;
+    for (const auto& [kind, n] : tally) counts += fmt::format("{}{} {}", counts.empty() ? "" : ", ", n, kind);
+    std::cout << fmt::format("{} of {} cases run: {}\n", report.cases.size(), shapes.size(), counts);
+  }
+  report.stopped_by = stopped_by();
   write_report(a.report, report);
-  return exit_code;
+  return or_interrupted(exit_code);
 }
 
 int run_replay(const CheckArgs& a, const std::vector<std::string>& paths,
@@ -141,15 +229,22 @@ int run_replay(const CheckArgs& a, const std::vector<std::string>& paths,
     std::cerr << "diffcheck replay: no corpus files under the given paths\n";
     return kExitUsage;
   }
+  // each case's budget is the machine's (not a share per job), and the gate runs at once
+  // only what fits beside each other: the verdict is the same for any --jobs
   dc::RunOptions options = a.run_options();
-  if (options.memory_budget == 0)
-    options.memory_budget = dc::available_memory() / static_cast<std::uint64_t>(a.jobs);
-  std::vector<dc::ReportCase> results(entries.size());
+  if (options.memory_budget == 0) options.memory_budget = dc::available_memory();
+  dc::MemoryGate gate(options.memory_budget);
+  options.gate = &gate;
+  std::vector<std::optional<dc::ReportCase>> results(entries.size());
   std::mutex print;
   std::size_t done = 0;
-  std::cout << fmt::format("{:<4} {:<10} {:<10} {:>8}  {}\n", "", "expect", "got", "wall s",
-                           "file");
+  const auto start = std::chrono::steady_clock::now();
+  if (!a.json)
+    std::cout << fmt::format("{:<4} {:<10} {:<10} {:>8}  {:<14} {}\n", "", "expect", "got",
+                             "wall s", "done", "file");
+  const std::string base = paths.size() == 1 ? paths.front() : "";
   dc::run_in_parallel(entries.size(), a.jobs, [&](std::size_t i) {
+    if (dc::interrupted()) return;
     dc::Verdict v;
     try {
       v = dc::run_case(dc::parse_shape(entries[i].shape), options);
@@ -157,41 +252,76 @@ int run_replay(const CheckArgs& a, const std::vector<std::string>& paths,
       v.shape = entries[i].shape;
       v.kind = dc::VerdictKind::error;
       v.message = e.what();
+    } catch (const dc::Cancelled&) {
+      return;  // stopped: not run
     }
-    results[i] = {v, entries[i].expect, entries[i].file};
+    const dc::ReportCase result{v, entries[i].expect, entries[i].file};
     const std::lock_guard lock(print);
+    results[i] = result;
     ++done;
     const bool skipped = v.kind == dc::VerdictKind::skipped;
-    std::cout << fmt::format("{:<4} {:<10} {:<10} {:>8.2f}  {}\n",
-                             skipped           ? "skip"
-                             : results[i].ok() ? "ok"
-                                               : "FAIL",
+    if (a.json) {
+      nlohmann::json j = dc::to_json(v);
+      j["expect"] = entries[i].expect;
+      j["ok"] = result.ok();
+      j["file"] = dc::display_path(entries[i].file, base);
+      std::cout << dc::versioned(std::move(j)).dump() << '\n' << std::flush;
+      return;
+    }
+    const double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::cout << fmt::format("{:<4} {:<10} {:<10} {:>8.2f}  {:<14} {}\n",
+                             skipped         ? "skip"
+                             : result.ok() ? "ok"
+                                             : "FAIL",
                              entries[i].expect, dc::verdict_name(v.kind), v.wall_s,
-                             entries[i].file);
-    if (!results[i].ok() || skipped)
+                             fmt::format("{}/{} {:.0f}s", done, entries.size(), t),
+                             dc::display_path(entries[i].file, base));
+    if (!result.ok() || skipped)
       std::cout << "     " << v.message << "\n     repro: diffcheck --shape '" << v.shape << "'"
-                << (v.backend == "gpu" ? " --backend gpu\n" : "\n");
+                << (v.backend == "gpu" ? " --backend gpu" : "") << a.repro_options() << "\n";
     std::cout.flush();
   });
+  dc::ReportInput input{"diffcheck replay", command, {}, {}};
+  input.base = base;
+  input.planned = static_cast<std::int64_t>(entries.size());
+  input.stopped_by = stopped_by();
   std::size_t unexpected = 0, skipped = 0;
-  for (const dc::ReportCase& r : results) {
-    unexpected += r.ok() ? 0 : 1;
-    skipped += r.verdict.kind == dc::VerdictKind::skipped ? 1 : 0;
+  for (const auto& r : results) {
+    if (!r) continue;
+    input.cases.push_back(*r);
+    unexpected += r->ok() ? 0 : 1;
+    skipped += r->verdict.kind == dc::VerdictKind::skipped ? 1 : 0;
   }
-  std::cout << fmt::format(
-      "{} entries, {} as expected, {}{} not\n", results.size(),
-      results.size() - unexpected - skipped,
-      skipped == 0 ? "" : fmt::format("{} skipped (the backend cannot run them), ", skipped),
-      unexpected);
-  for (const dc::ReportCase& r : results)
-    if (!r.ok())
-      std::cout << fmt::format("  not as expected: {} (expect {}, got {})\n", r.file, r.expect,
-                               dc::verdict_name(r.verdict.kind));
-  write_report(a.report, {"diffcheck replay", command, results, {}});
-  return unexpected == 0 ? kExitPass : kExitFail;
+  const std::size_t ran = input.cases.size();
+  if (a.json) {
+    std::cout << dc::versioned({{"event", "summary"},
+                                {"entries", entries.size()},
+                                {"run", ran},
+                                {"as_expected", ran - unexpected - skipped},
+                                {"skipped", skipped},
+                                {"not_as_expected", unexpected},
+                                {"stopped_by", dc::text_or_null(input.stopped_by)}})
+                     .dump()
+              << '\n';
+  } else {
+    std::cout << fmt::format(
+        "{} entries, {} as expected, {}{} not{}\n", entries.size(), ran - unexpected - skipped,
+        skipped == 0 ? "" : fmt::format("{} skipped (the backend cannot run them), ", skipped),
+        unexpected,
+        input.stopped_by.empty()
+            ? ""
+            : fmt::format("; stopped by {}: {} not run", input.stopped_by, entries.size() - ran));
+    for (const dc::ReportCase& r : input.cases)
+      if (!r.ok())
+        std::cout << fmt::format("  not as expected: {} (expect {}, got {})\n",
+                                 dc::display_path(r.file, base), r.expect,
+                                 dc::verdict_name(r.verdict.kind));
+  }
+  write_report(a.report, input);
+  return or_interrupted(unexpected == 0 ? kExitPass : kExitFail);
 }
 
-int run_minimize(const CheckArgs& a, double budget_s) {
+int run_minimize(const CheckArgs& a, double budget_s, int max_cases) {
   if (a.shapes.size() != 1) {
     std::cerr << "diffcheck minimize: give one --shape 'KERNEL:key=value,...'\n";
     return kExitUsage;
@@ -199,6 +329,7 @@ int run_minimize(const CheckArgs& a, double budget_s) {
   if (const int refused = refuse_gpu(a)) return refused;
   dc::MinimizeOptions mo;
   mo.budget_s = budget_s;
+  mo.max_cases = max_cases;
   mo.run = a.run_options();
   dc::Verdict original;
   try {
@@ -209,6 +340,9 @@ int run_minimize(const CheckArgs& a, double budget_s) {
   } catch (const dc::Refusal& e) {
     std::cerr << "diffcheck: " << e.what() << '\n';
     return kExitUsage;
+  } catch (const dc::Cancelled&) {
+    std::cerr << "diffcheck minimize: stopped by " << stopped_by() << " before the first case\n";
+    return or_interrupted(kExitFail);
   }
   std::cout << fmt::format("start: {} ({}, {:.1f} s)\n", original.shape,
                            dc::is_failure(original.kind) ? dc::failure_class(original) : "pass",
@@ -220,23 +354,31 @@ int run_minimize(const CheckArgs& a, double budget_s) {
   const dc::Minimized m = dc::minimize(original, mo, [](const std::string& line) {
     std::cout << line << '\n' << std::flush;
   });
-  std::cout << fmt::format("\n{} accepted moves, {} cases run{}:\n", m.steps.size(), m.cases_run,
-                           m.budget_ran_out ? " (the time budget ran out; --budget for more)" : "");
+  std::cout << fmt::format(
+      "\n{} accepted moves, {} cases run{}:\n", m.steps.size(), m.cases_run,
+      m.stopped          ? fmt::format(" (stopped by {}: the smallest so far)", stopped_by())
+      : m.budget_ran_out ? " (the budget ran out; --budget or --cases for more)"
+                         : "");
   for (const dc::MinimizeStep& s : m.steps) std::cout << "  " << s.change << '\n';
-  std::cout << "\n" << dc::to_text(m.minimal);
-  return kExitFail;  // the minimal shape fails
+  std::cout << "\n" << dc::to_text(m.minimal, a.repro_options());
+  return or_interrupted(kExitFail);  // the minimal shape fails
 }
 
-int run_explain(const CheckArgs& a) {
+int run_explain(CheckArgs a) {
+  if (!gather_shapes(a)) return kExitUsage;
   if (a.shapes.empty()) {
     std::cerr << "diffcheck explain: give --shape 'KERNEL:key=value,...'\n";
     return kExitUsage;
   }
   for (const std::string& text : a.shapes) {
     try {
-      std::cout << dc::explain(dc::parse_shape(text), a.run_options()) << '\n';
+      const dc::Shape shape = dc::parse_shape(text);
+      if (a.json)
+        std::cout << dc::versioned(dc::explain_json(shape, a.run_options())).dump() << '\n';
+      else
+        std::cout << dc::explain(shape, a.run_options()) << '\n';
     } catch (const dc::ShapeError& e) {
-      std::cerr << "diffcheck: bad shape '" << text << "': " << e.what() << '\n';
+      std::cerr << "diffcheck: bad shape '" << dc::abbreviated(text) << "': " << e.what() << '\n';
       return kExitUsage;
     }
   }
@@ -282,8 +424,13 @@ std::optional<int> resolve_devices(const std::string& text, dc::FuzzOptions& o) 
   return std::nullopt;
 }
 
-int run_fuzz(dc::FuzzOptions options, const std::string& backend, const std::string& devices,
-             const std::string& report, const std::string& command) {
+// How a campaign was asked for, beyond FuzzOptions: where its outputs go.
+struct FuzzOutputs {
+  std::string backend, devices, report, events;
+  bool time_given = false, runs_given = false, index_given = false, minimize_given = false;
+};
+
+int run_fuzz(dc::FuzzOptions options, const FuzzOutputs& out, const std::string& command) {
   try {
     dc::find_family(options.kernel);
   } catch (const dc::ShapeError& e) {
@@ -291,48 +438,105 @@ int run_fuzz(dc::FuzzOptions options, const std::string& backend, const std::str
     return kExitUsage;
   }
   // --devices alone means the GPUs
-  options.backend = backend == "gpu" || (backend.empty() && !devices.empty()) ? dc::Backend::gpu
-                                                                              : dc::Backend::cpu;
-  if (const std::optional<int> failed = resolve_devices(devices, options)) return *failed;
-  if (devices.empty())
+  options.backend = out.backend == "gpu" || (out.backend.empty() && !out.devices.empty())
+                        ? dc::Backend::gpu
+                        : dc::Backend::cpu;
+  if (const std::optional<int> failed = resolve_devices(out.devices, options)) return *failed;
+  if (out.devices.empty())
     if (const std::string why = dc::backend_unavailable(options.backend); !why.empty()) {
       std::cerr << "diffcheck fuzz: " << why << '\n';
       return kExitEnvironment;
     }
+  // bounded by cases alone when only --runs is given; findings then minimized by cases too
+  if (out.runs_given && !out.time_given) options.time_s = 0;
+  if (options.time_s == 0 && !out.minimize_given) options.minimize_s = 0;
+  if (options.time_s == 0 && options.minimize_cases == 0 && options.minimize_s == 0 &&
+      !out.minimize_given)
+    options.minimize_cases = 50;
+  if (!options.out.empty()) {  // a folder that cannot take the findings is found out now
+    try {
+      const auto probe = dc::write_new_file(options.out, ".diffcheck-probe", "", "");
+      std::filesystem::remove(probe);
+    } catch (const std::exception& e) {
+      std::cerr << "diffcheck fuzz: --out " << options.out << ": " << e.what() << '\n';
+      return kExitEnvironment;
+    }
+  }
+  std::ofstream events_file;
+  if (!out.events.empty() && out.events != "-") {
+    events_file.open(out.events, std::ios::app);
+    if (!events_file) {
+      std::cerr << "diffcheck fuzz: --events " << out.events << ": cannot be written\n";
+      return kExitEnvironment;
+    }
+  }
+  options.events = out.events.empty() ? nullptr : out.events == "-" ? &std::cout : &events_file;
+  options.progress_tty = isatty(STDERR_FILENO) != 0;
+  std::cerr << fmt::format(
+      "fuzz: kernel {}, --index {}{}, {}, --jobs {}, --seed {}, findings {}\n", options.kernel,
+      options.index, out.index_given ? "" : " (default)",
+      options.time_s > 0 && options.runs > 0
+          ? fmt::format("--time {} s and --runs {} (whichever first)", options.time_s, options.runs)
+      : options.runs > 0 ? fmt::format("--runs {}", options.runs)
+                         : fmt::format("--time {} s{}", options.time_s,
+                                       out.time_given ? "" : " (default)"),
+      options.jobs, options.seed,
+      options.out.empty() ? "NOT saved (give --out DIR to keep them as corpus files)"
+                          : "written to " + options.out);
   const dc::FuzzSummary s = dc::fuzz(options, std::cerr);
   std::int64_t findings = 0;
   for (const auto& [kind, n] : s.findings) findings += n;
-  fmt::print(
+  std::ostream& summary = options.events == &std::cout ? std::cerr : std::cout;
+  summary << fmt::format(
       "{} cases in {:.0f} s ({:.2f} exec/s), {} proposals skipped (invalid, too costly or "
-      "refused), {} distinct findings{}\n",
+      "refused), {} distinct findings{}{}\n",
       s.cases, s.elapsed_s, static_cast<double>(s.cases) / std::max(s.elapsed_s, 1e-9), s.skipped,
       findings,
-      s.first_finding_s ? fmt::format(", the first after {:.1f} s", *s.first_finding_s) : "");
+      s.first_finding_s ? fmt::format(", the first after {:.1f} s", *s.first_finding_s) : "",
+      s.stopped_by.empty() ? "" : fmt::format("; stopped by {}", s.stopped_by));
   if (!s.per_device.empty())
-    fmt::print("{:<10} {:>8} {:>8} {:>9} {:>9} {:>14}\n", "device", "cases", "exec/s", "failures",
-               "findings", "device faults");
+    summary << fmt::format("{:<10} {:>8} {:>8} {:>9} {:>9} {:>14}\n", "device", "cases", "exec/s",
+                           "failures", "findings", "device faults");
   for (const auto& [d, share] : s.per_device)
-    fmt::print("{:<10} {:>8} {:>8.2f} {:>9} {:>9} {:>14}\n",
-               fmt::format("{}{}", options.backend == dc::Backend::gpu ? "gpu " : "cpu as ", d),
-               share.cases, static_cast<double>(share.cases) / std::max(s.elapsed_s, 1e-9),
-               share.failures, share.findings, share.device_faults);
+    summary << fmt::format(
+        "{:<10} {:>8} {:>8.2f} {:>9} {:>9} {:>14}\n",
+        fmt::format("{}{}", options.backend == dc::Backend::gpu ? "gpu " : "cpu as ", d),
+        share.cases, static_cast<double>(share.cases) / std::max(s.elapsed_s, 1e-9),
+        share.failures, share.findings, share.device_faults);
   for (const dc::Verdict& v : s.finding_verdicts)
-    fmt::print("  {:<10} diffcheck --shape '{}'{}\n", dc::verdict_name(v.kind), v.shape,
-               options.backend == dc::Backend::gpu ? " --backend gpu" : "");
-  for (const std::string& f : s.files) fmt::print("  {}\n", f);
+    summary << fmt::format("  {:<10} diffcheck --shape '{}'{}\n", dc::verdict_name(v.kind), v.shape,
+                           options.backend == dc::Backend::gpu ? " --backend gpu" : "");
+  for (const std::string& f : s.files) summary << fmt::format("  {}\n", f);
+  summary.flush();
   dc::ReportInput input{fmt::format("diffcheck fuzz {} index={}", options.kernel, options.index),
                         command,
                         {},
                         s.timeline};
+  input.base = options.out;
+  input.stopped_by = s.stopped_by;
+  if (input.timeline.empty()) input.timeline.push_back({s.elapsed_s, s.cases, findings});
   for (std::size_t i = 0; i < s.finding_verdicts.size(); ++i)
-    input.cases.push_back({s.finding_verdicts[i], "", i < s.files.size() ? s.files[i] : ""});
-  write_report(report, input);
-  return findings > 0 ? kExitFail : kExitPass;
+    input.cases.push_back(
+        {s.finding_verdicts[i], "finding", i < s.files.size() ? s.files[i] : ""});
+  write_report(out.report, input);
+  if (!s.error.empty()) {
+    std::cerr << "diffcheck fuzz: " << s.error << '\n';
+    return kExitEnvironment;
+  }
+  return or_interrupted(findings > 0 ? kExitFail : kExitPass);
 }
 
-int run_list(bool names_only, bool mutants) {
+int run_list(bool names_only, bool mutants, const std::string& kernel) {
+  if (!kernel.empty()) {
+    try {
+      dc::find_family(kernel);
+    } catch (const dc::ShapeError& e) {
+      std::cerr << "diffcheck list: " << e.what() << '\n';
+      return kExitUsage;
+    }
+  }
   for (const dc::KernelFamily& f : dc::kernel_families()) {
-    if (f.mutant_of.empty() == mutants) continue;
+    if (!kernel.empty() ? f.name != kernel : f.mutant_of.empty() == mutants) continue;
     if (names_only) {  // for scripts: the kernels under test (or the mutants), one per line
       if (!f.planted_defect) fmt::print("{}\n", f.name);
       continue;
@@ -358,6 +562,7 @@ int run_selftest(const dc::SelftestOptions& o, const std::string& report,
   const dc::SelftestSummary s = dc::selftest(o, std::cout);
   if (!report.empty()) {
     dc::ReportInput input{"diffcheck selftest", command, {}, {}};
+    input.stopped_by = s.stopped_by;
     for (const dc::Trial& t : s.mutants) {
       dc::Verdict v = t.verdict;
       if (!t.failed) {  // a survivor: the mutant passed everything it was given
@@ -370,17 +575,64 @@ int run_selftest(const dc::SelftestOptions& o, const std::string& report,
     for (const dc::Trial& t : s.clean)
       if (t.failed) input.cases.push_back({t.verdict, "pass", t.by});
     write_report(report, input);
-    std::filesystem::create_directories(report);
-    std::ofstream(std::filesystem::path(report) / "selftest.txt") << dc::selftest_table(s);
+    dc::write_file_atomically(std::filesystem::path(report) / "selftest.txt",
+                              dc::selftest_table(s));
     std::cerr << "report: " << (std::filesystem::path(report) / "selftest.txt").string() << '\n';
   }
-  return s.killed() == s.mutants.size() && s.false_alarms() == 0 ? kExitPass : kExitFail;
+  return or_interrupted(s.killed() == s.mutants.size() && s.false_alarms() == 0 ? kExitPass
+                                                                                 : kExitFail);
+}
+
+constexpr const char* kFooter = R"(Examples:
+  diffcheck --shape 'chunk_gated_delta_rule_fwd_h:T=270336,H=32,Hg=16,index=i32'
+  diffcheck explain --shape 'chunk_gated_delta_rule_fwd_h:T=270336,H=32,Hg=16,index=i32'
+  diffcheck replay corpus --jobs 2 --report out/replay
+  diffcheck fuzz --kernel chunk_local_cumsum --index i32 --runs 200 --out out/found
+  diffcheck list chunk_gated_delta_rule_fwd_h
+
+Exit codes:
+  0  every case passed (replay: met its expectation)
+  1  a case failed (replay: a verdict differs from its expectation; fuzz: a finding)
+  2  a bad shape, option or corpus file (the message names the key and the valid range), or
+     a case refused before allocating (its memory estimate exceeds the budget)
+  3  the environment cannot run it (no GPU backend or device; --out cannot be written)
+  130, 143  stopped by SIGINT or SIGTERM: findings, summary and reports written first
+            (a second signal ends at once)
+)";
+
+// Every option and subcommand name the app knows, for "did you mean".
+std::vector<std::string> known_names(const CLI::App& app) {
+  std::vector<std::string> names;
+  for (const CLI::Option* o : app.get_options())
+    for (const std::string& n : o->get_lnames()) names.push_back("--" + n);
+  for (const CLI::App* sub : app.get_subcommands({})) {
+    names.push_back(sub->get_name());
+    for (const std::string& n : known_names(*sub)) names.push_back(n);
+  }
+  return names;
+}
+
+// After CLI11's own message: the nearest known name to each word it did not expect.
+void suggest(const CLI::App& app, const CLI::ParseError& e) {
+  const std::string what = e.what();
+  const auto colon = what.rfind(": ");
+  if (what.find("not expected") == std::string::npos || colon == std::string::npos) return;
+  std::istringstream words(what.substr(colon + 2));
+  for (std::string word; words >> word;) {
+    const std::string name = word.substr(0, word.find('='));
+    if (const std::string hint = dc::did_you_mean(name, known_names(app)); !hint.empty())
+      std::cerr << "'" << dc::abbreviated(name) << "': " << hint.substr(2) << '\n';
+  }
 }
 
 int run_main(int argc, char** argv) {
   const std::string command = command_line(argc, argv);
   CLI::App app{
       "diffcheck: differential correctness and fuzz testing of GPU kernels near the int32 limit"};
+  app.option_defaults()->always_capture_default();
+  app.footer(kFooter);
+  app.set_version_flag("--version", fmt::format("diffcheck {} ({}), JSON schema version {}",
+                                                dc::kVersion, dc::kGitCommit, dc::kSchemaVersion));
   app.require_subcommand(0, 1);
   CheckArgs top, sub;
   add_check_options(app, top);
@@ -395,50 +647,83 @@ int run_main(int argc, char** argv) {
   std::string selftest_report;
   selftest
       ->add_option("--budget", selftest_options.budget_s,
-                   "seconds per mutant (and per clean kernel): its corpus, then fuzzing")
-      ->check(CLI::PositiveNumber);
+                   "seconds per mutant (and per clean kernel): its corpus, then fuzzing; 0: no "
+                   "time bound")
+      ->check(finite_number(false));
+  selftest
+      ->add_option("--cases", selftest_options.cases,
+                   "cases per mutant (and per clean kernel) at most; 0: no bound (tests bound by "
+                   "cases: the machine's speed changes nothing)")
+      ->check(CLI::NonNegativeNumber);
   selftest
       ->add_option("--minimize", selftest_options.minimize_s,
-                   "seconds to minimize each kill (default: the budget)")
+                   "seconds to minimize each kill (0: the budget)")
+      ->check(finite_number(false));
+  selftest
+      ->add_option("--minimize-cases", selftest_options.minimize_cases,
+                   "cases to minimize each kill at most (0: no bound)")
       ->check(CLI::NonNegativeNumber);
-  selftest->add_option("--corpus", selftest_options.corpus, "the corpus folder (default corpus)");
+  selftest->add_option("--corpus", selftest_options.corpus, "the corpus folder");
   selftest->add_option("--jobs", selftest_options.jobs, "fuzz cases at once")
-      ->check(CLI::PositiveNumber);
-  selftest->add_option("--seed", selftest_options.seed, "fuzzing seed");
+      ->check(CLI::Range(1, kMaxJobs));
+  selftest->add_option("--seed", selftest_options.seed, "fuzzing seed")->transform(kUnsigned);
   selftest->add_option("--mutant", selftest_options.only, "run only these mutants (repeatable)");
   selftest->add_option("--except", selftest_options.except, "leave these mutants out (repeatable)");
   selftest->add_option("--report", selftest_report,
                        "write the reports and the table (selftest.txt) there");
   CLI::App* list = app.add_subcommand("list", "kernels, their keys, ranges and defaults");
   bool names_only = false, list_mutants = false;
+  std::string list_kernel;
+  list->add_option("kernel", list_kernel, "only this kernel (or mutant)");
   list->add_flag("--mutants", list_mutants,
                  "the mutants `diffcheck selftest` must kill instead of the kernels");
   list->add_flag("--names", names_only,
                  "only the names of the kernels under test (no planted defects), one per line");
 
   dc::FuzzOptions fuzz_args;
-  std::string fuzz_report, fuzz_backend, fuzz_devices;
+  FuzzOutputs fuzz_out;
   CLI::App* fuzz = app.add_subcommand(
       "fuzz",
       "propose shapes near the int32 boundary; keep each distinct failure as a corpus file");
   fuzz->add_option("--kernel", fuzz_args.kernel, "kernel to fuzz (see `diffcheck list`)")
       ->required();
-  fuzz->add_option("--index", fuzz_args.index, "index variant the shapes use")
-      ->check(CLI::IsMember({"i32", "mixed", "i64"}));
-  fuzz->add_option("--time", fuzz_args.time_s, "seconds to run")->check(CLI::PositiveNumber);
+  CLI::Option* index = fuzz->add_option("--index", fuzz_args.index, "index variant the shapes use")
+                           ->transform(CLI::IsMember({"i32", "mixed", "i64", "int32", "int64"}))
+                           ->each([&fuzz_args](const std::string& v) {
+                             if (v == "int32") fuzz_args.index = "i32";
+                             if (v == "int64") fuzz_args.index = "i64";
+                           });
+  CLI::Option* time = fuzz->add_option("--time", fuzz_args.time_s,
+                                       "seconds to run (with --runs alone: no time bound)")
+                          ->check(finite_number(true));
+  CLI::Option* runs =
+      fuzz->add_option("--runs", fuzz_args.runs,
+                       "cases to run, as libFuzzer's -runs: the same findings on every machine "
+                       "with the same --seed and --jobs 1; 0: no bound")
+          ->check(CLI::NonNegativeNumber);
   fuzz->add_option("--jobs", fuzz_args.jobs, "cases at once (per device with --devices)")
-      ->check(CLI::PositiveNumber);
-  fuzz->add_option("--backend", fuzz_backend, "where the kernels run (gpu with --devices)")
+      ->check(CLI::Range(1, kMaxJobs));
+  fuzz->add_option("--backend", fuzz_out.backend, "where the kernels run (gpu with --devices)")
       ->check(CLI::IsMember({"cpu", "gpu"}));
-  fuzz->add_option("--devices", fuzz_devices,
+  fuzz->add_option("--devices", fuzz_out.devices,
                    "shard over these GPUs: `all` or indices such as 0,1 (one worker process "
                    "per case, --jobs per device); with --backend cpu, stand-ins");
-  fuzz->add_option("--seed", fuzz_args.seed, "campaign seed");
+  fuzz->add_option("--seed", fuzz_args.seed, "campaign seed")->transform(kUnsigned);
   fuzz->add_option("--out", fuzz_args.out, "folder for finding files (corpus format)");
-  fuzz->add_option("--minimize-time", fuzz_args.minimize_s,
-                   "seconds to minimize each finding (within --time)")
-      ->check(CLI::NonNegativeNumber);
-  fuzz->add_option("--report", fuzz_report, "write JSON, JUnit, Markdown and HTML reports there");
+  CLI::Option* minimize_time =
+      fuzz->add_option("--minimize-time", fuzz_args.minimize_s,
+                       "seconds to minimize each finding (within --time); 0: none")
+          ->check(finite_number(false));
+  CLI::Option* minimize_cases =
+      fuzz->add_option("--minimize-cases", fuzz_args.minimize_cases,
+                       "cases to minimize each finding at most (0: no bound; with --runs alone "
+                       "50)")
+          ->check(CLI::NonNegativeNumber);
+  fuzz->add_option("--report", fuzz_out.report,
+                   "write JSON, JUnit, Markdown and HTML reports there");
+  fuzz->add_option("--events", fuzz_out.events,
+                   "stream JSON Lines events (start, case, finding, minimized, end) to a file, "
+                   "or - for standard output");
 
   CheckArgs replay_args;
   std::vector<std::string> replay_paths;
@@ -446,38 +731,57 @@ int run_main(int argc, char** argv) {
       "replay", "run every corpus file; exit 1 if a verdict differs from its expectation");
   replay->add_option("paths", replay_paths, "corpus folders or files")->required();
   add_run_options(*replay, replay_args);
-  replay->add_option("--jobs", replay_args.jobs, "cases at once")->check(CLI::PositiveNumber);
+  replay->add_option("--jobs", replay_args.jobs, "cases at once")->check(CLI::Range(1, kMaxJobs));
   replay->add_option("--report", replay_args.report,
                      "write JSON, JUnit, Markdown and HTML reports there");
+  replay->add_flag("--json", replay_args.json,
+                   "one JSON object per entry (JSON Lines), then a summary object");
 
   CheckArgs minimize_args;
   double minimize_budget = 600;
+  int minimize_max_cases = 0;
   CLI::App* minimize = app.add_subcommand(
       "minimize", "shrink a failing shape while its failure class stays the same");
   minimize->add_option("--shape", minimize_args.shapes, "the failing shape")->required();
   add_run_options(*minimize, minimize_args);
-  minimize->add_option("--budget", minimize_budget, "seconds to spend at most")
-      ->check(CLI::PositiveNumber);
+  minimize->add_option("--budget", minimize_budget, "seconds to spend at most; 0: no time bound")
+      ->check(finite_number(false));
+  minimize->add_option("--cases", minimize_max_cases, "cases to run at most; 0: no bound")
+      ->check(CLI::NonNegativeNumber);
 
   CheckArgs explain_args;
   CLI::App* explain = app.add_subcommand(
       "explain", "sizes, memory, offsets that cross 2^31 or 2^32, and the plan; runs nothing");
   explain->add_option("--shape", explain_args.shapes, "shape text (repeatable)");
+  explain->add_option("--shapes-from", explain_args.shapes_from,
+                      "read shapes from a file (or - for standard input), one per line");
   explain->add_option("--mem-budget", explain_args.mem_budget_gib, "GiB a case may use")
-      ->check(CLI::NonNegativeNumber);
+      ->check(finite_number(false));
+  explain->add_flag("--json", explain_args.json, "one JSON object per shape");
+  for (CLI::App* a : {&app, check, selftest, list, fuzz, replay, minimize, explain})
+    for (CLI::Option* o : a->get_options())
+      if (o->get_lnames() == std::vector<std::string>{"jobs"}) o->default_str("1");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
   } catch (const CLI::ParseError& e) {
     app.exit(e);
+    suggest(app, e);
     return kExitUsage;
   }
-  if (*list) return run_list(names_only, list_mutants);
+  fuzz_out.time_given = time->count() > 0;
+  fuzz_out.runs_given = runs->count() > 0;
+  fuzz_out.index_given = index->count() > 0;
+  fuzz_out.minimize_given = minimize_time->count() > 0 || minimize_cases->count() > 0;
+  dc::install_interrupt_handlers();
+  if (*list) return run_list(names_only, list_mutants, list_kernel);
   if (*selftest) return run_selftest(selftest_options, selftest_report, command);
-  if (*fuzz) return run_fuzz(fuzz_args, fuzz_backend, fuzz_devices, fuzz_report, command);
+  if (*fuzz) return run_fuzz(fuzz_args, fuzz_out, command);
   if (*replay) return run_replay(replay_args, replay_paths, command);
-  if (*minimize) return run_minimize(minimize_args, minimize_budget);
+  if (*minimize) return run_minimize(minimize_args, minimize_budget, minimize_max_cases);
   if (*explain) return run_explain(explain_args);
   if (*check) return run_check(sub, command);
   return run_check(top, command);
