@@ -166,9 +166,14 @@ class Campaign {
   // what ends a running case at once: a signal (run_case sees it), the campaign's time, a
   // finding that could not be written
   bool cut_short() const { return time_up() || failed_.load(); }
-  bool done() const {
-    return cut_short() || interrupted() || (o_.stop_at_first && stop_) ||
-           (o_.runs > 0 && started_.load() >= o_.runs);
+  bool done() const { return cut_short() || interrupted() || (o_.stop_at_first && stop_); }
+
+  // Worker w's share of `runs`: each worker runs its own stream's cases, so which cases a
+  // campaign runs does not depend on how fast each worker is.
+  std::int64_t quota(std::size_t w) const {
+    if (o_.runs == 0) return std::numeric_limits<std::int64_t>::max();
+    const auto n = static_cast<std::int64_t>(workers());
+    return o_.runs / n + (static_cast<std::int64_t>(w) < o_.runs % n ? 1 : 0);
   }
 
   void worker(std::size_t w) {
@@ -177,12 +182,16 @@ class Campaign {
     const KernelFamily& family = find_family(o_.kernel);
     const int device = o_.devices.empty() ? -1 : o_.devices[w / static_cast<std::size_t>(o_.jobs)];
     // a campaign of `runs` cases ends too if nearly every proposal is skipped
-    const std::int64_t max_proposals = o_.runs > 0 ? std::max<std::int64_t>(1000, 100 * o_.runs)
+    const std::int64_t quota_w = quota(w);
+    const std::int64_t max_proposals = o_.runs > 0 ? std::max<std::int64_t>(1000, 100 * quota_w)
                                                    : std::numeric_limits<std::int64_t>::max();
-    for (std::int64_t n = 0; !done() && proposals_++ < max_proposals; ++n) {
+    std::int64_t started = 0;
+    double work_left = o_.work > 0 ? o_.work / workers() : std::numeric_limits<double>::max();
+    for (std::int64_t n = 0; !done() && started < quota_w && n < max_proposals && work_left > 0;
+         ++n) {
       const std::optional<Shape> shape = propose_(rng, n);
       std::optional<Verdict> v;
-      if (shape) v = run_one(family, *shape, device);
+      if (shape) v = run_one(family, *shape, device, started, work_left);
       std::unique_lock lock(mutex_);
       if (!v) {
         ++summary_.skipped;
@@ -214,10 +223,17 @@ class Campaign {
 
   // The verdict of one proposal, or nullopt when it does not count as a case (not a shape
   // of the kernel, over the work budget, refused, cut short by the campaign's end).
-  std::optional<Verdict> run_one(const KernelFamily& family, const Shape& shape, int device) {
+  std::optional<Verdict> run_one(const KernelFamily& family, const Shape& shape, int device,
+                                 std::int64_t& started, double& work_left) {
     try {
-      if (family.make(shape)->plan().work_flops > o_.max_work_flops) return std::nullopt;
-      if (o_.runs > 0 && started_++ >= o_.runs) return std::nullopt;
+      const double work = family.make(shape)->plan().work_flops;
+      if (work > o_.max_work_flops) return std::nullopt;
+      if (work > work_left) {  // the campaign's work is spent: this worker ends
+        work_left = 0;
+        return std::nullopt;
+      }
+      work_left -= work;
+      ++started;
       // a case within the work budget takes a few seconds; a kernel that hangs is a finding
       // after its family's timeout (or two minutes)
       RunOptions run;
@@ -386,7 +402,6 @@ class Campaign {
   FuzzSummary summary_;
   std::set<std::string> seen_;
   std::atomic<bool> stop_{false}, failed_{false};
-  std::atomic<std::int64_t> started_{0}, proposals_{0};
   double printed_at_ = -1e9;
   struct Pending {
     std::size_t index;  // into summary_.finding_verdicts

@@ -47,6 +47,7 @@ struct FuzzOptions {
   // by time. Both 0: until stopped (a signal).
   double time_s = 60;
   std::int64_t runs = 0;  // cases run (proposals skipped before running do not count)
+  double work = 0;        // the plans' work of the cases run, flop-equivalents (0: no bound)
   std::uint64_t seed = 0;
   int jobs = 1;  // cases at once (per device); worker w draws from (seed, w)
   Backend backend = Backend::cpu;

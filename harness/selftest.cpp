@@ -94,6 +94,7 @@ Trial run_trial(const std::string& kernel, const std::string& of, const std::str
   const std::vector<CorpusCase> cases = corpus_cases(o.corpus, corpus_of, kernel);
   std::mutex mutex;
   std::int64_t started = 0;
+  double work = 0;
   const auto out_of_budget = [&] {
     return (o.budget_s > 0 && since(start) >= o.budget_s) || interrupted();
   };
@@ -101,7 +102,9 @@ Trial run_trial(const std::string& kernel, const std::string& of, const std::str
     {
       const std::lock_guard lock(mutex);
       if (t.failed || out_of_budget() || (o.cases > 0 && started >= o.cases)) return;
+      if (o.work > 0 && work + cases[i].cost > o.work) return;
       ++started;
+      work += cases[i].cost;
     }
     try {
       RunOptions run;
@@ -125,6 +128,7 @@ Trial run_trial(const std::string& kernel, const std::string& of, const std::str
     fo.aim = "i32";
     fo.time_s = o.budget_s > 0 ? o.budget_s - since(start) : 0;
     fo.runs = o.cases > 0 ? o.cases - t.cases : 0;
+    fo.work = o.work > 0 ? std::max(o.work - work, 1.0) : 0;
     fo.seed = o.seed;
     fo.jobs = o.jobs;
     fo.stop_at_first = true;

@@ -20,6 +20,9 @@ struct SelftestOptions {
   // first (0: that bound left out). Tests bound by cases: the machine's speed changes nothing.
   double budget_s = 30;
   std::int64_t cases = 0;
+  // and the plans' work (flop-equivalents, Plan::work_flops) of the cases run: a bound on time
+  // that does not depend on the machine (0: none)
+  double work = 0;
   double minimize_s = 0;   // per kill, to minimize its shape (0: budget_s)
   int minimize_cases = 0;  // per kill, cases at most (0: no bound)
   std::string corpus = "corpus";

@@ -184,8 +184,8 @@ TEST_F(Corpus, MinimizeCliPrintsTheMinimalShapeLine) {
 
 TEST_F(Corpus, FuzzWithTwoJobsWritesEachFindingAsAReplayableCorpusFile) {
   const Result r =
-      run("fuzz --kernel chunk_gated_delta_rule_fwd_h --index i32 --time 20 --jobs 2 "
-          "--minimize-time 0 --out " +
+      run("fuzz --kernel chunk_gated_delta_rule_fwd_h --index i32 --runs 40 --jobs 2 "
+          "--minimize-cases 0 --minimize-time 0 --out " +
           (dir_ / "found").string());
   ASSERT_EQ(r.exit_code, 1) << r.output;
   const auto files = dc::corpus_files({(dir_ / "found").string()});
@@ -197,18 +197,20 @@ TEST_F(Corpus, FuzzWithTwoJobsWritesEachFindingAsAReplayableCorpusFile) {
 }
 
 // Findings are minimized on a thread of their own while the workers go on: every finding file
-// is rewritten minimized (or says why not), and the campaign ends on time.
+// is rewritten minimized (or says why not); a campaign bounded by cases minimizes them all.
 TEST_F(Corpus, FuzzMinimizesFindingsBesideTheWorkers) {
   dc::FuzzOptions o;
   o.kernel = "chunk_local_cumsum";
   o.index = "i32";
-  o.time_s = 15;
+  o.time_s = 0;
+  o.runs = 20;
   o.jobs = 1;
-  o.minimize_s = 10;
+  o.minimize_s = 0;
+  o.minimize_cases = 20;
   o.out = (dir_ / "found").string();
   std::ostringstream progress;
   const dc::FuzzSummary s = dc::fuzz(o, progress);
-  EXPECT_LT(s.elapsed_s, o.time_s + 10) << progress.str();
+  EXPECT_EQ(s.cases, 20) << progress.str();
   ASSERT_FALSE(s.files.empty()) << progress.str();
   int minimized = 0;
   for (const std::string& f : s.files) {

@@ -30,8 +30,9 @@ TEST(Selftest, MutantsAreRegisteredButHiddenFromTheKernelList) {
 // of the mutant that still fails), and the clean kernel gets no false alarm.
 TEST(Selftest, KillsAMutantAndMinimizesTheKillWithoutAFalseAlarm) {
   dc::SelftestOptions o;
-  o.budget_s = 4;
-  o.minimize_s = 10;
+  o.budget_s = 0;  // bounded by cases alone
+  o.cases = 20;
+  o.minimize_cases = 20;
   o.corpus = std::string(DIFFCHECK_SOURCE_DIR) + "/corpus";
   o.only = {"k_head_modulo"};
   std::ostringstream progress;
@@ -47,11 +48,11 @@ TEST(Selftest, KillsAMutantAndMinimizesTheKillWithoutAFalseAlarm) {
       << progress.str();
 }
 
-// Without a corpus and with next to no time, a 32-bit product far from any small shape
-// survives, and the command says so with exit 1.
+// Without a corpus and with two cases, a 32-bit product far from any small shape survives,
+// and the command says so with exit 1.
 TEST(Selftest, AMutantNothingReachesSurvivesAndTheCommandExits1) {
-  const dc::test::CliResult r =
-      dc::test::run_cli("selftest --budget 0.5 --corpus /nonexistent --mutant narrow_ht");
+  const dc::test::CliResult r = dc::test::run_cli(
+      "selftest --budget 0 --cases 2 --corpus /nonexistent --mutant narrow_ht");
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("SURVIVED"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("kill rate: 0/1"), std::string::npos) << r.output;

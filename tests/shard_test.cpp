@@ -30,7 +30,8 @@ TEST(ShardedFuzz, EveryStandInDeviceFindsFailuresMergedIntoOneDeduplicatedSet) {
   dc::FuzzOptions o;
   o.kernel = "chunk_gated_delta_rule_fwd_h";
   o.index = "i32";
-  o.time_s = 20;
+  o.time_s = 0;
+  o.runs = 60;  // 30 cases for each stand-in device, each from its own stream
   o.minimize_s = 0;
   o.devices = {0, 1};
   o.out = out.string();
@@ -67,7 +68,7 @@ TEST(ShardedFuzz, EveryStandInDeviceFindsFailuresMergedIntoOneDeduplicatedSet) {
 
 TEST(ShardedFuzz, CliPrintsOneLinePerDeviceAndRejectsBadDeviceLists) {
   const dc::test::CliResult r = dc::test::run_cli(
-      "fuzz --kernel defect_overrun_write --time 3 --minimize-time 0 --backend cpu "
+      "fuzz --kernel defect_overrun_write --runs 6 --minimize-time 0 --backend cpu "
       "--devices 0,1");
   EXPECT_EQ(r.exit_code, 1) << r.output;  // every case of that kernel fails
   EXPECT_NE(r.output.find("cpu as 0"), std::string::npos) << r.output;
@@ -75,13 +76,13 @@ TEST(ShardedFuzz, CliPrintsOneLinePerDeviceAndRejectsBadDeviceLists) {
 
   for (const char* bad : {"0,0", "x", "1,-2", "0,"}) {
     const dc::test::CliResult b = dc::test::run_cli(
-        std::string("fuzz --kernel defect_overrun_write --time 1 --backend cpu --devices '") + bad +
+        std::string("fuzz --kernel defect_overrun_write --runs 1 --backend cpu --devices '") + bad +
         "'");
     EXPECT_EQ(b.exit_code, 2) << bad << ": " << b.output;
     EXPECT_NE(b.output.find("valid: `all` or distinct indices"), std::string::npos) << b.output;
   }
   const dc::test::CliResult all =
-      dc::test::run_cli("fuzz --kernel defect_overrun_write --time 1 --backend cpu --devices all");
+      dc::test::run_cli("fuzz --kernel defect_overrun_write --runs 1 --backend cpu --devices all");
   EXPECT_EQ(all.exit_code, 2) << all.output;
   EXPECT_NE(all.output.find("needs --backend gpu"), std::string::npos) << all.output;
 }

@@ -656,6 +656,12 @@ int run_main(int argc, char** argv) {
                    "cases: the machine's speed changes nothing)")
       ->check(CLI::NonNegativeNumber);
   selftest
+      ->add_option("--work", selftest_options.work,
+                   "flop-equivalents of the plans run per mutant (and per clean kernel) at most, "
+                   "cheapest corpus entries first; 0: no bound (a bound on time the machine "
+                   "does not change)")
+      ->check(finite_number(false));
+  selftest
       ->add_option("--minimize", selftest_options.minimize_s,
                    "seconds to minimize each kill (0: the budget)")
       ->check(finite_number(false));
