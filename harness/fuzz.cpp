@@ -234,10 +234,8 @@ class Campaign {
       }
       work_left -= work;
       ++started;
-      // a case within the work budget takes a few seconds; a kernel that hangs is a finding
-      // after its family's timeout (or two minutes)
       RunOptions run;
-      run.timeout_s = family.timeout_s > 0 ? family.timeout_s : 120;
+      run.timeout_s = case_timeout();
       run.memory_budget = available_memory() / static_cast<std::uint64_t>(workers());
       run.backend = o_.backend;
       run.device = device;
@@ -252,6 +250,13 @@ class Campaign {
     } catch (const EnvironmentError&) {  // e.g. the device vanished: not a finding
       return std::nullopt;
     }
+  }
+
+  // a hang is a finding after its family's timeout, else two minutes (a case within the work
+  // budget takes a few seconds)
+  double case_timeout() const {
+    const double own = find_family(o_.kernel).timeout_s;
+    return own > 0 ? own : 120;
   }
 
   int workers() const {
@@ -334,7 +339,7 @@ class Campaign {
                                                            o_.time_s - elapsed()))
                                   : o_.minimize_s;
       mo.max_cases = o_.minimize_cases;
-      mo.run.timeout_s = 120;
+      mo.run.timeout_s = case_timeout();
       mo.run.memory_budget = available_memory() / static_cast<std::uint64_t>(workers() + 1);
       mo.run.backend = o_.backend;
       mo.run.device = p.device;

@@ -148,6 +148,10 @@ Trial run_trial(const std::string& kernel, const std::string& of, const std::str
     t.time_s = since(start);
     return t;
   }
+  if (o.budget_s == 0 && o.minimize_s == 0 && o.minimize_cases == 0) {
+    t.minimized = "(not minimized)";  // no bound given for it: the smoke tier's choice
+    return t;
+  }
   MinimizeOptions mo;
   mo.budget_s = o.minimize_s > 0 ? o.minimize_s : o.budget_s;
   mo.max_cases = o.minimize_cases;

@@ -23,8 +23,10 @@ struct SelftestOptions {
   // and the plans' work (flop-equivalents, Plan::work_flops) of the cases run: a bound on time
   // that does not depend on the machine (0: none)
   double work = 0;
-  double minimize_s = 0;   // per kill, to minimize its shape (0: budget_s)
-  int minimize_cases = 0;  // per kill, cases at most (0: no bound)
+  // Per kill, to minimize its shape: seconds (0: budget_s) and cases (0: no bound). With
+  // budget_s, minimize_s and minimize_cases all 0, kills are not minimized.
+  double minimize_s = 0;
+  int minimize_cases = 0;
   std::string corpus = "corpus";
   std::uint64_t seed = 0;
   int jobs = 1;                     // fuzz cases at once
