@@ -109,8 +109,7 @@ std::vector<std::filesystem::path> corpus_files(const std::vector<std::string>& 
       for (const fs::directory_entry& d : fs::recursive_directory_iterator(p))
         if (d.is_regular_file() && wanted(d.path())) files.push_back(d.path());
     } catch (const fs::filesystem_error& err) {  // a symlink loop, a folder it cannot read
-      throw CorpusError(err.path1().empty() ? p : err.path1().string(), 0,
-                        err.code().message());
+      throw CorpusError(err.path1().empty() ? p : err.path1().string(), 0, err.code().message());
     }
   }
   std::sort(files.begin(), files.end());
@@ -135,7 +134,8 @@ std::filesystem::path write_temporary(const std::filesystem::path& file, const s
       fmt::format(".{}.{}.{}.tmp", file.filename().string(), getpid(), counter++);
   const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0)
-    throw std::runtime_error(fmt::format("cannot create {}: {}", tmp.string(), std::strerror(errno)));
+    throw std::runtime_error(
+        fmt::format("cannot create {}: {}", tmp.string(), std::strerror(errno)));
   std::size_t done = 0;
   while (done < text.size()) {
     const ssize_t n = write(fd, text.data() + done, text.size() - done);
@@ -160,8 +160,8 @@ void write_file_atomically(const std::filesystem::path& file, const std::string&
   if (rename(tmp.c_str(), file.c_str()) != 0) {
     const int error = errno;
     unlink(tmp.c_str());
-    throw std::runtime_error(
-        fmt::format("cannot rename {} to {}: {}", tmp.string(), file.string(), std::strerror(error)));
+    throw std::runtime_error(fmt::format("cannot rename {} to {}: {}", tmp.string(), file.string(),
+                                         std::strerror(error)));
   }
 }
 

@@ -1,4 +1,4 @@
-// The regression corpus: one text file per case (DESIGN.md, "Corpus file").
+// The regression corpus: one text file per case (docs/design.md, "Stable interface").
 //
 //   chunk_gated_delta_rule_fwd_h:B=1,T=262145,H=32,Hg=16,index=i32
 //   # expect: fail

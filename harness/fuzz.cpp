@@ -5,8 +5,8 @@
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
-#include <cstdlib>
 #include <csignal>
+#include <cstdlib>
 #include <ctime>
 #include <deque>
 #include <filesystem>
@@ -100,12 +100,13 @@ CorpusEntry finding_entry(const FuzzOptions& o, const Verdict& v, const Verdict&
   CorpusEntry e;
   e.shape = v.shape;
   e.expect = std::string(verdict_name(v.kind));
-  e.origin = fmt::format("diffcheck fuzz --kernel {} --index {} --seed {} --jobs {}{}{}", o.kernel,
-                         o.index, o.seed, o.jobs, o.runs > 0 ? fmt::format(" --runs {}", o.runs) : "",
-                         o.devices.empty() ? ""
-                                           : fmt::format(" --backend {} --devices {}",
-                                                         o.backend == Backend::gpu ? "gpu" : "cpu",
-                                                         fmt::join(o.devices, ",")));
+  e.origin =
+      fmt::format("diffcheck fuzz --kernel {} --index {} --seed {} --jobs {}{}{}", o.kernel,
+                  o.index, o.seed, o.jobs, o.runs > 0 ? fmt::format(" --runs {}", o.runs) : "",
+                  o.devices.empty() ? ""
+                                    : fmt::format(" --backend {} --devices {}",
+                                                  o.backend == Backend::gpu ? "gpu" : "cpu",
+                                                  fmt::join(o.devices, ",")));
   e.date = today();
   e.comments.push_back(v.message);
   if (!v.crossing.empty()) e.comments.push_back(v.crossing);
@@ -145,7 +146,8 @@ class Campaign {
       queued_.notify_all();
     }
     summary_.elapsed_s = elapsed();
-    if (const int sig = interrupt_signal()) summary_.stopped_by = sig == SIGINT ? "SIGINT" : "SIGTERM";
+    if (const int sig = interrupt_signal())
+      summary_.stopped_by = sig == SIGINT ? "SIGINT" : "SIGTERM";
     print_progress(true);
     progress_ << "\n";
     std::int64_t findings = 0;
@@ -334,10 +336,10 @@ class Campaign {
       }
       lock.unlock();
       MinimizeOptions mo;
-      mo.budget_s = o_.time_s > 0 ? std::max(0.0, std::min(o_.minimize_s > 0 ? o_.minimize_s
-                                                                              : o_.time_s,
-                                                           o_.time_s - elapsed()))
-                                  : o_.minimize_s;
+      mo.budget_s = o_.time_s > 0
+                        ? std::max(0.0, std::min(o_.minimize_s > 0 ? o_.minimize_s : o_.time_s,
+                                                 o_.time_s - elapsed()))
+                        : o_.minimize_s;
       mo.max_cases = o_.minimize_cases;
       mo.run.timeout_s = case_timeout();
       mo.run.memory_budget = available_memory() / static_cast<std::uint64_t>(workers() + 1);
@@ -350,12 +352,12 @@ class Campaign {
       progress_ << fmt::format("{}minimized ({} cases{}): diffcheck --shape '{}'\n",
                                o_.progress_tty ? "\n" : "", m.cases_run,
                                m.budget_ran_out ? ", its budget ran out" : "", m.minimal.shape);
-      write_finding(p.file, finding_entry(o_, m.minimal, found,
-                                          fmt::format("{} steps, {} cases{}", m.steps.size(),
-                                                      m.cases_run,
-                                                      m.stopped          ? " (stopped: the smallest so far)"
-                                                      : m.budget_ran_out ? " (budget ran out)"
-                                                                         : "")));
+      write_finding(p.file,
+                    finding_entry(o_, m.minimal, found,
+                                  fmt::format("{} steps, {} cases{}", m.steps.size(), m.cases_run,
+                                              m.stopped          ? " (stopped: the smallest so far)"
+                                              : m.budget_ran_out ? " (budget ran out)"
+                                                                 : "")));
       nlohmann::json e = to_json(m.minimal);
       e["event"] = "minimized";
       e["found_as"] = found.shape;

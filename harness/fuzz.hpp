@@ -54,12 +54,12 @@ struct FuzzOptions {
   // GPUs to shard over, as indices among the visible ones (worker w uses devices[w / jobs]);
   // empty: no sharding. With the CPU backend they only label the workers (tests).
   std::vector<int> devices;
-  std::string out;              // folder for finding files ("" : none written)
-  double max_work_flops = 5e9;  // skip proposals whose plan costs more (about 3 s)
-  double minimize_s = 60;       // per finding, within the campaign's time (0: no time bound)
-  int minimize_cases = 0;       // per finding, cases at most (0: no bound); 0 and 0: none
-  bool stop_at_first = false;   // end the campaign at its first finding (benchmarks)
-  Proposer propose;             // empty: the boundary-aware proposals above
+  std::string out;                 // folder for finding files ("" : none written)
+  double max_work_flops = 5e9;     // skip proposals whose plan costs more (about 3 s)
+  double minimize_s = 60;          // per finding, within the campaign's time (0: no time bound)
+  int minimize_cases = 0;          // per finding, cases at most (0: no bound); 0 and 0: none
+  bool stop_at_first = false;      // end the campaign at its first finding (benchmarks)
+  Proposer propose;                // empty: the boundary-aware proposals above
   std::ostream* events = nullptr;  // JSON Lines: start, finding, minimized, end (and each case)
   bool progress_tty = false;       // the progress stream is a terminal: one `\r`-updated line
 };
@@ -81,8 +81,8 @@ struct FuzzSummary {
   std::optional<double> first_finding_s;         // time to the first detection
   double elapsed_s = 0;
   std::vector<CampaignPoint> timeline;  // cases and findings over time
-  std::string stopped_by;  // "" (a bound was reached), "SIGINT", "SIGTERM"
-  std::string error;       // a finding could not be written (the campaign stopped): exit 3
+  std::string stopped_by;               // "" (a bound was reached), "SIGINT", "SIGTERM"
+  std::string error;  // a finding could not be written (the campaign stopped): exit 3
 };
 
 // The boundary-aware proposals `diffcheck fuzz` makes by default: shapes of `index`, moved to

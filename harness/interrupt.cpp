@@ -20,7 +20,7 @@ std::atomic<pid_t> children[kMaxChildren];
 void on_interrupt(int sig) {
   int none = 0;
   if (stop_signal.compare_exchange_strong(none, sig)) return;  // the first: stop cleanly
-  for (std::atomic<pid_t>& c : children)  // the second: at once
+  for (std::atomic<pid_t>& c : children)                       // the second: at once
     if (const pid_t pid = c.load(); pid > 0) kill(pid, SIGKILL);
   _exit(kExitInterrupted + sig);
 }

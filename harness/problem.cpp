@@ -28,9 +28,9 @@ const KernelFamily& find_family(const std::string& name) {
   std::vector<std::string> names;
   for (const KernelFamily& f : registry())
     if (f.mutant_of.empty()) names.push_back(f.name);
-  throw ShapeError("kernel", fmt::format("unknown kernel '{}'{}; valid kernels: {}",
-                                         abbreviated(name), did_you_mean(name, names),
-                                         fmt::join(names, ", ")));
+  throw ShapeError("kernel",
+                   fmt::format("unknown kernel '{}'{}; valid kernels: {}", abbreviated(name),
+                               did_you_mean(name, names), fmt::join(names, ", ")));
 }
 
 Shape parse_shape(std::string_view text) {

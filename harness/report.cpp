@@ -76,18 +76,19 @@ std::string headline(const ReportInput& in) {
   std::int64_t bad = 0;
   for (const ReportCase& c : in.cases) bad += c.ok() ? 0 : 1;
   const std::string stopped =
-      in.stopped_by.empty() ? ""
-                            : fmt::format(" Stopped by {}{}.", in.stopped_by,
-                                          in.planned > 0 ? fmt::format(" after {} of {} cases",
-                                                                       in.cases.size(), in.planned)
-                                                         : "");
+      in.stopped_by.empty()
+          ? ""
+          : fmt::format(" Stopped by {}{}.", in.stopped_by,
+                        in.planned > 0
+                            ? fmt::format(" after {} of {} cases", in.cases.size(), in.planned)
+                            : "");
   if (campaign(in)) {
     const CampaignPoint& last = in.timeline.back();
-    return fmt::format("{} cases run in {:.0f} s ({:.2f} exec/s); {} distinct findings, listed "
-                       "below (a finding has no expectation: it is what the campaign found).{}",
-                       last.cases, last.t,
-                       last.t > 0 ? static_cast<double>(last.cases) / last.t : 0, in.cases.size(),
-                       stopped);
+    return fmt::format(
+        "{} cases run in {:.0f} s ({:.2f} exec/s); {} distinct findings, listed "
+        "below (a finding has no expectation: it is what the campaign found).{}",
+        last.cases, last.t, last.t > 0 ? static_cast<double>(last.cases) / last.t : 0,
+        in.cases.size(), stopped);
   }
   return fmt::format("{} cases: {} passed or as expected, {} failed or not as expected.{}",
                      in.cases.size(), static_cast<std::int64_t>(in.cases.size()) - bad, bad,
@@ -95,12 +96,12 @@ std::string headline(const ReportInput& in) {
 }
 
 std::string json_report(const ReportInput& in) {
-  nlohmann::json j = versioned({{"title", in.title},
-                                {"command", in.command},
-                                {"date", now_utc()},
-                                {"stopped_by", text_or_null(in.stopped_by)},
-                                {"planned", in.planned == 0 ? nlohmann::json()
-                                                            : nlohmann::json(in.planned)}});
+  nlohmann::json j =
+      versioned({{"title", in.title},
+                 {"command", in.command},
+                 {"date", now_utc()},
+                 {"stopped_by", text_or_null(in.stopped_by)},
+                 {"planned", in.planned == 0 ? nlohmann::json() : nlohmann::json(in.planned)}});
   auto& cases = j["cases"] = nlohmann::json::array();
   for (const ReportCase& c : in.cases) {
     nlohmann::json v = to_json(c.verdict);
@@ -131,10 +132,9 @@ std::string junit_report(const ReportInput& in) {
   for (const ReportCase& c : in.cases) {
     const Verdict& v = c.verdict;
     const std::string kernel = v.shape.substr(0, v.shape.find(':'));
-    out += fmt::format("    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3f}\"",
-                       escape_xml(kernel),
-                       escape_xml(c.file.empty() ? v.shape : display_path(c.file, in.base)),
-                       v.wall_s);
+    out += fmt::format(
+        "    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3f}\"", escape_xml(kernel),
+        escape_xml(c.file.empty() ? v.shape : display_path(c.file, in.base)), v.wall_s);
     if (c.ok()) {
       out += "/>\n";
       continue;
@@ -407,7 +407,8 @@ std::string display_path(const std::string& file, const std::string& base) {
   namespace fs = std::filesystem;
   if (file.empty()) return file;
   const fs::path path = fs::absolute(file).lexically_normal();
-  for (const fs::path& root : {base.empty() ? fs::path() : fs::absolute(base), fs::current_path()}) {
+  for (const fs::path& root :
+       {base.empty() ? fs::path() : fs::absolute(base), fs::current_path()}) {
     if (root.empty()) continue;
     const fs::path relative = path.lexically_relative(root.lexically_normal());
     if (!relative.empty() && *relative.begin() != "..") return relative.string();

@@ -1,5 +1,5 @@
 // Reports of a run of diffcheck (check, replay, fuzz), in four forms written to one folder:
-//   report.json   every verdict (the stable JSON of DESIGN.md) and the campaign timeline
+//   report.json   every verdict (the stable JSON of docs/design.md) and the campaign timeline
 //   junit.xml     one test case per case, for CI systems that show tests
 //   summary.md    a table that fits a CI job summary
 //   report.html   one offline page: per failing case a picture of where the errors are
@@ -22,8 +22,8 @@ struct ReportCase {
   // corpus expectation ("" : a failing verdict is the failure; "finding": a fuzz finding,
   // which has no expectation and is listed as found)
   std::string expect;
-  std::string file;    // the corpus or finding file, if any
-  bool ok() const;     // met its expectation (no expectation: did not fail)
+  std::string file;  // the corpus or finding file, if any
+  bool ok() const;   // met its expectation (no expectation: did not fail)
 };
 
 struct CampaignPoint {
@@ -36,8 +36,8 @@ struct ReportInput {
   std::string command;  // the command line, as run
   std::vector<ReportCase> cases;
   std::vector<CampaignPoint> timeline;  // fuzz campaigns only (their cases are the findings)
-  std::string base;        // files are shown relative to it (the corpus, --out), never absolute
-  std::string stopped_by;  // "SIGINT"/"SIGTERM": the run was stopped before its end
+  std::string base;          // files are shown relative to it (the corpus, --out), never absolute
+  std::string stopped_by;    // "SIGINT"/"SIGTERM": the run was stopped before its end
   std::int64_t planned = 0;  // cases the run would have had (replay, selftest); 0: as run
 };
 

@@ -3,8 +3,8 @@
 // or a hang of the kernel becomes a verdict and never ends the harness.
 #pragma once
 
-#include <cstdint>
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <mutex>
 #include <stdexcept>
@@ -45,7 +45,6 @@ struct RunOptions {
   // fits beside the running ones, so a verdict never depends on how many run at once.
   MemoryGate* gate = nullptr;
 };
-
 
 // A case ended by a stop (a signal, the end of a campaign): no verdict, never a finding.
 struct Cancelled : std::runtime_error {

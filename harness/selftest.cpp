@@ -117,7 +117,7 @@ Trial run_trial(const std::string& kernel, const std::string& of, const std::str
       t.by = "corpus " + std::filesystem::path(cases[i].file).filename().string();
       t.verdict = v;
       t.time_s = since(start);
-    } catch (const Refusal&) {  // too large for this machine: not a verdict
+    } catch (const Refusal&) {    // too large for this machine: not a verdict
     } catch (const Cancelled&) {  // out of time, or a signal
     }
   });

@@ -36,7 +36,7 @@ std::vector<std::string> key_names(const KeyTable& keys) {
 // The names people use for the same dtype or index width.
 std::string_view alias_of(std::string_view text) {
   static constexpr std::pair<std::string_view, std::string_view> kAliases[] = {
-      {"bfloat16", "bf16"}, {"float16", "fp16"}, {"half", "fp16"},  {"float32", "fp32"},
+      {"bfloat16", "bf16"}, {"float16", "fp16"}, {"half", "fp16"}, {"float32", "fp32"},
       {"float", "fp32"},    {"int32", "i32"},    {"int64", "i64"}};
   for (const auto& [alias, name] : kAliases)
     if (text == alias) return name;
@@ -76,10 +76,9 @@ std::string canonical_value(const KeySpec& key, std::string_view text) {
     case KeyKind::choice:
       if (std::find(key.choices.begin(), key.choices.end(), alias_of(text)) != key.choices.end())
         return std::string(alias_of(text));
-      throw ShapeError(key.name,
-                       fmt::format("key '{}': '{}' is not valid; valid: {}{}", key.name,
-                                   abbreviated(text), key.range_text(),
-                                   did_you_mean(text, key.choices)));
+      throw ShapeError(key.name, fmt::format("key '{}': '{}' is not valid; valid: {}{}", key.name,
+                                             abbreviated(text), key.range_text(),
+                                             did_you_mean(text, key.choices)));
     case KeyKind::list: {
       if (text.empty())
         throw ShapeError(
@@ -120,7 +119,8 @@ std::pair<std::string, std::string_view> split_shape_text(std::string_view text)
   text = trim(text);
   const std::size_t colon = text.find(':');
   if (colon == std::string_view::npos || colon == 0)
-    throw ShapeError("", fmt::format("shape '{}': expected KERNEL:key=value,...", abbreviated(text)));
+    throw ShapeError("",
+                     fmt::format("shape '{}': expected KERNEL:key=value,...", abbreviated(text)));
   return {std::string(text.substr(0, colon)), text.substr(colon + 1)};
 }
 
@@ -140,10 +140,10 @@ Shape parse_shape_values(const std::string& kernel, const KeyTable& keys, std::s
     const std::string name(trim(item.substr(0, eq)));
     const KeySpec* key = find_key(keys, name);
     if (key == nullptr)
-      throw ShapeError(abbreviated(name),
-                       fmt::format("unknown key '{}' for kernel {}{}; valid keys: {}",
-                                   abbreviated(name), kernel, did_you_mean(name, key_names(keys)),
-                                   fmt::join(key_names(keys), ", ")));
+      throw ShapeError(
+          abbreviated(name),
+          fmt::format("unknown key '{}' for kernel {}{}; valid keys: {}", abbreviated(name), kernel,
+                      did_you_mean(name, key_names(keys)), fmt::join(key_names(keys), ", ")));
     if (given.count(name) != 0)
       throw ShapeError(name, fmt::format("key '{}' is given twice", name));
     given[name] = canonical_value(*key, trim(item.substr(eq + 1)));

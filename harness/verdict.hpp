@@ -1,5 +1,5 @@
 // The outcome of one case, in every form it is reported: a JSON object (stable fields of
-// DESIGN.md), and the text a person reads, ending with the line that reproduces it.
+// docs/design.md), and the text a person reads, ending with the line that reproduces it.
 #pragma once
 
 #include <cstdint>
@@ -59,7 +59,7 @@ struct Verdict {
   std::int64_t peak_rss_bytes = 0;
   std::int64_t estimate_bytes = 0;  // the memory estimate the case was admitted with
   bool out_of_memory = false;       // killed from outside (the OOM killer): not a finding
-  std::string tensor;  // JSON "buffer": the tensor the failure is about
+  std::string tensor;               // JSON "buffer": the tensor the failure is about
   std::optional<FirstBad> first_bad;
   std::string message;  // one line saying what went wrong
   std::vector<TensorCheck> checks;

@@ -29,9 +29,9 @@ using dc::test::run_cli;
 class Trust : public testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("diffcheck-trust-" + std::to_string(getpid()) + "-" +
-            testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ =
+        fs::temp_directory_path() / ("diffcheck-trust-" + std::to_string(getpid()) + "-" +
+                                     testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }
@@ -62,8 +62,8 @@ class Trust : public testing::Test {
 pid_t start_cli(const std::string& args, const std::string& log) {
   const pid_t pid = fork();
   if (pid == 0) {
-    const std::string command = std::string("exec ") + DIFFCHECK_BIN + " " + args + " >" + log +
-                                " 2>&1";
+    const std::string command =
+        std::string("exec ") + DIFFCHECK_BIN + " " + args + " >" + log + " 2>&1";
     execl("/bin/sh", "sh", "-c", command.c_str(), nullptr);
     _exit(127);
   }
@@ -107,11 +107,11 @@ int children_of(pid_t pid) {
 }
 
 TEST_F(Trust, NumbersThatAreNotFiniteAndImpossibleCountsAreRefused) {
-  for (const char* bad : {"fuzz --kernel defect_hang --time nan", "fuzz --kernel defect_hang --time inf",
-                          "--shape 'defect_hang:n=1' --timeout nan",
-                          "--shape 'defect_hang:n=1' --mem-budget inf",
-                          "replay corpus/defect --jobs 10000", "fuzz --kernel defect_hang --seed -1",
-                          "minimize --shape 'defect_hang:n=1' --budget nan"}) {
+  for (const char* bad :
+       {"fuzz --kernel defect_hang --time nan", "fuzz --kernel defect_hang --time inf",
+        "--shape 'defect_hang:n=1' --timeout nan", "--shape 'defect_hang:n=1' --mem-budget inf",
+        "replay corpus/defect --jobs 10000", "fuzz --kernel defect_hang --seed -1",
+        "minimize --shape 'defect_hang:n=1' --budget nan"}) {
     const auto r = run_cli(bad);
     EXPECT_EQ(r.exit_code, 2) << bad << ": " << r.output;
     EXPECT_LT(r.output.size(), 2000u) << r.output;  // a message, not a page
@@ -130,12 +130,13 @@ TEST_F(Trust, TheCliSuggestsTheNameMeantAndTakesTheUsualAliases) {
   EXPECT_NE(run_cli("fuz").output.find("did you mean 'fuzz'"), std::string::npos);
   EXPECT_NE(run_cli("fuzz --kernel defect_hang --tiem 3").output.find("did you mean '--time'"),
             std::string::npos);
-  EXPECT_NE(run_cli("--shape 'chunk_local_cumsm:T=64,H=1'").output.find(
-                "did you mean 'chunk_local_cumsum'"),
+  EXPECT_NE(run_cli("--shape 'chunk_local_cumsm:T=64,H=1'")
+                .output.find("did you mean 'chunk_local_cumsum'"),
             std::string::npos);
   EXPECT_NE(run_cli("--shape 'chunk_local_cumsum:T=64,HH=1'").output.find("did you mean 'H'"),
             std::string::npos);
-  const auto alias = run_cli("--shape 'chunk_gated_delta_rule_fwd_h:T=64,H=1,K=8,V=8,dtype=float32,index=int32'");
+  const auto alias =
+      run_cli("--shape 'chunk_gated_delta_rule_fwd_h:T=64,H=1,K=8,V=8,dtype=float32,index=int32'");
   EXPECT_EQ(alias.exit_code, 0) << alias.output;
   EXPECT_NE(alias.output.find("dtype=fp32"), std::string::npos) << alias.output;
   EXPECT_NE(alias.output.find("index=i32"), std::string::npos) << alias.output;
@@ -146,14 +147,16 @@ TEST_F(Trust, TheCliSuggestsTheNameMeantAndTakesTheUsualAliases) {
   const auto help = run_cli("--help");
   EXPECT_NE(help.output.find("Exit codes:"), std::string::npos);
   EXPECT_NE(run_cli("fuzz --help").output.find("=60"), std::string::npos);  // defaults shown
-  std::ofstream(path("huge")) << "chunk_local_cumsum:T=64,H=1," << std::string(1 << 20, 'x') << "=1\n";
+  std::ofstream(path("huge")) << "chunk_local_cumsum:T=64,H=1," << std::string(1 << 20, 'x')
+                              << "=1\n";
   const auto key = run_cli("--shapes-from " + path("huge"));
   EXPECT_EQ(key.exit_code, 2);
   EXPECT_LT(key.output.size(), 2000u);  // a 1 MB key is not echoed whole
 }
 
 TEST_F(Trust, SeveralShapesEndWithATallyAndReproLinesKeepTheirOptions) {
-  std::ofstream(path("shapes")) << "# a comment\ndefect_overrun_write:n=3\n\ndefect_overrun_write:n=3,seed=1\n";
+  std::ofstream(path("shapes"))
+      << "# a comment\ndefect_overrun_write:n=3\n\ndefect_overrun_write:n=3,seed=1\n";
   const auto r = run_cli("--shapes-from " + path("shapes") +
                          " --shape 'chunk_local_cumsum:T=64,H=1' --timeout 30");
   EXPECT_EQ(r.exit_code, 1) << r.output;
@@ -162,7 +165,8 @@ TEST_F(Trust, SeveralShapesEndWithATallyAndReproLinesKeepTheirOptions) {
 }
 
 TEST_F(Trust, ExplainAndReplaySpeakVersionedJson) {
-  const auto e = run_cli("explain --json --shape 'chunk_local_cumsum:B=1,T=300000000,H=8,index=i32'");
+  const auto e =
+      run_cli("explain --json --shape 'chunk_local_cumsum:B=1,T=300000000,H=8,index=i32'");
   ASSERT_EQ(e.exit_code, 0) << e.output;
   const nlohmann::json j = nlohmann::json::parse(e.output);
   EXPECT_EQ(j["schema_version"], 1);
@@ -186,8 +190,10 @@ TEST_F(Trust, ExplainAndReplaySpeakVersionedJson) {
 // things on every run, however fast or busy the machine is.
 TEST_F(Trust, ACampaignBoundedByCasesFindsTheSameEveryRun) {
   for (const char* events : {"a.jsonl", "b.jsonl"}) {
-    const auto r = run_cli("fuzz --kernel chunk_local_cumsum --index i32 --runs 12 --seed 3 "
-                           "--minimize-cases 4 --events " + path(events));
+    const auto r = run_cli(
+        "fuzz --kernel chunk_local_cumsum --index i32 --runs 12 --seed 3 "
+        "--minimize-cases 4 --events " +
+        path(events));
     EXPECT_EQ(r.exit_code, 1) << r.output;
   }
   const auto a = finding_shapes(path("a.jsonl")), b = finding_shapes(path("b.jsonl"));
@@ -196,8 +202,8 @@ TEST_F(Trust, ACampaignBoundedByCasesFindsTheSameEveryRun) {
 }
 
 TEST_F(Trust, AHangIsAFindingEvenInAShortCampaign) {
-  const auto r = run_cli("fuzz --kernel defect_hang --runs 1 --minimize-cases 1 --out " +
-                         path("found"));
+  const auto r =
+      run_cli("fuzz --kernel defect_hang --runs 1 --minimize-cases 1 --out " + path("found"));
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("timeout"), std::string::npos) << r.output;
   EXPECT_EQ(dc::corpus_files({path("found")}).size(), 1u);
@@ -206,7 +212,8 @@ TEST_F(Trust, AHangIsAFindingEvenInAShortCampaign) {
 TEST_F(Trust, TwoCampaignsSharingAFolderKeepEachOthersFindings) {
   for (int i = 0; i < 2; ++i)
     EXPECT_EQ(run_cli("fuzz --kernel defect_overrun_write --runs 1 --minimize-cases 0 "
-                      "--minimize-time 0 --out " + path("found"))
+                      "--minimize-time 0 --out " +
+                      path("found"))
                   .exit_code,
               1);
   const auto files = dc::corpus_files({path("found")});
@@ -240,10 +247,11 @@ TEST_F(Trust, AFolderThatCannotTakeFindingsIsAnErrorAndNothingIsLeftBehind) {
 // SIGINT in the middle of a campaign: every finding kept and replayable, the reports whole,
 // the documented exit code (130), and no case process left behind.
 TEST_F(Trust, SigintInACampaignKeepsFindingsAndWritesTheReports) {
-  const pid_t pid = start_cli("fuzz --kernel chunk_gated_delta_rule_fwd_h --index i32 --time 600 "
-                              "--out " + path("found") + " --report " + path("report") +
-                              " --events " + path("events"),
-                              path("log"));
+  const pid_t pid = start_cli(
+      "fuzz --kernel chunk_gated_delta_rule_fwd_h --index i32 --time 600 "
+      "--out " +
+          path("found") + " --report " + path("report") + " --events " + path("events"),
+      path("log"));
   ASSERT_TRUE(wait_for(path("events"), "\"event\":\"finding\"")) << read(path("log"));
   kill(pid, SIGINT);
   EXPECT_EQ(wait_exit(pid), 130) << read(path("log"));
@@ -266,10 +274,11 @@ TEST_F(Trust, SigintInACampaignKeepsFindingsAndWritesTheReports) {
 // report says what ran, exit 143.
 TEST_F(Trust, SigtermStopsAReplayWithItsReport) {
   fs::create_directories(path("corpus"));
-  std::ofstream(path("corpus/a.shape")) << "defect_overrun_write:n=3\n# expect: oob_write\n# origin: test\n";
+  std::ofstream(path("corpus/a.shape"))
+      << "defect_overrun_write:n=3\n# expect: oob_write\n# origin: test\n";
   std::ofstream(path("corpus/b.shape")) << "defect_hang:n=8\n# expect: timeout\n# origin: test\n";
-  const pid_t pid = start_cli("replay " + path("corpus") + " --timeout 600 --report " +
-                              path("report"), path("log"));
+  const pid_t pid = start_cli(
+      "replay " + path("corpus") + " --timeout 600 --report " + path("report"), path("log"));
   ASSERT_TRUE(wait_for(path("log"), "a.shape")) << read(path("log"));
   kill(pid, SIGTERM);
   EXPECT_EQ(wait_exit(pid), 143) << read(path("log"));
@@ -294,7 +303,8 @@ TEST_F(Trust, BadCorpusFilesNameTheFile) {
   const std::vector<std::pair<std::string, std::string>> files = {
       {"grid.shape",  // a (sequence, head) grid over the hardware's 65535 rows
        "chunk_gated_delta_rule_fwd_h:B=70000,T=64,H=1\n# expect: pass\n# origin: test\n"},
-      {"twice.shape", "defect_overrun_write:n=3\n# expect: pass\n# expect: oob_write\n# origin: t\n"}};
+      {"twice.shape",
+       "defect_overrun_write:n=3\n# expect: pass\n# expect: oob_write\n# origin: t\n"}};
   for (const auto& [name, text] : files) {
     const std::string folder = path(name + ".d");
     fs::create_directories(folder);
@@ -365,17 +375,21 @@ TEST_F(Trust, MinimizeKeepsItsCaseBudget) {
 // Reports: failures first, paths relative to the corpus, fuzz findings not "expected: pass".
 TEST_F(Trust, ReportsSayWhatHappened) {
   fs::create_directories(path("corpus/sub"));
-  std::ofstream(path("corpus/sub/a.shape")) << "chunk_local_cumsum:T=64,H=1\n# expect: pass\n# origin: t\n";
-  std::ofstream(path("corpus/sub/b.shape")) << "defect_overrun_write:n=3\n# expect: pass\n# origin: t\n";
+  std::ofstream(path("corpus/sub/a.shape"))
+      << "chunk_local_cumsum:T=64,H=1\n# expect: pass\n# origin: t\n";
+  std::ofstream(path("corpus/sub/b.shape"))
+      << "defect_overrun_write:n=3\n# expect: pass\n# origin: t\n";
   EXPECT_EQ(run_cli("replay " + path("corpus") + " --report " + path("r")).exit_code, 1);
   const std::string md = read(path("r/summary.md")), junit = read(path("r/junit.xml"));
   EXPECT_LT(md.find("❌"), md.find("✅")) << md;
   EXPECT_NE(junit.find("name=\"sub/a.shape\""), std::string::npos) << junit;
   EXPECT_EQ(junit.find(dir_.string()), std::string::npos) << junit;
-  EXPECT_EQ(run_cli("fuzz --kernel defect_overrun_write --runs 2 --minimize-cases 0 --minimize-time 0 "
-                    "--out " + path("found") + " --report " + path("f"))
-                .exit_code,
-            1);
+  EXPECT_EQ(
+      run_cli("fuzz --kernel defect_overrun_write --runs 2 --minimize-cases 0 --minimize-time 0 "
+              "--out " +
+              path("found") + " --report " + path("f"))
+          .exit_code,
+      1);
   const std::string fuzz_md = read(path("f/summary.md"));
   EXPECT_NE(fuzz_md.find("2 cases run"), std::string::npos) << fuzz_md;
   EXPECT_NE(fuzz_md.find("1 distinct findings"), std::string::npos) << fuzz_md;

@@ -1,17 +1,17 @@
 // diffcheck: the command line. Stable interface: docs/design.md, "Stable interface".
+#include <unistd.h>
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <csignal>
-#include <map>
-#include <charconv>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <mutex>
 #include <optional>
-#include <unistd.h>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -50,7 +50,8 @@ CLI::Validator finite_number(bool positive) {
       [positive](std::string& text) -> std::string {
         char* end = nullptr;
         const double x = std::strtod(text.c_str(), &end);
-        if (end == text.c_str() || *end != '\0') return "'" + dc::abbreviated(text) + "' is not a number";
+        if (end == text.c_str() || *end != '\0')
+          return "'" + dc::abbreviated(text) + "' is not a number";
         if (!std::isfinite(x)) return "'" + text + "' is not finite; give a finite number";
         if (positive ? x <= 0 : x < 0)
           return fmt::format("{} is out of range; valid: a {} number", text,
@@ -207,8 +208,10 @@ int run_check(CheckArgs a, const std::string& command) {
   }
   if (shapes.size() > 1 && !a.json) {
     std::string counts;
-    for (const auto& [kind, n] : tally) counts += fmt::format("{}{} {}", counts.empty() ? "" : ", ", n, kind);
-    std::cout << fmt::format("{} of {} cases run: {}\n", report.cases.size(), shapes.size(), counts);
+    for (const auto& [kind, n] : tally)
+      counts += fmt::format("{}{} {}", counts.empty() ? "" : ", ", n, kind);
+    std::cout << fmt::format("{} of {} cases run: {}\n", report.cases.size(), shapes.size(),
+                             counts);
   }
   report.stopped_by = stopped_by();
   write_report(a.report, report);
@@ -268,11 +271,12 @@ int run_replay(const CheckArgs& a, const std::vector<std::string>& paths,
       std::cout << dc::versioned(std::move(j)).dump() << '\n' << std::flush;
       return;
     }
-    const double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double t =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::cout << fmt::format("{:<4} {:<10} {:<10} {:>8.2f}  {:<14} {}\n",
-                             skipped         ? "skip"
+                             skipped       ? "skip"
                              : result.ok() ? "ok"
-                                             : "FAIL",
+                                           : "FAIL",
                              entries[i].expect, dc::verdict_name(v.kind), v.wall_s,
                              fmt::format("{}/{} {:.0f}s", done, entries.size(), t),
                              dc::display_path(entries[i].file, base));
@@ -477,9 +481,9 @@ int run_fuzz(dc::FuzzOptions options, const FuzzOutputs& out, const std::string&
       options.index, out.index_given ? "" : " (default)",
       options.time_s > 0 && options.runs > 0
           ? fmt::format("--time {} s and --runs {} (whichever first)", options.time_s, options.runs)
-      : options.runs > 0 ? fmt::format("--runs {}", options.runs)
-                         : fmt::format("--time {} s{}", options.time_s,
-                                       out.time_given ? "" : " (default)"),
+      : options.runs > 0
+          ? fmt::format("--runs {}", options.runs)
+          : fmt::format("--time {} s{}", options.time_s, out.time_given ? "" : " (default)"),
       options.jobs, options.seed,
       options.out.empty() ? "NOT saved (give --out DIR to keep them as corpus files)"
                           : "written to " + options.out);
@@ -501,8 +505,8 @@ int run_fuzz(dc::FuzzOptions options, const FuzzOutputs& out, const std::string&
     summary << fmt::format(
         "{:<10} {:>8} {:>8.2f} {:>9} {:>9} {:>14}\n",
         fmt::format("{}{}", options.backend == dc::Backend::gpu ? "gpu " : "cpu as ", d),
-        share.cases, static_cast<double>(share.cases) / std::max(s.elapsed_s, 1e-9),
-        share.failures, share.findings, share.device_faults);
+        share.cases, static_cast<double>(share.cases) / std::max(s.elapsed_s, 1e-9), share.failures,
+        share.findings, share.device_faults);
   for (const dc::Verdict& v : s.finding_verdicts)
     summary << fmt::format("  {:<10} diffcheck --shape '{}'{}\n", dc::verdict_name(v.kind), v.shape,
                            options.backend == dc::Backend::gpu ? " --backend gpu" : "");
@@ -516,8 +520,7 @@ int run_fuzz(dc::FuzzOptions options, const FuzzOutputs& out, const std::string&
   input.stopped_by = s.stopped_by;
   if (input.timeline.empty()) input.timeline.push_back({s.elapsed_s, s.cases, findings});
   for (std::size_t i = 0; i < s.finding_verdicts.size(); ++i)
-    input.cases.push_back(
-        {s.finding_verdicts[i], "finding", i < s.files.size() ? s.files[i] : ""});
+    input.cases.push_back({s.finding_verdicts[i], "finding", i < s.files.size() ? s.files[i] : ""});
   write_report(out.report, input);
   if (!s.error.empty()) {
     std::cerr << "diffcheck fuzz: " << s.error << '\n';
@@ -580,7 +583,7 @@ int run_selftest(const dc::SelftestOptions& o, const std::string& report,
     std::cerr << "report: " << (std::filesystem::path(report) / "selftest.txt").string() << '\n';
   }
   return or_interrupted(s.killed() == s.mutants.size() && s.false_alarms() == 0 ? kExitPass
-                                                                                 : kExitFail);
+                                                                                : kExitFail);
 }
 
 constexpr const char* kFooter = R"(Examples:
