@@ -129,7 +129,7 @@ namespace {
 // A temporary file beside `file`, written and synced; removed again if anything fails.
 std::filesystem::path write_temporary(const std::filesystem::path& file, const std::string& text) {
   static std::atomic<std::uint64_t> counter{0};
-  const std::filesystem::path tmp =
+  std::filesystem::path tmp =
       file.parent_path() /
       fmt::format(".{}.{}.{}.tmp", file.filename().string(), getpid(), counter++);
   const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
@@ -170,7 +170,7 @@ std::filesystem::path write_new_file(const std::filesystem::path& dir, const std
   std::filesystem::create_directories(dir);
   const std::filesystem::path tmp = write_temporary(dir / (stem + extension), text);
   for (int n = 1;; ++n) {
-    const std::filesystem::path file =
+    std::filesystem::path file =
         dir / (n == 1 ? stem + extension : fmt::format("{}-{}{}", stem, n, extension));
     if (link(tmp.c_str(), file.c_str()) == 0) {  // fails if the name exists: never overwrites
       unlink(tmp.c_str());

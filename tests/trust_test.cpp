@@ -308,7 +308,7 @@ TEST_F(Trust, BadCorpusFilesNameTheFile) {
   for (const auto& [name, text] : files) {
     const std::string folder = path(name + ".d");
     fs::create_directories(folder);
-    std::ofstream(folder + "/" + name) << text;
+    std::ofstream(fs::path(folder) / name) << text;
     const auto r = run_cli("replay " + folder);
     EXPECT_EQ(r.exit_code, 2) << r.output;
     EXPECT_NE(r.output.find(name), std::string::npos) << r.output;
