@@ -78,43 +78,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   return 0;
 }
 
-namespace {
-
-// A shape that parses may still break a cross-key rule (Hg must divide H): every move is
-// tried on what the kernel accepts, and a move that throws leaves the input as it was.
-std::size_t mutate(std::uint8_t* data, std::size_t size, std::size_t max_size, unsigned int seed) {
-  std::mt19937_64 rng(seed);
-  auto shape = parse(data, size);
-  if (shape) shape = dc::accepted(*shape);
-  const dc::KernelFamily& family =
-      shape ? dc::find_family(shape->kernel()) : dc::kernel_families().front();
-  if (!shape) return emit(family.name + ":T=1000,H=4", data, max_size);
-  if (rng() % 2 == 0 && shape->has("index")) {  // a boundary move (harness/boundary.hpp)
-    if (const auto moved = dc::boundary_move(*shape, shape->text("index"), rng))
-      return emit(moved->shape.print(), data, max_size);
-    return size;
-  }
-  const std::vector<const dc::KeySpec*> keys = dc::movable_keys(*shape);
-  if (keys.empty()) return size;
-  const dc::KeySpec& k = *keys[rng() % keys.size()];
-  std::int64_t value = shape->integer(k.name);  // a small edit of one key
-  const std::int64_t step = std::max<std::int64_t>(1, value / 8);
-  value += rng() % 2 == 0 ? step : -step;
-  if (rng() % 4 == 0) value = k.min + static_cast<std::int64_t>(rng() % 64);
-  value = std::clamp(value, k.min, k.max);
-  const auto moved = dc::accepted(shape->with(k.name, std::to_string(value)));
-  return moved ? emit(moved->print(), data, max_size) : size;
-}
-
-}  // namespace
-
 extern "C" std::size_t LLVMFuzzerCustomMutator(std::uint8_t* data, std::size_t size,
                                                std::size_t max_size, unsigned int seed) {
-  try {
-    return mutate(data, size, max_size, seed);
-  } catch (const dc::ShapeError&) {
-    return size;
-  }
+  std::mt19937_64 rng(seed);
+  const auto shape = parse(data, size);
+  if (!shape) return emit(dc::kernel_families().front().name + ":T=1000,H=4", data, max_size);
+  const auto moved = dc::mutate(*shape, rng);  // never throws (harness/boundary.hpp)
+  return moved ? emit(moved->print(), data, max_size) : size;
 }
 
 extern "C" std::size_t LLVMFuzzerCustomCrossOver(const std::uint8_t* data1, std::size_t size1,
@@ -122,15 +92,8 @@ extern "C" std::size_t LLVMFuzzerCustomCrossOver(const std::uint8_t* data1, std:
                                                  std::uint8_t* out, std::size_t max_size,
                                                  unsigned int seed) {
   const auto a = parse(data1, size1), b = parse(data2, size2);
-  if (!a || !b || a->kernel() != b->kernel()) return 0;
+  if (!a || !b) return 0;
   std::mt19937_64 rng(seed);
-  try {
-    dc::Shape child = *a;
-    for (const dc::KeySpec& k : dc::find_family(a->kernel()).keys)
-      if (b->has(k.name) && rng() % 2 == 0) child = child.with(k.name, b->text(k.name));
-    const auto accepted = dc::accepted(child);
-    return accepted ? emit(accepted->print(), out, max_size) : 0;
-  } catch (const dc::ShapeError&) {
-    return 0;
-  }
+  const auto child = dc::cross_over(*a, *b, rng);
+  return child ? emit(child->print(), out, max_size) : 0;
 }

@@ -181,4 +181,37 @@ std::optional<BoundaryMove> boundary_move(const Shape& aimed_from, const std::st
   }
 }
 
+std::optional<Shape> mutate(const Shape& given, std::mt19937_64& rng) {
+  try {
+    const std::optional<Shape> shape = accepted(given);
+    if (!shape) return std::nullopt;
+    if (rng() % 2 == 0 && shape->has("index")) {
+      const std::optional<BoundaryMove> moved = boundary_move(*shape, shape->text("index"), rng);
+      return moved ? accepted(moved->shape) : std::nullopt;
+    }
+    const std::vector<const KeySpec*> keys = movable_keys(*shape);
+    if (keys.empty()) return std::nullopt;
+    const KeySpec& k = *keys[rng() % keys.size()];
+    std::int64_t value = shape->integer(k.name);
+    const std::int64_t step = std::max<std::int64_t>(1, value / 8);
+    value += rng() % 2 == 0 ? step : -step;
+    if (rng() % 4 == 0) value = k.min + static_cast<std::int64_t>(rng() % 64);
+    return accepted(shape->with(k.name, std::to_string(std::clamp(value, k.min, k.max))));
+  } catch (const ShapeError&) {
+    return std::nullopt;
+  }
+}
+
+std::optional<Shape> cross_over(const Shape& a, const Shape& b, std::mt19937_64& rng) {
+  if (a.kernel() != b.kernel()) return std::nullopt;
+  try {
+    Shape child = a;
+    for (const KeySpec& k : a.keys())
+      if (b.has(k.name) && rng() % 2 == 0) child = child.with(k.name, b.text(k.name));
+    return accepted(child);
+  } catch (const ShapeError&) {
+    return std::nullopt;
+  }
+}
+
 }  // namespace dc

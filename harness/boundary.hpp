@@ -68,4 +68,11 @@ struct BoundaryMove {
 std::optional<BoundaryMove> boundary_move(const Shape& base, const std::string& variant,
                                           std::mt19937_64& rng);
 
+// libFuzzer's mutations of a shape (fuzz/kernel_fuzz.cpp): a boundary move (above) or a small
+// edit of one integer key; a cross-over takes each key from one parent or the other. Each
+// returns a shape the kernel accepts (cross-key rules such as "Hg divides H" hold) or
+// nullopt; neither throws, whatever shape it is given.
+std::optional<Shape> mutate(const Shape& shape, std::mt19937_64& rng);
+std::optional<Shape> cross_over(const Shape& a, const Shape& b, std::mt19937_64& rng);
+
 }  // namespace dc

@@ -120,6 +120,10 @@ TEST_F(Trust, NumbersThatAreNotFiniteAndImpossibleCountsAreRefused) {
             std::string::npos);
   EXPECT_NE(run_cli("fuzz --kernel defect_hang --seed -1").output.find("[0, 2^64-1]"),
             std::string::npos);
+  const auto range = run_cli("--shape 'defect_hang:n=1' --mem-budget -1");
+  EXPECT_EQ(range.exit_code, 2);
+  EXPECT_EQ(range.output.find("17976931348623"), std::string::npos) << range.output;  // DBL_MAX
+  EXPECT_NE(range.output.find("valid: a non-negative number"), std::string::npos) << range.output;
 }
 
 TEST_F(Trust, TheCliSuggestsTheNameMeantAndTakesTheUsualAliases) {
