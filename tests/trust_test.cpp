@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -89,8 +90,8 @@ bool wait_for(const std::string& file, const std::string& text) {
 }
 
 // The processes whose parent is `pid` (its case processes).
-int children_of(pid_t pid) {
-  int n = 0;
+std::vector<pid_t> children(pid_t pid) {
+  std::vector<pid_t> out;
   for (const auto& d : fs::directory_iterator("/proc")) {
     std::ifstream stat(d.path() / "stat");
     std::string line;
@@ -101,9 +102,38 @@ int children_of(pid_t pid) {
     std::string state;
     pid_t parent = 0;
     rest >> state >> parent;
-    n += parent == pid ? 1 : 0;
+    if (parent == pid) out.push_back(static_cast<pid_t>(std::stoi(d.path().filename().string())));
   }
-  return n;
+  return out;
+}
+
+// Whether a process is still running (not gone, not a zombie): a case process a stopped
+// harness left behind would be.
+bool running(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line) || line.rfind(')') == std::string::npos) return false;
+  return line[line.rfind(')') + 2] != 'Z';
+}
+
+// Waits (a bound for a broken build, not a speed assumption) until `pid` has a case process,
+// and returns them.
+std::vector<pid_t> wait_for_children(pid_t pid) {
+  for (int i = 0; i < 60000; ++i) {
+    if (std::vector<pid_t> c = children(pid); !c.empty()) return c;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return {};
+}
+
+// After a stop: none of the case processes seen before it still runs (ended by the harness,
+// or by the kernel as their parent died).
+void expect_ended(const std::vector<pid_t>& cases) {
+  for (int i = 0; i < 1000; ++i) {
+    if (std::none_of(cases.begin(), cases.end(), running)) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ADD_FAILURE() << "a case process outlived the harness";
 }
 
 TEST_F(Trust, NumbersThatAreNotFiniteAndImpossibleCountsAreRefused) {
@@ -257,9 +287,10 @@ TEST_F(Trust, SigintInACampaignKeepsFindingsAndWritesTheReports) {
           path("found") + " --report " + path("report") + " --events " + path("events"),
       path("log"));
   ASSERT_TRUE(wait_for(path("events"), "\"event\":\"finding\"")) << read(path("log"));
+  const std::vector<pid_t> cases = children(pid);
   kill(pid, SIGINT);
   EXPECT_EQ(wait_exit(pid), 130) << read(path("log"));
-  EXPECT_EQ(children_of(pid), 0);
+  expect_ended(cases);
   const nlohmann::json report = nlohmann::json::parse(read(path("report/report.json")));
   EXPECT_EQ(report["stopped_by"], "SIGINT");
   EXPECT_FALSE(report["cases"].empty());
@@ -284,8 +315,10 @@ TEST_F(Trust, SigtermStopsAReplayWithItsReport) {
   const pid_t pid = start_cli(
       "replay " + path("corpus") + " --timeout 600 --report " + path("report"), path("log"));
   ASSERT_TRUE(wait_for(path("log"), "a.shape")) << read(path("log"));
+  const std::vector<pid_t> cases = wait_for_children(pid);  // the hanging entry's process
   kill(pid, SIGTERM);
   EXPECT_EQ(wait_exit(pid), 143) << read(path("log"));
+  expect_ended(cases);
   const nlohmann::json report = nlohmann::json::parse(read(path("report/report.json")));
   EXPECT_EQ(report["stopped_by"], "SIGTERM");
   EXPECT_EQ(report["cases"].size(), 1u);
@@ -295,12 +328,12 @@ TEST_F(Trust, SigtermStopsAReplayWithItsReport) {
 
 TEST_F(Trust, ASecondSignalEndsAtOnce) {
   const pid_t pid = start_cli("--shape 'defect_hang:n=8' --timeout 600", path("log"));
-  for (int i = 0; i < 6000 && children_of(pid) == 0; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  const std::vector<pid_t> cases = wait_for_children(pid);
+  ASSERT_FALSE(cases.empty());
   kill(pid, SIGINT);
   kill(pid, SIGINT);
   EXPECT_EQ(wait_exit(pid), 130);
-  EXPECT_EQ(children_of(pid), 0);
+  expect_ended(cases);
 }
 
 TEST_F(Trust, BadCorpusFilesNameTheFile) {
@@ -346,22 +379,9 @@ TEST_F(Trust, ASignalSentByAnotherProcessIsNotAFault) {
 // and is no finding.
 TEST_F(Trust, ACaseKilledFromOutsideIsNotAFinding) {
   const pid_t pid = start_cli("--shape 'defect_hang:n=8' --timeout 600 --json", path("log"));
-  pid_t child = 0;
-  for (int i = 0; i < 6000 && child == 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    for (const auto& d : fs::directory_iterator("/proc")) {
-      std::ifstream stat(d.path() / "stat");
-      std::string line;
-      if (!std::getline(stat, line) || line.rfind(')') == std::string::npos) continue;
-      std::istringstream rest(line.substr(line.rfind(')') + 2));
-      std::string state;
-      pid_t parent = 0;
-      rest >> state >> parent;
-      if (parent == pid) child = static_cast<pid_t>(std::stoi(d.path().filename().string()));
-    }
-  }
-  ASSERT_NE(child, 0);
-  kill(child, SIGKILL);
+  const std::vector<pid_t> cases = wait_for_children(pid);
+  ASSERT_EQ(cases.size(), 1u);
+  kill(cases.front(), SIGKILL);
   EXPECT_EQ(wait_exit(pid), 1);
   const nlohmann::json v = nlohmann::json::parse(read(path("log")));
   EXPECT_EQ(v["verdict"], "error");

@@ -431,7 +431,8 @@ std::optional<int> resolve_devices(const std::string& text, dc::FuzzOptions& o) 
 // How a campaign was asked for, beyond FuzzOptions: where its outputs go.
 struct FuzzOutputs {
   std::string backend, devices, report, events;
-  bool time_given = false, runs_given = false, index_given = false, minimize_given = false;
+  bool time_given = false, runs_given = false, index_given = false;
+  bool minimize_time_given = false, minimize_cases_given = false;
 };
 
 int run_fuzz(dc::FuzzOptions options, const FuzzOutputs& out, const std::string& command) {
@@ -453,9 +454,8 @@ int run_fuzz(dc::FuzzOptions options, const FuzzOutputs& out, const std::string&
     }
   // bounded by cases alone when only --runs is given; findings then minimized by cases too
   if (out.runs_given && !out.time_given) options.time_s = 0;
-  if (options.time_s == 0 && !out.minimize_given) options.minimize_s = 0;
-  if (options.time_s == 0 && options.minimize_cases == 0 && options.minimize_s == 0 &&
-      !out.minimize_given)
+  if (options.time_s == 0 && !out.minimize_time_given) options.minimize_s = 0;
+  if (options.time_s == 0 && !out.minimize_time_given && !out.minimize_cases_given)
     options.minimize_cases = 50;
   if (!options.out.empty()) {  // a folder that cannot take the findings is found out now
     try {
@@ -784,7 +784,8 @@ int run_main(int argc, char** argv) {
   fuzz_out.time_given = time->count() > 0;
   fuzz_out.runs_given = runs->count() > 0;
   fuzz_out.index_given = index->count() > 0;
-  fuzz_out.minimize_given = minimize_time->count() > 0 || minimize_cases->count() > 0;
+  fuzz_out.minimize_time_given = minimize_time->count() > 0;
+  fuzz_out.minimize_cases_given = minimize_cases->count() > 0;
   dc::install_interrupt_handlers();
   if (*list) return run_list(names_only, list_mutants, list_kernel);
   if (*selftest) return run_selftest(selftest_options, selftest_report, command);
