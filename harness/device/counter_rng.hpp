@@ -7,9 +7,17 @@
 
 #include "kernels/runtime/hip_portable.hpp"
 
+// The hash wraps modulo 2^64 on purpose: not a finding of an unsigned-overflow sanitizer
+// (ClusterFuzzLite's `undefined` build checks unsigned overflow too).
+#if defined(__clang__)
+#define DC_INTENTIONAL_WRAP __attribute__((no_sanitize("unsigned-integer-overflow")))
+#else
+#define DC_INTENTIONAL_WRAP
+#endif
+
 namespace dc::rng {
 
-DC_HD inline std::uint64_t mix64(std::uint64_t z) {
+DC_HD DC_INTENTIONAL_WRAP inline std::uint64_t mix64(std::uint64_t z) {
   z += 0x9e3779b97f4a7c15ull;
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
