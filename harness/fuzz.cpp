@@ -238,7 +238,8 @@ class Campaign {
       ++started;
       RunOptions run;
       run.timeout_s = case_timeout();
-      run.memory_budget = available_memory() / static_cast<std::uint64_t>(workers());
+      run.memory_budget = memory_;  // the same for any --jobs: the gate shares it out
+      run.gate = &gate_;
       run.backend = o_.backend;
       run.device = device;
       run.stop = [this] { return cut_short(); };
@@ -342,7 +343,8 @@ class Campaign {
                         : o_.minimize_s;
       mo.max_cases = o_.minimize_cases;
       mo.run.timeout_s = case_timeout();
-      mo.run.memory_budget = available_memory() / static_cast<std::uint64_t>(workers() + 1);
+      mo.run.memory_budget = memory_;
+      mo.run.gate = &gate_;
       mo.run.backend = o_.backend;
       mo.run.device = p.device;
       mo.run.stop = [this] { return cut_short(); };
@@ -406,6 +408,9 @@ class Campaign {
   Proposer propose_;
   Clock::time_point start_;
   std::mutex mutex_;
+  // what the machine had free when the campaign began: each case's budget, whatever --jobs
+  const std::uint64_t memory_ = available_memory();
+  MemoryGate gate_{memory_};
   FuzzSummary summary_;
   std::set<std::string> seen_;
   std::atomic<bool> stop_{false}, failed_{false};
