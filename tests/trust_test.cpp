@@ -282,7 +282,7 @@ TEST_F(Trust, AFolderThatCannotTakeFindingsIsAnErrorAndNothingIsLeftBehind) {
 // the documented exit code (130), and no case process left behind.
 TEST_F(Trust, SigintInACampaignKeepsFindingsAndWritesTheReports) {
   const pid_t pid = start_cli(
-      "fuzz --kernel chunk_gated_delta_rule_fwd_h --index i32 --time 600 "
+      "fuzz --kernel chunk_gated_delta_rule_fwd_h --index i32 --runs 100000 "
       "--out " +
           path("found") + " --report " + path("report") + " --events " + path("events"),
       path("log"));
