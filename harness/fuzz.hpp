@@ -25,6 +25,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "backend.hpp"
@@ -62,6 +63,18 @@ struct FuzzOptions {
   Proposer propose;                // empty: the boundary-aware proposals above
   std::ostream* events = nullptr;  // JSON Lines: start, finding, minimized, end (and each case)
   bool progress_tty = false;       // the progress stream is a terminal: one `\r`-updated line
+
+  // A campaign of `runs` cases and no time bound, its findings not minimized (set
+  // minimize_cases for that): what tests run, the same on every machine.
+  static FuzzOptions bounded_by_cases(std::string kernel, std::string index, std::int64_t runs) {
+    FuzzOptions o;
+    o.kernel = std::move(kernel);
+    o.index = std::move(index);
+    o.time_s = 0;
+    o.runs = runs;
+    o.minimize_s = 0;
+    return o;
+  }
 };
 
 // What the workers of one device did.

@@ -32,6 +32,15 @@ struct SelftestOptions {
   int jobs = 1;                     // fuzz cases at once
   std::vector<std::string> only;    // mutants to run (empty: all)
   std::vector<std::string> except;  // mutants not to run
+
+  // `cases` per trial and no time bound (kills minimized only if minimize_cases is set):
+  // what tests run, the same on every machine.
+  static SelftestOptions bounded_by_cases(std::int64_t cases) {
+    SelftestOptions o;
+    o.budget_s = 0;
+    o.cases = cases;
+    return o;
+  }
 };
 
 // One kernel under the corpus and the fuzzer: a mutant (failed = killed) or a clean kernel

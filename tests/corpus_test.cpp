@@ -201,13 +201,7 @@ TEST_F(Corpus, FuzzWithTwoJobsWritesEachFindingAsAReplayableCorpusFile) {
 // Findings are minimized on a thread of their own while the workers go on: every finding file
 // is rewritten minimized (or says why not); a campaign bounded by cases minimizes them all.
 TEST_F(Corpus, FuzzMinimizesFindingsBesideTheWorkers) {
-  dc::FuzzOptions o;
-  o.kernel = "chunk_local_cumsum";
-  o.index = "i32";
-  o.time_s = 0;
-  o.runs = 20;
-  o.jobs = 1;
-  o.minimize_s = 0;
+  dc::FuzzOptions o = dc::FuzzOptions::bounded_by_cases("chunk_local_cumsum", "i32", 20);
   o.minimize_cases = 20;
   o.out = (dir_ / "found").string();
   std::ostringstream progress;

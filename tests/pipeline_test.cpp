@@ -100,13 +100,8 @@ INSTANTIATE_TEST_SUITE_P(
 class Fuzzing : public testing::TestWithParam<const char*> {};
 
 TEST_P(Fuzzing, FindsAWrappedOffset) {
-  dc::FuzzOptions o;
-  o.kernel = GetParam();
-  o.index = "i32";
-  o.time_s = 0;  // bounded by cases: the first finding comes within 16 cases at seed 0 (the
-  o.runs = 40;   // pipeline's; the stages within 11)
-  o.jobs = 1;
-  o.minimize_s = 0;
+  // at seed 0 the first finding comes within 16 cases (the pipeline's; the stages' within 11)
+  dc::FuzzOptions o = dc::FuzzOptions::bounded_by_cases(GetParam(), "i32", 40);
   o.stop_at_first = true;
   std::ostringstream progress;
   const dc::FuzzSummary s = dc::fuzz(o, progress);

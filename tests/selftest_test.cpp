@@ -29,9 +29,7 @@ TEST(Selftest, MutantsAreRegisteredButHiddenFromTheKernelList) {
 // A logic defect: the corpus's small shapes kill it at once, the kill is minimized (to a shape
 // of the mutant that still fails), and the clean kernel gets no false alarm.
 TEST(Selftest, KillsAMutantAndMinimizesTheKillWithoutAFalseAlarm) {
-  dc::SelftestOptions o;
-  o.budget_s = 0;  // bounded by cases alone
-  o.cases = 20;
+  dc::SelftestOptions o = dc::SelftestOptions::bounded_by_cases(20);
   o.minimize_cases = 20;
   o.corpus = std::string(DIFFCHECK_SOURCE_DIR) + "/corpus";
   o.only = {"k_head_modulo"};

@@ -27,12 +27,8 @@ fs::path fresh_dir(const std::string& name) {
 
 TEST(ShardedFuzz, EveryStandInDeviceFindsFailuresMergedIntoOneDeduplicatedSet) {
   const fs::path out = fresh_dir("merged");
-  dc::FuzzOptions o;
-  o.kernel = "chunk_gated_delta_rule_fwd_h";
-  o.index = "i32";
-  o.time_s = 0;
-  o.runs = 60;  // 30 cases for each stand-in device, each from its own stream
-  o.minimize_s = 0;
+  // 30 cases for each stand-in device, each from its own stream
+  dc::FuzzOptions o = dc::FuzzOptions::bounded_by_cases("chunk_gated_delta_rule_fwd_h", "i32", 60);
   o.devices = {0, 1};
   o.out = out.string();
   std::ostringstream progress;

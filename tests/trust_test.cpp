@@ -262,10 +262,7 @@ TEST_F(Trust, AFolderThatCannotTakeFindingsIsAnErrorAndNothingIsLeftBehind) {
   EXPECT_NE(r.output.find("--out"), std::string::npos) << r.output;
   // the folder fails later (it is taken away): the campaign stops, it neither hangs nor aborts
   for (const int jobs : {1, 2}) {
-    dc::FuzzOptions o;
-    o.kernel = "defect_overrun_write";
-    o.time_s = 0;
-    o.runs = 6;
+    dc::FuzzOptions o = dc::FuzzOptions::bounded_by_cases("defect_overrun_write", "i32", 6);
     o.jobs = jobs;
     o.out = path("file/sub");
     std::ostringstream progress;
