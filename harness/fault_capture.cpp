@@ -10,7 +10,7 @@
 
 #include "demand_pager.hpp"
 #include "guarded_buffer.hpp"
-#include "kernels/runtime/simt_cpu.hpp"
+#include "runtime/simt.hpp"
 
 namespace dc {
 

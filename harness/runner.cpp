@@ -21,8 +21,8 @@
 #include "fault_capture.hpp"
 #include "guarded_buffer.hpp"
 #include "interrupt.hpp"
-#include "kernels/runtime/simt_cpu.hpp"
 #include "poison.hpp"
+#include "runtime/simt.hpp"
 
 namespace dc {
 

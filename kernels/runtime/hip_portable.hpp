@@ -1,6 +1,6 @@
-// One kernel source, several targets. Kernels include this header and are written in
-// plain HIP C++ (blocks, threads, __shared__, __syncthreads). On the CPU backend the HIP
-// keywords map onto the host SIMT runtime (simt_cpu.hpp); on a GPU onto the HIP runtime.
+// One kernel source, several targets. The project's own kernels include this header and are
+// written in plain HIP C++ (blocks, threads, __shared__, __syncthreads). On the CPU backend the
+// HIP keywords map onto the CPU runtime (runtime/); on a GPU onto the HIP runtime.
 #pragma once
 
 #if defined(__HIP__) || defined(__CUDACC__)
@@ -8,6 +8,6 @@
 #define DC_HD __host__ __device__
 #define DC_DEVICE_COMPILE 1
 #else
-#include "simt_cpu.hpp"
+#include "runtime/include/diffcheck_cpu/keywords.hpp"
 #define DC_HD
 #endif

@@ -1,0 +1,4 @@
+// cub/warp/warp_reduce.cuh on diffcheck's CPU backend: part of cub/cub.cuh.
+#pragma once
+
+#include "../cub.cuh"

@@ -1,0 +1,4 @@
+// cuda_bf16.h on diffcheck's CPU backend: part of cuda_runtime.h.
+#pragma once
+
+#include "cuda_runtime.h"

@@ -1,0 +1,122 @@
+// The HIP runtime API a kernel file's host code calls, on the CPU backend (see cuda_api.hpp):
+// errors, memory, streams, function attributes, hipLaunchKernelGGL and HIP_DYNAMIC_SHARED.
+// Wavefronts are 64 lanes unless the family or the launch says otherwise.
+#pragma once
+
+#include <cstdlib>
+#include <cstring>
+
+#include "launch.hpp"
+#include "warp.hpp"
+
+// NOLINTBEGIN(readability-identifier-naming,bugprone-reserved-identifier,cppcoreguidelines-macro-usage)
+enum hipError_t : int {
+  hipSuccess = 0,
+  hipErrorInvalidValue = 1,
+  hipErrorOutOfMemory = 2,
+  hipErrorNotSupported = 801,
+};
+struct ihipStream_t;
+using hipStream_t = ihipStream_t*;
+enum hipMemcpyKind : int {
+  hipMemcpyHostToHost = 0,
+  hipMemcpyHostToDevice = 1,
+  hipMemcpyDeviceToHost = 2,
+  hipMemcpyDeviceToDevice = 3,
+  hipMemcpyDefault = 4,
+};
+enum hipFuncAttribute : int { hipFuncAttributeMaxDynamicSharedMemorySize = 8 };
+enum hipDeviceAttribute_t : int {
+  hipDeviceAttributeMaxThreadsPerBlock,
+  hipDeviceAttributeWarpSize,
+  hipDeviceAttributeMultiprocessorCount,
+  hipDeviceAttributeMaxSharedMemoryPerBlock,
+};
+
+inline const char* hipGetErrorString(hipError_t e) {
+  return e == hipSuccess ? "no error" : "error";
+}
+inline hipError_t hipGetLastError() {
+  return hipSuccess;
+}
+inline hipError_t hipPeekAtLastError() {
+  return hipSuccess;
+}
+inline hipError_t hipDeviceSynchronize() {
+  return hipSuccess;
+}
+inline hipError_t hipStreamSynchronize(hipStream_t) {
+  return hipSuccess;
+}
+inline hipError_t hipGetDevice(int* d) {
+  return *d = 0, hipSuccess;
+}
+inline hipError_t hipSetDevice(int) {
+  return hipSuccess;
+}
+inline hipError_t hipDeviceGetAttribute(int* value, hipDeviceAttribute_t attr, int /*device*/) {
+  const ::dc::simt::Device d = ::dc::simt::hip_device();
+  switch (attr) {
+    case hipDeviceAttributeMaxThreadsPerBlock:
+      *value = 1024;
+      break;
+    case hipDeviceAttributeWarpSize:
+      *value = static_cast<int>(d.warp_size);
+      break;
+    case hipDeviceAttributeMultiprocessorCount:
+      *value = 304;
+      break;  // an MI300X
+    case hipDeviceAttributeMaxSharedMemoryPerBlock:
+      *value = static_cast<int>(d.shared_default);
+      break;
+    default:
+      return hipErrorInvalidValue;
+  }
+  return hipSuccess;
+}
+inline hipError_t hipMalloc(void** p, std::size_t bytes) {
+  *p = std::malloc(bytes);
+  return *p != nullptr || bytes == 0 ? hipSuccess : hipErrorOutOfMemory;
+}
+template <class T>
+hipError_t hipMalloc(T** p, std::size_t bytes) {
+  return hipMalloc(reinterpret_cast<void**>(p), bytes);
+}
+inline hipError_t hipFree(void* p) {
+  return std::free(p), hipSuccess;
+}
+inline hipError_t hipMemcpy(void* dst, const void* src, std::size_t bytes, hipMemcpyKind) {
+  return std::memmove(dst, src, bytes), hipSuccess;
+}
+inline hipError_t hipMemcpyAsync(void* dst, const void* src, std::size_t bytes, hipMemcpyKind kind,
+                                 hipStream_t = nullptr) {
+  return hipMemcpy(dst, src, bytes, kind);
+}
+inline hipError_t hipMemset(void* p, int value, std::size_t bytes) {
+  return std::memset(p, value, bytes), hipSuccess;
+}
+template <class... P>
+hipError_t hipFuncSetAttribute(void (*kernel)(P...), hipFuncAttribute attr, int value) {
+  if (attr == hipFuncAttributeMaxDynamicSharedMemorySize)
+    ::dc::simt::set_max_dynamic_shared(reinterpret_cast<const void*>(kernel),
+                                       static_cast<std::size_t>(value));
+  return hipSuccess;
+}
+#ifndef DIFFCHECK_SPELLING
+#define DIFFCHECK_SPELLING hip  // the first spelling a file includes decides __activemask's type
+inline unsigned long long __activemask(
+    std::source_location site = std::source_location::current()) {
+  return dc_activemask(site);
+}
+#define DIFFCHECK_SOURCE_DEVICE() \
+  ::dc::simt::with_warp_size(::dc::simt::hip_device(), DIFFCHECK_WARP_SIZE)
+#endif
+
+#define HIP_KERNEL_NAME(...) __VA_ARGS__
+#define HIP_DYNAMIC_SHARED(type, var) thread_local type* const var = ::dc::simt::DynamicShared{};
+#define HIP_DYNAMIC_SHARED_ATTRIBUTE
+#define hipLaunchKernelGGL(kernel, grid, block, shared, stream, ...)                           \
+  ::dc::simt::launch_kernel(                                                                   \
+      ::dc::simt::with_warp_size(::dc::simt::hip_device(), DIFFCHECK_WARP_SIZE), kernel, grid, \
+      block, shared __VA_OPT__(, ) __VA_ARGS__)
+// NOLINTEND(readability-identifier-naming,bugprone-reserved-identifier,cppcoreguidelines-macro-usage)

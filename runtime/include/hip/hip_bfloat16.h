@@ -1,0 +1,4 @@
+// hip/hip_bfloat16.h on diffcheck's CPU backend: part of hip/hip_runtime.h.
+#pragma once
+
+#include "hip_runtime.h"

@@ -1,0 +1,4 @@
+// vector_types.h on diffcheck's CPU backend: part of cuda_runtime.h.
+#pragma once
+
+#include "cuda_runtime.h"
