@@ -2,6 +2,8 @@
 // 8- and 16-byte vector loads, and their make_* functions. `uint3` is threadIdx's type (dim3).
 #pragma once
 
+#include "keywords.hpp"
+
 // NOLINTBEGIN(cppcoreguidelines-macro-usage,bugprone-macro-parentheses)
 #define DC_VECTOR_TYPES(name, base, a2, a4)                       \
   struct name##1 {                                                \
