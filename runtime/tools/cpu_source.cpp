@@ -150,24 +150,28 @@ struct Rewriter {
     };
     back_space();
     for (;;) {
+      bool bracketed = true;
       if (p > 0 && code[p - 1] == '>') {
         back_balanced('<', '>');
       } else if (p > 0 && code[p - 1] == ')') {
         back_balanced('(', ')');
       } else if (p > 0 && ident(code[p - 1])) {
         while (p > 0 && ident(code[p - 1])) --p;
+        bracketed = false;
       } else {
         break;
       }
       const std::size_t here = p;
       back_space();
-      if (p >= 2 && code[p - 1] == ':' && code[p - 2] == ':') {
+      if (p >= 2 && code[p - 1] == ':' && code[p - 2] == ':') {  // a qualified name goes on
         p -= 2;
         back_space();
         continue;
       }
       p = here;
-      if (p > 0 && (code[p - 1] == '>' || code[p - 1] == ')')) continue;
+      // a name before template arguments or a call's parentheses belongs to the callee
+      if (bracketed && p > 0 && (ident(code[p - 1]) || code[p - 1] == '>' || code[p - 1] == ')'))
+        continue;
       break;
     }
     if (p == lt) fail(lt, "<<< without a kernel before it");

@@ -11,6 +11,10 @@ namespace {
 using conformance::Values;
 constexpr int kBlocks = 4, kThreads = 128, kN = kBlocks * kThreads, kWarps = kThreads / 32;
 
+struct Larger {  // (CUDA 13's CUB has no cub::Max)
+  __host__ __device__ int operator()(int a, int b) const { return a < b ? b : a; }
+};
+
 __global__ void reductions(const int* in, const float* fin, int* out, float* fout) {
   using IntReduce = cub::BlockReduce<int, kThreads>;
   using FloatReduce = cub::BlockReduce<float, kThreads>;
@@ -26,7 +30,7 @@ __global__ void reductions(const int* in, const float* fin, int* out, float* fou
 
   const int sum = IntReduce(int_storage).Sum(in[g]);
   __syncthreads();  // before the storage is used again, as CUB requires
-  const int partial = IntReduce(int_storage).Reduce(in[g], cub::Max(), 100);
+  const int partial = IntReduce(int_storage).Reduce(in[g], Larger(), 100);
   const float fsum = FloatReduce(float_storage).Sum(fin[g]);
   __syncthreads();
   const float fpartial = FloatReduce(float_storage).Sum(fin[g], 77);

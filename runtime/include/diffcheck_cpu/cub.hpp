@@ -102,10 +102,10 @@ class BlockReduce {
     __syncthreads();
     if (tid != 0) return x;
     constexpr int kWarps = (kThreads + kWarp - 1) / kWarp;
-    T totals[kWarps];
+    T totals[kWarps] = {};
     int warps = 0;
     for (int w = 0; w * kWarp < valid; ++w, ++warps) {
-      T lanes[kWarp];
+      T lanes[kWarp] = {};
       const int count = valid - w * kWarp < kWarp ? valid - w * kWarp : kWarp;
       for (int l = 0; l < count; ++l) lanes[l] = s_.values[w * kWarp + l];
       totals[w] = tree(lanes, count, kWarp, op);

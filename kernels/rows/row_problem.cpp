@@ -1,0 +1,229 @@
+#include "row_problem.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "harness/device/counter_rng.hpp"
+#include "harness/parallel.hpp"
+#include "kernels/runtime/chunk_problem.hpp"
+
+namespace dc::kernels {
+
+namespace {
+// Above this much work (flop-equivalents over the whole grid, about a second of the CPU
+// backend) a case runs chosen rows only.
+constexpr double kWholeGridFlops = 2e9;
+constexpr int kRandomRows = 2;  // seeded random rows of a sparse plan
+// Fixed costs of a block on the CPU backend, in flop-equivalents: a fiber per thread (about a
+// microsecond), and a row's check (regenerating its inputs, the comparers).
+constexpr double kFiberFlops = 2000;
+constexpr double kCheckFlops = 20000;
+constexpr std::size_t kMaxConcurrentBlocks = 16;
+}  // namespace
+
+simt::dim3 RowLayout::grid() const {
+  return {static_cast<unsigned>(row_chunks()), static_cast<unsigned>(column_blocks),
+          static_cast<unsigned>(batches)};
+}
+
+std::vector<std::uint64_t> RowLayout::blocks_of_row(std::int64_t r) const {
+  const std::int64_t batch = r / rows_per_batch, chunk = r % rows_per_batch / rows_per_block;
+  std::vector<std::uint64_t> ids;
+  for (std::int64_t c = 0; c < column_blocks; ++c)
+    ids.push_back(static_cast<std::uint64_t>(chunk + row_chunks() * (c + column_blocks * batch)));
+  return ids;
+}
+
+std::pair<std::int64_t, std::int64_t> RowLayout::rows_of_block(std::uint64_t block) const {
+  const auto id = static_cast<std::int64_t>(block);
+  const std::int64_t chunk = id % row_chunks(), batch = id / (row_chunks() * column_blocks);
+  const std::int64_t first = batch * rows_per_batch + chunk * rows_per_block;
+  return {first, std::min(first + rows_per_block, (batch + 1) * rows_per_batch)};
+}
+
+DType row_dtype(const Shape& s) {
+  const std::string& t = s.text("dtype");
+  return t == "fp32" ? DType::f32 : t == "fp16" ? DType::f16 : DType::bf16;
+}
+
+KeySpec row_index_key() {
+  KeySpec k = index_key();
+  k.help =
+      "offset arithmetic: i64 64-bit (the fix); i32 the row offset's product in 32 bits (before "
+      "the fix); mixed that product in 32 bits, widened afterwards (the cast-after-multiply false "
+      "fix)";
+  return k;
+}
+
+KeySpec row_dtype_key() {
+  return KeySpec{.name = "dtype",
+                 .kind = KeyKind::choice,
+                 .choices = {"bf16", "fp16", "fp32"},
+                 .default_value = "bf16",
+                 .help = "element type of the activations"};
+}
+
+void RowProblem::set_up(RowLayout layout, std::vector<RowOffset> offsets,
+                        std::vector<Output> outputs, double cost_per_row) {
+  layout_ = layout;
+  offsets_ = std::move(offsets);
+  outputs_ = std::move(outputs);
+  for (Output& o : outputs_)
+    if (o.width == 0) o.width = layout_.width;
+  specs_ = tensors();
+  make_plan(cost_per_row);
+}
+
+void RowProblem::make_plan(double cost_per_row) {
+  const std::int64_t rows = layout_.rows();
+  plan_.grid_blocks = layout_.grid_blocks();
+  // 4 KiB pages a row touches, over every tensor with a part per row: shared with the next
+  // rows in a whole grid, a page of their own (at least) for the rows of a sparse plan
+  double dense_pages = 0, sparse_pages = 0;
+  std::uint64_t row_bytes = 0;
+  for (const TensorSpec& s : specs_) {
+    if (s.elements() < rows || s.elements() % rows != 0) continue;
+    const double pages = static_cast<double>(s.bytes() / static_cast<std::uint64_t>(rows)) / 4096;
+    dense_pages += pages;
+    sparse_pages += std::max(1.0, pages);
+  }
+  for (const Output& o : outputs_)
+    row_bytes += static_cast<std::uint64_t>(o.width) * dtype_bytes(specs_[o.tensor].dtype);
+  const double per_block = kFiberFlops * layout_.threads + kCheckFlops;
+  const double whole = static_cast<double>(rows) * (cost_per_row + dense_pages * kPageTouchFlops) +
+                       static_cast<double>(plan_.grid_blocks) * per_block;
+  if (whole <= kWholeGridFlops) {
+    plan_.work_flops = whole;
+    plan_.verified = fmt::format("every element: {} rows", rows);
+    return;
+  }
+  sparse_row_cost_ = cost_per_row + sparse_pages * kPageTouchFlops;
+  add_row(0, "first row");
+  add_row(rows - 1, "last row");
+  for (const RowOffset& o : offsets_)
+    for (int bits : o.is_unsigned ? std::vector<int>{32} : std::vector<int>{31, 32}) {
+      const std::int64_t at = ((std::int64_t{1} << bits) + o.stride - 1) / o.stride;
+      if (at >= rows) continue;
+      add_row(at, fmt::format("{} reaches 2^{} here ({})", o.expression, bits, o.tensor));
+      add_row(at - 1, fmt::format("the row before {} reaches 2^{}", o.expression, bits));
+    }
+  for (int i = 0; i < kRandomRows; ++i)
+    add_row(static_cast<std::int64_t>(rng::bits(seed_, 0x7035, static_cast<std::uint64_t>(i)) %
+                                      static_cast<std::uint64_t>(rows)),
+            "seeded random");
+  std::sort(checked_rows_.begin(), checked_rows_.end());
+  plan_.verified = fmt::format("every element of the {} rows the {} blocks write",
+                               checked_rows_.size(), plan_.blocks.size());
+  plan_.working_bytes = std::uint64_t{16} << 20;
+  plan_.written_bytes = static_cast<std::uint64_t>(checked_rows_.size()) * row_bytes;
+}
+
+void RowProblem::add_row(std::int64_t r, const std::string& why) {
+  for (const std::uint64_t id : layout_.blocks_of_row(r)) {
+    const auto known = std::find(plan_.blocks.begin(), plan_.blocks.end(), id);
+    if (known != plan_.blocks.end()) {
+      std::string& reason = plan_.reasons[static_cast<std::size_t>(known - plan_.blocks.begin())];
+      if (reason.find(why) == std::string::npos) reason += "; " + why;
+      continue;
+    }
+    const auto [first, end] = layout_.rows_of_block(id);
+    plan_.blocks.push_back(id);
+    plan_.reasons.push_back(end - first == 1 ? fmt::format("row {}: {}", first, why)
+                                             : fmt::format("rows {}-{}: {}", first, end - 1, why));
+    plan_.work_flops += static_cast<double>(end - first) * sparse_row_cost_ /
+                            static_cast<double>(layout_.column_blocks) +
+                        kFiberFlops * layout_.threads + kCheckFlops;
+    for (std::int64_t row = first; row < end; ++row)
+      if (std::find(checked_rows_.begin(), checked_rows_.end(), row) == checked_rows_.end())
+        checked_rows_.push_back(row);
+  }
+}
+
+simt::LaunchPolicy RowProblem::launch_policy() const {
+  return simt::LaunchPolicy{
+      .blocks = plan_.blocks,
+      .workers = static_cast<unsigned>(std::min(plan_.blocks.size(), kMaxConcurrentBlocks)),
+  };
+}
+
+std::vector<IndexProduct> RowProblem::index_products() const {
+  std::vector<IndexProduct> products;
+  const std::int64_t rows = layout_.rows();
+  for (const RowOffset& o : offsets_) {
+    IndexProduct p{.tensor = o.tensor,
+                   .expression = o.expression,
+                   .term = "offset",
+                   .narrow_in = o.narrow_in,
+                   .max = (rows - 1) * o.stride};
+    for (int bits : o.is_unsigned ? std::vector<int>{32} : std::vector<int>{31, 32}) {
+      const std::int64_t at = ((std::int64_t{1} << bits) + o.stride - 1) / o.stride;
+      if (at < rows) p.reaches.push_back(Reach{bits, fmt::format("row {}", at), at * o.stride});
+    }
+    products.push_back(std::move(p));
+  }
+  return products;
+}
+
+std::string RowProblem::locate(std::size_t tensor, std::int64_t flat) const {
+  const TensorSpec& spec = specs_.at(tensor);
+  const std::int64_t rows = layout_.rows();
+  if (spec.elements() % rows != 0) return spec.coordinates(flat);
+  const std::int64_t per_row = spec.elements() / rows;
+  return fmt::format("row {} ({})", flat / per_row, spec.coordinates(flat));
+}
+
+std::vector<ElementRun> RowProblem::verified_runs(std::size_t tensor) const {
+  if (plan_.whole_grid()) return {};
+  const auto o = std::find_if(outputs_.begin(), outputs_.end(),
+                              [tensor](const Output& x) { return x.tensor == tensor; });
+  if (o == outputs_.end()) return {};
+  std::vector<ElementRun> runs;
+  for (const std::int64_t r : checked_rows_) runs.push_back({r * o->width, o->width, 0, 1});
+  return runs;
+}
+
+std::vector<TensorCheck> RowProblem::verify(std::span<const TensorView> t) const {
+  const bool whole = plan_.whole_grid();
+  const auto rows = static_cast<std::uint64_t>(
+      whole ? layout_.rows() : static_cast<std::int64_t>(checked_rows_.size()));
+  const unsigned workers = std::max(1u, static_cast<unsigned>(std::min<std::uint64_t>(
+                                            std::thread::hardware_concurrency(), rows)));
+  std::vector<std::vector<Comparer>> partial(workers);
+  for (std::vector<Comparer>& p : partial)
+    for (const Output& o : outputs_) p.emplace_back(specs_[o.tensor], o.tolerance);
+  std::atomic<std::uint64_t> next{0};
+  run_in_parallel(workers, static_cast<int>(workers), [&](std::size_t w) {
+    for (std::uint64_t i = next++; i < rows; i = next++)
+      check_row(t, whole ? static_cast<std::int64_t>(i) : checked_rows_[i], partial[w]);
+  });
+  std::vector<TensorCheck> out;
+  for (std::size_t o = 0; o < outputs_.size(); ++o) {
+    for (unsigned w = 1; w < workers; ++w) partial[0][o].merge(partial[w][o]);
+    out.push_back(partial[0][o].finish());
+  }
+  return out;
+}
+
+std::vector<double> RowProblem::input(std::size_t tensor, std::int64_t begin,
+                                      std::int64_t count) const {
+  return regenerate(*this, specs_.at(tensor).dtype, tensor, begin, count);
+}
+
+void RowProblem::compare_row(Comparer& cmp, std::size_t o, const TensorView& got, std::int64_t r,
+                             const Eigen::VectorXd& want, double floor) const {
+  const std::int64_t width = outputs_.at(o).width;
+  std::vector<double> g(static_cast<std::size_t>(width));
+  std::vector<std::int64_t> flat(g.size());
+  for (std::int64_t i = 0; i < width; ++i) {
+    const auto k = static_cast<std::size_t>(i);
+    flat[k] = r * width + i;
+    g[k] = got(flat[k]);
+  }
+  cmp.add_group(g, std::span<const double>(want.data(), static_cast<std::size_t>(want.size())),
+                flat, floor);
+}
+
+}  // namespace dc::kernels

@@ -1,0 +1,30 @@
+#include "reference.hpp"
+
+#include <cmath>
+
+namespace dc::reference::rows {
+
+Eigen::VectorXd rms_norm(const Eigen::VectorXd& x, const Eigen::VectorXd& w, double eps) {
+  const double inv_rms = 1.0 / std::sqrt(x.squaredNorm() / static_cast<double>(x.size()) + eps);
+  return x.cwiseProduct(w) * inv_rms;
+}
+
+LayerNorm layer_norm(const Eigen::VectorXd& x, const Eigen::VectorXd& gamma,
+                     const Eigen::VectorXd& beta, double eps) {
+  LayerNorm r;
+  r.mean = x.mean();
+  const Eigen::VectorXd centered = x.array() - r.mean;
+  r.rstd = 1.0 / std::sqrt(centered.squaredNorm() / static_cast<double>(x.size()) + eps);
+  r.y = (centered * r.rstd).cwiseProduct(gamma) + beta;
+  return r;
+}
+
+Eigen::VectorXd causal_conv1d(const Eigen::MatrixXd& window, const Eigen::MatrixXd& w,
+                              const Eigen::VectorXd& bias) {
+  Eigen::VectorXd out = bias;
+  for (Eigen::Index k = 0; k < window.rows(); ++k)
+    out += w.col(k).cwiseProduct(window.row(k).transpose());
+  return out;
+}
+
+}  // namespace dc::reference::rows

@@ -1,0 +1,25 @@
+// Float64 references of the row kernels (rms_norm, layer_norm, causal_conv1d), one row at a
+// time, from the inputs as stored (widened to double).
+#pragma once
+
+#include <Eigen/Dense>
+
+namespace dc::reference::rows {
+
+// y = x / sqrt(mean(x^2) + eps) * w
+Eigen::VectorXd rms_norm(const Eigen::VectorXd& x, const Eigen::VectorXd& w, double eps);
+
+struct LayerNorm {
+  Eigen::VectorXd y;
+  double mean = 0, rstd = 0;
+};
+// y = (x - mean) * rstd * gamma + beta, rstd = 1 / sqrt(var + eps), var the biased variance
+LayerNorm layer_norm(const Eigen::VectorXd& x, const Eigen::VectorXd& gamma,
+                     const Eigen::VectorXd& beta, double eps);
+
+// One token of a causal depthwise convolution: out[c] = bias[c] + sum_k w(c, k) x(k, c), where
+// row k of `window` is token t - (width - 1) + k (zeros before the sequence's start).
+Eigen::VectorXd causal_conv1d(const Eigen::MatrixXd& window, const Eigen::MatrixXd& w,
+                              const Eigen::VectorXd& bias);
+
+}  // namespace dc::reference::rows
