@@ -4,6 +4,8 @@
 // fiber's position; warpSize is the launch's warp size.
 #pragma once
 
+#include <memory>  // before __noinline__ is defined: libstdc++'s shared_ptr spells it as an attribute
+
 #include "../../simt.hpp"
 
 // NOLINTBEGIN(bugprone-reserved-identifier,cppcoreguidelines-macro-usage): CUDA's own names
