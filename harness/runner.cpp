@@ -122,7 +122,11 @@ Verdict execute(const Shape& shape, const Problem& problem, const Plan& plan,
     v.kind = VerdictKind::pass;
     for (const TensorCheck& c : v.checks) {
       if (c.status == CheckStatus::pass) continue;
-      v.kind = c.status == CheckStatus::nonfinite ? VerdictKind::nonfinite : VerdictKind::mismatch;
+      // the class of the first bad element: a finite mismatch stays one where non-finite
+      // (never-written) elements lie further on
+      const bool finite_first = c.first_bad && std::isfinite(c.first_bad->got);
+      v.kind = c.status == CheckStatus::nonfinite && !finite_first ? VerdictKind::nonfinite
+                                                                   : VerdictKind::mismatch;
       v.tensor = c.tensor;
       v.first_bad = c.first_bad;
       if (!c.first_bad) {

@@ -1,0 +1,122 @@
+// Driver of causal_conv1d (causal_conv1d.cu): its keys, tensors, inputs, launch and check.
+#include "causal_conv1d.h"
+#include "kernels/rows/row_problem.hpp"
+#include "reference/rows/reference.hpp"
+
+namespace dc::kernels::conv {
+namespace {
+
+enum Tensor : std::size_t { kX, kWeight, kBias, kOut };
+constexpr std::int64_t kTokens = 64, kChannels = 64;  // a block's tile (causal_conv1d.cu)
+
+class Problem final : public RowProblem {
+ public:
+  explicit Problem(const Shape& s)
+      : RowProblem(s),
+        batch_(s.integer("batch")),
+        seqlen_(s.integer("seqlen")),
+        dim_(s.integer("dim")),
+        dtype_(row_dtype(s)),
+        index_(s.text("index")) {
+    if (batch_ * seqlen_ > 0x7fffffff / kTokens * kTokens || seqlen_ / kTokens >= 0x7fffffff)
+      throw ShapeError("seqlen", "batch * seqlen must stay below 2^31");
+    // four fp32 products and sums (each |w x| bounded by the row's scale), the rounding to dtype
+    const double u = unit_roundoff(dtype_) + 8 * unit_roundoff(DType::f32);
+    const std::vector<std::string> narrow{"i32", "mixed"};
+    const std::string expression = "batch_id * x_batch_stride + l * x_l_stride";
+    set_up(RowLayout{.batches = batch_,
+                     .rows_per_batch = seqlen_,
+                     .width = dim_,
+                     .rows_per_block = kTokens,
+                     .column_blocks = (dim_ + kChannels - 1) / kChannels,
+                     .threads = 128},
+           {{"x", expression, dim_, true, narrow}, {"out", expression, dim_, true, narrow}},
+           {{kOut, Tolerance{u, u}}}, 12.0 * static_cast<double>(dim_));
+  }
+
+  std::vector<TensorSpec> tensors() const override {
+    const std::vector<Dim> act{{"batch", batch_}, {"token", seqlen_}, {"channel", dim_}};
+    return {{"x", dtype_, Role::input, act},
+            {"weight", dtype_, Role::input, {{"channel", dim_}, {"tap", causal_conv1d::kWidth}}},
+            {"bias", dtype_, Role::input, {{"channel", dim_}}},
+            {"out", dtype_, Role::output, act}};
+  }
+
+  void fill(std::size_t t, std::int64_t begin, std::int64_t count, void* out) const override {
+    fill_values(dtype_, begin, count, out, [&](std::int64_t i) {
+      const double v =
+          rng::normalish(seed_, static_cast<std::uint32_t>(t), static_cast<std::uint64_t>(i));
+      return t == kWeight ? 0.5 * v : t == kBias ? 0.1 * v : v;
+    });
+  }
+
+  void launch(std::span<void* const> t) const override {
+    const simt::LaunchScope scope(launch_policy());
+    causal_conv1d::forward(t[kX], t[kWeight], t[kBias], t[kOut], static_cast<int>(batch_),
+                           static_cast<int>(seqlen_), static_cast<int>(dim_),
+                           dtype_ == DType::f32   ? causal_conv1d::DType::fp32
+                           : dtype_ == DType::f16 ? causal_conv1d::DType::fp16
+                                                  : causal_conv1d::DType::bf16,
+                           index_ == "i32"     ? causal_conv1d::Index::i32
+                           : index_ == "mixed" ? causal_conv1d::Index::mixed
+                                               : causal_conv1d::Index::i64);
+  }
+
+ protected:
+  // token r (of the flattened batch) against its window of the 4 tokens up to it
+  void check_row(std::span<const TensorView> t, std::int64_t r,
+                 std::span<Comparer> cmp) const override {
+    const std::int64_t l = r % seqlen_, width = causal_conv1d::kWidth;
+    Eigen::MatrixXd window = Eigen::MatrixXd::Zero(width, dim_);
+    for (std::int64_t k = 0; k < width; ++k) {
+      const std::int64_t token = l - (width - 1) + k;
+      if (token < 0) continue;
+      const std::vector<double> row = input(kX, (r - l + token) * dim_, dim_);
+      window.row(k) = Eigen::Map<const Eigen::RowVectorXd>(row.data(), dim_);
+    }
+    const std::vector<double> w = input(kWeight, 0, dim_ * width), b = input(kBias, 0, dim_);
+    const Eigen::MatrixXd weight =
+        Eigen::Map<const Eigen::Matrix<double, -1, -1, Eigen::RowMajor>>(w.data(), dim_, width);
+    const Eigen::VectorXd want = reference::rows::causal_conv1d(
+        window, weight, Eigen::Map<const Eigen::VectorXd>(b.data(), dim_));
+    // each output's error is bounded by its terms' magnitudes: judged against the row's RMS of
+    // sum |w x| + |bias|
+    const Eigen::VectorXd magnitude =
+        weight.cwiseAbs().cwiseProduct(window.cwiseAbs().transpose()).rowwise().sum() +
+        Eigen::Map<const Eigen::VectorXd>(b.data(), dim_).cwiseAbs();
+    compare_row(cmp[0], 0, t[kOut], r, want,
+                std::sqrt(magnitude.squaredNorm() / static_cast<double>(dim_)));
+  }
+
+ private:
+  std::int64_t batch_, seqlen_, dim_;
+  DType dtype_;
+  std::string index_;
+};
+
+const Registration registration = register_row_family<Problem>(
+    "causal_conv1d",
+    "channel-last causal depthwise conv1d, width 4, tiles of 64 tokens x 64 channels (CUDA source "
+    "as written; index_t uint32_t before the fix: causal-conv1d PR 114)",
+    {KeySpec{.name = "batch",
+             .kind = KeyKind::integer,
+             .min = 1,
+             .max = 65535,
+             .default_value = "1",
+             .help = "sequences"},
+     KeySpec{.name = "seqlen",
+             .kind = KeyKind::integer,
+             .min = 1,
+             .max = 0x7fffffff,
+             .default_value = "",
+             .help = "tokens per sequence"},
+     KeySpec{.name = "dim",
+             .kind = KeyKind::integer,
+             .min = 1,
+             .max = 65535 * 64,
+             .default_value = "",
+             .help = "channels (contiguous)"},
+     row_dtype_key(), row_index_key(), seed_key()});
+
+}  // namespace
+}  // namespace dc::kernels::conv

@@ -1,0 +1,110 @@
+// Driver of layer_norm (layer_norm.hip): its keys, tensors, inputs, launch and check.
+#include "kernels/rows/row_problem.hpp"
+#include "layer_norm.h"
+#include "reference/rows/reference.hpp"
+
+namespace dc::kernels::layernorm {
+namespace {
+
+enum Tensor : std::size_t { kX, kGamma, kBeta, kY, kMean, kRstd };
+enum OutputIndex : std::size_t { kOutY, kOutMean, kOutRstd };
+constexpr double kEps = 1e-5;
+
+class Problem final : public RowProblem {
+ public:
+  explicit Problem(const Shape& s)
+      : RowProblem(s),
+        M_(s.integer("M")),
+        N_(s.integer("N")),
+        dtype_(row_dtype(s)),
+        index_(s.text("index")) {
+    if (N_ % 4 != 0)
+      throw ShapeError("N", "N must be a multiple of 4 (vector loads of 4 elements)");
+    // fp32 sums of N terms (the mean, then the centred squares), a rsqrt, the affine map, and
+    // the rounding to dtype; mean and rstd are fp32
+    const double f32 = unit_roundoff(DType::f32), n = static_cast<double>(N_);
+    const double y = unit_roundoff(dtype_) + (n + 8) * f32, stats = (n + 4) * f32;
+    const std::vector<std::string> narrow{"i32", "mixed"};
+    set_up(RowLayout{.rows_per_batch = M_, .width = N_, .threads = 128},
+           {{"X", "blockIdx.x * N", N_, true, narrow}, {"Y", "blockIdx.x * N", N_, true, narrow}},
+           {{kY, Tolerance{y, y}},
+            {kMean, Tolerance{stats, stats}, 1},
+            {kRstd, Tolerance{stats, stats}, 1}},
+           10.0 * n);
+  }
+
+  std::vector<TensorSpec> tensors() const override {
+    const std::vector<Dim> rows{{"row", M_}, {"col", N_}};
+    return {{"X", dtype_, Role::input, rows},
+            {"gamma", dtype_, Role::input, {{"col", N_}}},
+            {"beta", dtype_, Role::input, {{"col", N_}}},
+            {"Y", dtype_, Role::output, rows},
+            {"mean", DType::f32, Role::output, {{"row", M_}}},
+            {"rstd", DType::f32, Role::output, {{"row", M_}}}};
+  }
+
+  // rows of mean 0.5 and spread 1: the centring matters
+  void fill(std::size_t t, std::int64_t begin, std::int64_t count, void* out) const override {
+    fill_values(dtype_, begin, count, out, [&](std::int64_t i) {
+      const double x =
+          rng::normalish(seed_, static_cast<std::uint32_t>(t), static_cast<std::uint64_t>(i));
+      return t == kGamma ? 1.0 + 0.25 * x : t == kBeta ? 0.1 * x : 0.5 + x;
+    });
+  }
+
+  void launch(std::span<void* const> t) const override {
+    const simt::LaunchScope scope(launch_policy());
+    layer_norm::forward(t[kX], t[kGamma], t[kBeta], static_cast<float>(kEps), static_cast<int>(M_),
+                        static_cast<int>(N_),
+                        dtype_ == DType::f32   ? layer_norm::DType::fp32
+                        : dtype_ == DType::f16 ? layer_norm::DType::fp16
+                                               : layer_norm::DType::bf16,
+                        index_ == "i32"     ? layer_norm::Index::i32
+                        : index_ == "mixed" ? layer_norm::Index::mixed
+                                            : layer_norm::Index::i64,
+                        t[kY], static_cast<float*>(t[kMean]), static_cast<float*>(t[kRstd]));
+  }
+
+ protected:
+  void check_row(std::span<const TensorView> t, std::int64_t r,
+                 std::span<Comparer> cmp) const override {
+    const auto vec = [&](std::size_t tensor, std::int64_t begin) {
+      const std::vector<double> v = input(tensor, begin, N_);
+      return Eigen::VectorXd(Eigen::Map<const Eigen::VectorXd>(v.data(), N_));
+    };
+    const reference::rows::LayerNorm want =
+        reference::rows::layer_norm(vec(kX, r * N_), vec(kGamma, 0), vec(kBeta, 0), kEps);
+    compare_row(cmp[kOutY], kOutY, t[kY], r, want.y);
+    // the mean is judged against the row's spread (its error comes from summing the row)
+    compare_row(cmp[kOutMean], kOutMean, t[kMean], r, Eigen::VectorXd::Constant(1, want.mean),
+                1 / want.rstd);
+    compare_row(cmp[kOutRstd], kOutRstd, t[kRstd], r, Eigen::VectorXd::Constant(1, want.rstd));
+  }
+
+ private:
+  std::int64_t M_, N_;
+  DType dtype_;
+  std::string index_;
+};
+
+const Registration registration = register_row_family<Problem>(
+    "layer_norm",
+    "vectorized layer norm, one block per row, __shfl_xor_sync and dynamic shared memory (HIP "
+    "source as written; rows at blockIdx.x * N in unsigned 32 bits before the fix: PyTorch issue "
+    "181555)",
+    {KeySpec{.name = "M",
+             .kind = KeyKind::integer,
+             .min = 1,
+             .max = 0x7fffffff,
+             .default_value = "",
+             .help = "rows (one block each)"},
+     KeySpec{.name = "N",
+             .kind = KeyKind::integer,
+             .min = 4,
+             .max = 65536,
+             .default_value = "",
+             .help = "row width, a multiple of 4"},
+     row_dtype_key(), row_index_key(), seed_key()});
+
+}  // namespace
+}  // namespace dc::kernels::layernorm
