@@ -61,11 +61,12 @@ CorpusEntry read_corpus_entry(const std::filesystem::path& file) {
     if (key == "expect") {
       once(e.expect);
       if (value != "fail" && !verdict_from_name(value))
-        throw CorpusError(e.file, number,
-                          fmt::format("expect: '{}' is neither `fail` nor a verdict (pass, "
-                                      "mismatch, oob_read, oob_write, canary, unwritten, "
-                                      "nonfinite, timeout, crash, device_fault, skipped, error)",
-                                      value));
+        throw CorpusError(
+            e.file, number,
+            fmt::format("expect: '{}' is neither `fail` nor a verdict (pass, "
+                        "mismatch, oob_read, oob_write, canary, unwritten, "
+                        "nonfinite, timeout, crash, device_fault, sync_error, skipped, error)",
+                        value));
       e.expect = value;
     } else if (key == "origin") {
       once(e.origin);

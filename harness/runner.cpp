@@ -53,6 +53,10 @@ Verdict run_on_cpu(const Problem& problem, const Plan& plan, const std::vector<T
     v.kind = VerdictKind::error;
     v.message = fmt::format("launch refused: {}", e.what());
     return v;
+  } catch (const simt::SyncError& e) {  // a kernel bug: a finding, with its block, warp and lines
+    v.kind = VerdictKind::sync_error;
+    v.message = e.what();
+    return v;
   }
   for (std::size_t i = 0; i < specs.size(); ++i) {
     if (pointers[i] == nullptr) continue;

@@ -40,9 +40,9 @@ double number_or_nan(const nlohmann::json& j, const char* key) {
   return j.contains(key) ? number_from_json(j[key]) : NAN;
 }
 
-constexpr std::array kNames{"pass",   "mismatch",     "oob_read",  "oob_write",
-                            "canary", "unwritten",    "nonfinite", "timeout",
-                            "crash",  "device_fault", "skipped",   "error"};
+constexpr std::array kNames{"pass",       "mismatch",  "oob_read", "oob_write", "canary",
+                            "unwritten",  "nonfinite", "timeout",  "crash",     "device_fault",
+                            "sync_error", "skipped",   "error"};
 }  // namespace
 
 std::string_view verdict_name(VerdictKind v) {

@@ -25,6 +25,7 @@ enum class VerdictKind : std::uint8_t {
   timeout,
   crash,
   device_fault,
+  sync_error,  // a warp collective or barrier the hardware could not complete as written
   skipped,
   error,
 };

@@ -32,7 +32,8 @@ INSTANTIATE_TEST_SUITE_P(
                     Expected{"defect_unwritten_tail:", dc::VerdictKind::unwritten, "y"},
                     Expected{"defect_hang:", dc::VerdictKind::timeout, ""},
                     Expected{"defect_nan:", dc::VerdictKind::nonfinite, "y"},
-                    Expected{"defect_slack_write:", dc::VerdictKind::canary, "y"}));
+                    Expected{"defect_slack_write:", dc::VerdictKind::canary, "y"},
+                    Expected{"defect_partial_warp:", dc::VerdictKind::sync_error, ""}));
 
 TEST(GuardHit, NamesOffsetAccessPositionAndTheWrap) {
   const dc::Verdict v = dc::run_case(dc::parse_shape("defect_wrapped_offset:"));

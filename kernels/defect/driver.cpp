@@ -101,6 +101,10 @@ const Registration registrations[] = {
     register_defect<Defect::nan>("writes a NaN on purpose -> nonfinite", 2048),
     register_defect<Defect::slack_write>("writes into the alignment slack before y -> canary",
                                          1000),
+    register_defect<Defect::partial_warp>(
+        "half of each warp calls a full-mask __shfl_sync, the other half waits at a barrier -> "
+        "sync_error (CPU backend only)",
+        2048),
 };
 
 }  // namespace

@@ -41,7 +41,7 @@ auto register_all(std::index_sequence<I...>) {
                            gpu_kernel<static_cast<Defect>(I)>())...};
 }
 
-const auto registrations = register_all(std::make_index_sequence<kDefects>());
+const auto registrations = register_all(std::make_index_sequence<kGpuDefects>());
 
 }  // namespace
 }  // namespace dc::kernels::defect

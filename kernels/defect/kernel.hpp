@@ -21,16 +21,19 @@ enum class Defect : std::uint8_t {
   hang,                // never finishes
   nan,                 // writes a NaN on purpose
   slack_write,         // thread 0 writes y[-1] into the alignment slack (canary)
+  partial_warp,        // half of each warp calls a full-mask shuffle the other half never reaches
 };
 
 // The name of each defect: the family is `defect_<name>`.
 inline constexpr const char* name_of(Defect d) {
   constexpr const char* names[] = {
       "overrun_read", "overrun_write", "write_before_start", "wrapped_offset", "unwritten_tail",
-      "hang",         "nan",           "slack_write"};
+      "hang",         "nan",           "slack_write",        "partial_warp"};
   return names[static_cast<int>(d)];
 }
-inline constexpr int kDefects = 8;
+inline constexpr int kDefects = 9;
+// The GPU backend runs the first eight: a partial-mask collective is undefined there.
+inline constexpr int kGpuDefects = 8;
 
 inline constexpr int kThreads = 256;
 inline constexpr std::int64_t k2_31 = std::int64_t{1} << 31;
@@ -63,6 +66,11 @@ __global__ void twice(Params p) {
     if (i == p.n / 2) v = std::nanf("");
   } else if constexpr (D == Defect::unwritten_tail) {
     if (i >= p.n - 7) return;
+  } else if constexpr (D == Defect::partial_warp) {
+#ifndef DC_DEVICE_COMPILE
+    if (threadIdx.x % 32 < 16) v = __shfl_sync(0xffffffffu, v, 0);  // lanes 16-31 never come
+    __syncthreads();
+#endif
   } else if constexpr (D == Defect::hang) {
     // a volatile load each turn: a loop without side effects may be removed (nvcc does)
     const volatile float* x = p.x;

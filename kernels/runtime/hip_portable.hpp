@@ -8,6 +8,6 @@
 #define DC_HD __host__ __device__
 #define DC_DEVICE_COMPILE 1
 #else
-#include "runtime/include/diffcheck_cpu/keywords.hpp"
+#include "runtime/include/diffcheck_cpu/warp.hpp"
 #define DC_HD
 #endif
