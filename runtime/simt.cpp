@@ -34,7 +34,7 @@ struct Lane {
   Wait wait = Wait::running;
   WarpRequest request;  // Wait::warp
   std::uint64_t result = 0;
-  std::source_location barrier_site;  // Wait::barrier
+  SourceSite barrier_site;  // Wait::barrier
 };
 
 struct BlockState {
@@ -134,7 +134,7 @@ dim3 unflatten(std::uint64_t id, dim3 extent) {
               static_cast<unsigned>(id / (std::uint64_t{extent.x} * extent.y))};
 }
 
-std::string site_text(const std::source_location& s) {
+std::string site_text(const SourceSite& s) {
   std::string_view file = s.file_name();
   if (const auto slash = file.rfind('/'); slash != std::string_view::npos)
     file = file.substr(slash + 1);
@@ -478,7 +478,7 @@ void set_parked_fault_finisher(void (*finish)()) {
   g_finisher = finish;
 }
 
-void syncthreads(std::source_location site) {
+void syncthreads(SourceSite site) {
   if (t_block == nullptr) return;  // called on the host outside a launch
   Lane& me = t_block->lanes[t_thread];
   me.wait = Wait::barrier;

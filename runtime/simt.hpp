@@ -17,12 +17,35 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
-#include <source_location>
 #include <span>
+#include <version>
+#if defined(__cpp_lib_source_location)
+#include <source_location>
+#endif
 #include <stdexcept>
 #include <string>
 
 namespace dc::simt {
+
+// Where a barrier or a collective is called: std::source_location where the library has it;
+// else the same from the compilers' builtins (clang 14 with libstdc++ 12 lacks the former).
+#if defined(__cpp_lib_source_location)
+using SourceSite = std::source_location;
+#else
+struct SourceSite {
+  static constexpr SourceSite current(const char* file = __builtin_FILE(),
+                                      unsigned line = __builtin_LINE(),
+                                      unsigned column = __builtin_COLUMN()) {
+    return SourceSite{file, line, column};
+  }
+  constexpr const char* file_name() const { return file_; }
+  constexpr unsigned line() const { return line_; }
+  constexpr unsigned column() const { return column_; }
+
+  const char* file_ = "";
+  unsigned line_ = 0, column_ = 0;
+};
+#endif
 
 struct dim3 {
   unsigned x = 1, y = 1, z = 1;
@@ -39,7 +62,7 @@ struct ThreadPosition {
 ThreadPosition& current_position();
 // The calling thread's position inside a running kernel, or nullptr (async-signal-safe).
 const ThreadPosition* position_if_in_kernel();
-void syncthreads(std::source_location site = std::source_location::current());
+void syncthreads(SourceSite site = SourceSite::current());
 
 // Warps. Lanes are numbered within a block's linear thread order (x fastest), warpSize at a
 // time; the last warp of a block whose size is not a multiple of warpSize is partial.
@@ -70,7 +93,7 @@ struct WarpRequest {
   int lane_arg = 0;         // source lane, delta or xor mask
   int width = 0;            // shuffles: segment width (0: warpSize)
   const char* name = "";    // as the kernel spelled it: "__shfl_xor_sync"
-  std::source_location site;
+  SourceSite site;
 };
 // Parks the calling lane until its collective completes; returns the lane's result (shuffled
 // bits, vote mask or active mask).

@@ -117,7 +117,7 @@ cudaError_t cudaFuncSetAttribute(void (*kernel)(P...), cudaFuncAttribute attr, i
 }
 #ifndef DIFFCHECK_SPELLING
 #define DIFFCHECK_SPELLING cuda  // the first spelling a file includes decides __activemask's type
-inline unsigned __activemask(std::source_location site = std::source_location::current()) {
+inline unsigned __activemask(::dc::simt::SourceSite site = ::dc::simt::SourceSite::current()) {
   return static_cast<unsigned>(dc_activemask(site));
 }
 #define DIFFCHECK_SOURCE_DEVICE() \

@@ -105,7 +105,7 @@ hipError_t hipFuncSetAttribute(void (*kernel)(P...), hipFuncAttribute attr, int 
 #ifndef DIFFCHECK_SPELLING
 #define DIFFCHECK_SPELLING hip  // the first spelling a file includes decides __activemask's type
 inline unsigned long long __activemask(
-    std::source_location site = std::source_location::current()) {
+    ::dc::simt::SourceSite site = ::dc::simt::SourceSite::current()) {
   return dc_activemask(site);
 }
 #define DIFFCHECK_SOURCE_DEVICE() \

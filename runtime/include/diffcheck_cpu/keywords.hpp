@@ -33,13 +33,16 @@
 using dim3 = ::dc::simt::dim3;
 using uint3 = ::dc::simt::dim3;
 
-inline void __syncthreads(std::source_location site = std::source_location::current()) {
+inline void __syncthreads(::dc::simt::SourceSite site = ::dc::simt::SourceSite::current()) {
   ::dc::simt::syncthreads(site);
 }
 // The barrier forms that also count or vote over the block (CUDA's __syncthreads_count & co.).
-int __syncthreads_count(int predicate, std::source_location site = std::source_location::current());
-int __syncthreads_and(int predicate, std::source_location site = std::source_location::current());
-int __syncthreads_or(int predicate, std::source_location site = std::source_location::current());
+int __syncthreads_count(int predicate,
+                        ::dc::simt::SourceSite site = ::dc::simt::SourceSite::current());
+int __syncthreads_and(int predicate,
+                      ::dc::simt::SourceSite site = ::dc::simt::SourceSite::current());
+int __syncthreads_or(int predicate,
+                     ::dc::simt::SourceSite site = ::dc::simt::SourceSite::current());
 
 namespace dc::simt {
 // `extern __shared__ T name[]` (rewritten by diffcheck-cpu-source) and HIP_DYNAMIC_SHARED: a

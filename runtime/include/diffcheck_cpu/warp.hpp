@@ -8,7 +8,6 @@
 #include <array>
 #include <bit>
 #include <cstdint>
-#include <source_location>
 #include <type_traits>
 
 #include "keywords.hpp"
@@ -34,7 +33,7 @@ T from_lane_bits(std::uint64_t bits) {
 
 template <WarpValue T>
 T shuffle(const char* name, Collective kind, bool sync, std::uint64_t mask, T var, int arg,
-          int width, std::source_location site) {
+          int width, ::dc::simt::SourceSite site) {
   return from_lane_bits<T>(warp_collective(WarpRequest{.kind = kind,
                                                        .sync = sync,
                                                        .mask = mask,
@@ -45,7 +44,7 @@ T shuffle(const char* name, Collective kind, bool sync, std::uint64_t mask, T va
                                                        .site = site}));
 }
 inline std::uint64_t vote(const char* name, Collective kind, bool sync, std::uint64_t mask,
-                          int predicate, std::source_location site) {
+                          int predicate, ::dc::simt::SourceSite site) {
   return warp_collective(WarpRequest{.kind = kind,
                                      .sync = sync,
                                      .mask = mask,
@@ -60,7 +59,7 @@ using VoteMask = std::conditional_t<(sizeof(M) > 4), unsigned long long, unsigne
 }  // namespace dc::simt
 
 // NOLINTBEGIN(readability-identifier-naming,bugprone-reserved-identifier): CUDA's own names
-#define DC_SITE std::source_location site = std::source_location::current()
+#define DC_SITE ::dc::simt::SourceSite site = ::dc::simt::SourceSite::current()
 
 template <class M, ::dc::simt::WarpValue T>
 T __shfl_sync(M mask, T var, int src_lane, int width = warpSize, DC_SITE) {
@@ -139,7 +138,7 @@ inline int __all(int predicate, DC_SITE) {
       ::dc::simt::vote("__all", ::dc::simt::Collective::all, false, ~0ull, predicate, site));
 }
 // The lanes of the warp at this call site now (CUDA: unsigned; HIP: 64 bits).
-inline std::uint64_t dc_activemask(std::source_location site) {
+inline std::uint64_t dc_activemask(::dc::simt::SourceSite site) {
   return ::dc::simt::vote("__activemask", ::dc::simt::Collective::activemask, false, ~0ull, 1,
                           site);
 }
