@@ -65,7 +65,9 @@ std::string explain(const Shape& shape, const RunOptions& options) {
       std::string narrow;
       for (const std::string& v : p.narrow_in) narrow += (narrow.empty() ? "" : ",") + v;
       out += fmt::format("  {:<8} {:<6} {:<38} {:>15}  {:<11} {:<40} {}\n", p.tensor, p.term,
-                         p.expression, p.max, narrow, reach_text(p, 31), reach_text(p, 32));
+                         p.expression, p.max, narrow,
+                         p.is_unsigned ? "(unsigned: 2^31 is harmless)" : reach_text(p, 31),
+                         reach_text(p, 32));
     }
     const std::string variant = shape.has("index") ? shape.text("index") : "";
     std::string verdict_hint;
@@ -74,11 +76,13 @@ std::string explain(const Shape& shape, const RunOptions& options) {
         verdict_hint += fmt::format("\n  {} {} ({}) reaches 2^{} at {}", p.tensor, p.term,
                                     p.expression, p.reaches.front().bits, p.reaches.front().where);
     if (!variant.empty())
-      out +=
-          verdict_hint.empty()
-              ? fmt::format("with index={}: no offset computed in 32 bits reaches 2^31\n", variant)
-              : fmt::format("with index={}, computed in 32 bits and crossing:{}\n", variant,
-                            verdict_hint);
+      out += verdict_hint.empty()
+                 ? fmt::format(
+                       "with index={}: no offset computed in 32 bits reaches 2^31 (signed) or "
+                       "2^32 (unsigned)\n",
+                       variant)
+                 : fmt::format("with index={}, computed in 32 bits and crossing:{}\n", variant,
+                               verdict_hint);
   }
 
   if (plan.grid_blocks != 0) {

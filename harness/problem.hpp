@@ -51,7 +51,8 @@ struct IndexProduct {
   std::string term;                    // "base", "loop" or "offset" (their sum)
   std::vector<std::string> narrow_in;  // index variants that compute it in 32 bits
   std::int64_t max = 0;                // its largest value at this shape
-  std::vector<Reach> reaches;          // 2^31 and 2^32, where reached
+  std::vector<Reach> reaches;          // 2^31 and 2^32, where reached (unsigned: 2^32 only)
+  bool is_unsigned = false;            // wraps at 2^32, into its own tensor; 2^31 is harmless
 
   bool narrow(std::string_view variant) const {  // computed in 32 bits by `variant`
     return std::find(narrow_in.begin(), narrow_in.end(), variant) != narrow_in.end();

@@ -337,6 +337,20 @@ std::string relate_to_crossings(const Verdict& v, const Shape& shape, const Prob
     }
   }
   const std::string where = problem.locate(tensor, v.first_bad->flat);
+  if (best == nullptr) {
+    // damage below a crossing: an unsigned offset that reaches 2^32 wraps back into its own
+    // tensor, 2^32 elements lower (a wrapped store landing on row 0)
+    constexpr std::int64_t k2_32 = std::int64_t{1} << 32;
+    for (const IndexProduct& p : products) {
+      if (p.tensor != v.tensor || !p.narrow(variant) || !p.is_unsigned) continue;
+      for (const Reach& r : p.reaches)
+        if (r.bits == 32 && r.flat > v.first_bad->flat && r.flat - k2_32 <= v.first_bad->flat)
+          return fmt::format(
+              "{}: first bad {}: below the crossing where {} reaches 2^32 (at {}; 32-bit with "
+              "index={}): the unsigned offset wraps there to {}, back into {}",
+              v.tensor, where, p.expression, r.where, variant, r.flat - k2_32, v.tensor);
+    }
+  }
   if (best == nullptr)
     return fmt::format(
         "{}: first bad {}; no offset computed in 32 bits by index={} crosses "

@@ -157,7 +157,8 @@ std::vector<IndexProduct> RowProblem::index_products() const {
                    .expression = o.expression,
                    .term = "offset",
                    .narrow_in = o.narrow_in,
-                   .max = (rows - 1) * o.stride};
+                   .max = (rows - 1) * o.stride,
+                   .is_unsigned = o.is_unsigned};
     for (int bits : o.is_unsigned ? std::vector<int>{32} : std::vector<int>{31, 32}) {
       const std::int64_t at = ((std::int64_t{1} << bits) + o.stride - 1) / o.stride;
       if (at < rows) p.reaches.push_back(Reach{bits, fmt::format("row {}", at), at * o.stride});
