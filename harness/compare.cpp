@@ -1,7 +1,11 @@
 #include "compare.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 #include <cmath>
+
+#include "parallel.hpp"
 
 namespace dc {
 
@@ -140,6 +144,26 @@ TensorCheck Comparer::finish() const {
   } else if (out.bad > 0 || out.bad_groups > 0 ||
              (out.output_all_zero && !out.reference_all_zero)) {  // (the last: kept explicit)
     out.status = CheckStatus::mismatch;
+  }
+  return out;
+}
+
+std::vector<TensorCheck> check_in_parallel(
+    const std::vector<std::pair<TensorSpec, Tolerance>>& outputs, std::uint64_t items,
+    const std::function<void(std::uint64_t, std::span<Comparer>)>& check) {
+  const unsigned workers = std::max(1u, static_cast<unsigned>(std::min<std::uint64_t>(
+                                            std::thread::hardware_concurrency(), items)));
+  std::vector<std::vector<Comparer>> partial(workers);
+  for (std::vector<Comparer>& p : partial)
+    for (const auto& [spec, tolerance] : outputs) p.emplace_back(spec, tolerance);
+  std::atomic<std::uint64_t> next{0};
+  run_in_parallel(workers, static_cast<int>(workers), [&](std::size_t w) {
+    for (std::uint64_t i = next++; i < items; i = next++) check(i, partial[w]);
+  });
+  std::vector<TensorCheck> out;
+  for (std::size_t o = 0; o < outputs.size(); ++o) {
+    for (unsigned w = 1; w < workers; ++w) partial[0][o].merge(partial[w][o]);
+    out.push_back(partial[0][o].finish());
   }
   return out;
 }

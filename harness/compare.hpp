@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -93,5 +94,12 @@ class Comparer {
   TensorSpec spec_;
   TensorCheck check_;
 };
+
+// Checks `items` independent pieces of the outputs in parallel: check(i, comparers) compares
+// piece i (comparers: one per output, in `outputs` order). The result does not depend on how
+// the pieces were spread over the workers.
+std::vector<TensorCheck> check_in_parallel(
+    const std::vector<std::pair<TensorSpec, Tolerance>>& outputs, std::uint64_t items,
+    const std::function<void(std::uint64_t, std::span<Comparer>)>& check);
 
 }  // namespace dc

@@ -112,6 +112,17 @@ struct Registration {
   explicit Registration(KernelFamily family);
 };
 
+// The registration of family P, a Problem constructed from a validated Shape.
+template <class P>
+Registration register_family(std::string name, std::string summary, KeyTable keys) {
+  return Registration(KernelFamily{
+      .name = std::move(name),
+      .summary = std::move(summary),
+      .keys = std::move(keys),
+      .make = [](const Shape& s) { return std::make_unique<P>(s); },
+  });
+}
+
 const std::deque<KernelFamily>& kernel_families();
 const KernelFamily& find_family(const std::string& name);  // throws ShapeError naming valid ones
 

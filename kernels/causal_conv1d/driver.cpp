@@ -16,8 +16,7 @@ class Problem final : public RowProblem {
         batch_(s.integer("batch")),
         seqlen_(s.integer("seqlen")),
         dim_(s.integer("dim")),
-        dtype_(row_dtype(s)),
-        index_(s.text("index")) {
+        dtype_(row_dtype(s)) {
     if (batch_ * seqlen_ > 0x7fffffff / kTokens * kTokens || seqlen_ / kTokens >= 0x7fffffff)
       throw ShapeError("seqlen", "batch * seqlen must stay below 2^31");
     // four fp32 products and sums (each |w x| bounded by the row's scale), the rounding to dtype
@@ -54,12 +53,8 @@ class Problem final : public RowProblem {
     const simt::LaunchScope scope(launch_policy());
     causal_conv1d::forward(t[kX], t[kWeight], t[kBias], t[kOut], static_cast<int>(batch_),
                            static_cast<int>(seqlen_), static_cast<int>(dim_),
-                           dtype_ == DType::f32   ? causal_conv1d::DType::fp32
-                           : dtype_ == DType::f16 ? causal_conv1d::DType::fp16
-                                                  : causal_conv1d::DType::bf16,
-                           index_ == "i32"     ? causal_conv1d::Index::i32
-                           : index_ == "mixed" ? causal_conv1d::Index::mixed
-                                               : causal_conv1d::Index::i64);
+                           choice_as<causal_conv1d::DType>(shape_, "dtype"),
+                           choice_as<causal_conv1d::Index>(shape_, "index"));
   }
 
  protected:
@@ -91,10 +86,9 @@ class Problem final : public RowProblem {
  private:
   std::int64_t batch_, seqlen_, dim_;
   DType dtype_;
-  std::string index_;
 };
 
-const Registration registration = register_row_family<Problem>(
+const Registration registration = register_family<Problem>(
     "causal_conv1d",
     "channel-last causal depthwise conv1d, width 4, tiles of 64 tokens x 64 channels (CUDA source "
     "as written; index_t uint32_t before the fix: causal-conv1d PR 114)",

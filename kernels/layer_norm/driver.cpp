@@ -13,11 +13,7 @@ constexpr double kEps = 1e-5;
 class Problem final : public RowProblem {
  public:
   explicit Problem(const Shape& s)
-      : RowProblem(s),
-        M_(s.integer("M")),
-        N_(s.integer("N")),
-        dtype_(row_dtype(s)),
-        index_(s.text("index")) {
+      : RowProblem(s), M_(s.integer("M")), N_(s.integer("N")), dtype_(row_dtype(s)) {
     if (N_ % 4 != 0)
       throw ShapeError("N", "N must be a multiple of 4 (vector loads of 4 elements)");
     // fp32 sums of N terms (the mean, then the centred squares), a rsqrt, the affine map, and
@@ -55,14 +51,9 @@ class Problem final : public RowProblem {
   void launch(std::span<void* const> t) const override {
     const simt::LaunchScope scope(launch_policy());
     layer_norm::forward(t[kX], t[kGamma], t[kBeta], static_cast<float>(kEps), static_cast<int>(M_),
-                        static_cast<int>(N_),
-                        dtype_ == DType::f32   ? layer_norm::DType::fp32
-                        : dtype_ == DType::f16 ? layer_norm::DType::fp16
-                                               : layer_norm::DType::bf16,
-                        index_ == "i32"     ? layer_norm::Index::i32
-                        : index_ == "mixed" ? layer_norm::Index::mixed
-                                            : layer_norm::Index::i64,
-                        t[kY], static_cast<float*>(t[kMean]), static_cast<float*>(t[kRstd]));
+                        static_cast<int>(N_), choice_as<layer_norm::DType>(shape_, "dtype"),
+                        choice_as<layer_norm::Index>(shape_, "index"), t[kY],
+                        static_cast<float*>(t[kMean]), static_cast<float*>(t[kRstd]));
   }
 
  protected:
@@ -84,10 +75,9 @@ class Problem final : public RowProblem {
  private:
   std::int64_t M_, N_;
   DType dtype_;
-  std::string index_;
 };
 
-const Registration registration = register_row_family<Problem>(
+const Registration registration = register_family<Problem>(
     "layer_norm",
     "vectorized layer norm, one block per row, __shfl_xor_sync and dynamic shared memory (HIP "
     "source as written; rows at blockIdx.x * N in unsigned 32 bits before the fix: PyTorch issue "

@@ -15,8 +15,7 @@ class Problem final : public RowProblem {
       : RowProblem(s),
         tokens_(s.integer("tokens")),
         hidden_(s.integer("hidden")),
-        dtype_(row_dtype(s)),
-        index_(s.text("index")) {
+        dtype_(row_dtype(s)) {
     if (hidden_ % 8 != 0)
       throw ShapeError("hidden", "hidden must be a multiple of 8 (16-byte loads)");
     const int packs = static_cast<int>(hidden_ / (16 / dtype_bytes(dtype_)));
@@ -49,12 +48,8 @@ class Problem final : public RowProblem {
     const simt::LaunchScope scope(launch_policy());
     rms_norm::forward(t[kOut], t[kInput], t[kWeight], static_cast<float>(kEpsilon),
                       static_cast<int>(tokens_), static_cast<int>(hidden_),
-                      dtype_ == DType::f32   ? rms_norm::DType::fp32
-                      : dtype_ == DType::f16 ? rms_norm::DType::fp16
-                                             : rms_norm::DType::bf16,
-                      index_ == "i32"     ? rms_norm::Index::i32
-                      : index_ == "mixed" ? rms_norm::Index::mixed
-                                          : rms_norm::Index::i64);
+                      choice_as<rms_norm::DType>(shape_, "dtype"),
+                      choice_as<rms_norm::Index>(shape_, "index"));
   }
 
  protected:
@@ -71,10 +66,9 @@ class Problem final : public RowProblem {
  private:
   std::int64_t tokens_, hidden_;
   DType dtype_;
-  std::string index_;
 };
 
-const Registration registration = register_row_family<Problem>(
+const Registration registration = register_family<Problem>(
     "rms_norm",
     "row RMS norm, one block per token, CUB block reduction (CUDA source as written; rows at "
     "blockIdx.x * hidden_size in unsigned 32 bits before the fix: vLLM issue 42862)",

@@ -1,13 +1,10 @@
 #include "row_problem.hpp"
 
 #include <algorithm>
-#include <atomic>
-#include <thread>
 
 #include <fmt/format.h>
 
 #include "harness/device/counter_rng.hpp"
-#include "harness/parallel.hpp"
 #include "kernels/runtime/chunk_problem.hpp"
 
 namespace dc::kernels {
@@ -187,25 +184,14 @@ std::vector<ElementRun> RowProblem::verified_runs(std::size_t tensor) const {
 }
 
 std::vector<TensorCheck> RowProblem::verify(std::span<const TensorView> t) const {
+  std::vector<std::pair<TensorSpec, Tolerance>> outs;
+  for (const Output& o : outputs_) outs.emplace_back(specs_[o.tensor], o.tolerance);
   const bool whole = plan_.whole_grid();
-  const auto rows = static_cast<std::uint64_t>(
-      whole ? layout_.rows() : static_cast<std::int64_t>(checked_rows_.size()));
-  const unsigned workers = std::max(1u, static_cast<unsigned>(std::min<std::uint64_t>(
-                                            std::thread::hardware_concurrency(), rows)));
-  std::vector<std::vector<Comparer>> partial(workers);
-  for (std::vector<Comparer>& p : partial)
-    for (const Output& o : outputs_) p.emplace_back(specs_[o.tensor], o.tolerance);
-  std::atomic<std::uint64_t> next{0};
-  run_in_parallel(workers, static_cast<int>(workers), [&](std::size_t w) {
-    for (std::uint64_t i = next++; i < rows; i = next++)
-      check_row(t, whole ? static_cast<std::int64_t>(i) : checked_rows_[i], partial[w]);
-  });
-  std::vector<TensorCheck> out;
-  for (std::size_t o = 0; o < outputs_.size(); ++o) {
-    for (unsigned w = 1; w < workers; ++w) partial[0][o].merge(partial[w][o]);
-    out.push_back(partial[0][o].finish());
-  }
-  return out;
+  return check_in_parallel(
+      outs, whole ? static_cast<std::uint64_t>(layout_.rows()) : checked_rows_.size(),
+      [&](std::uint64_t i, std::span<Comparer> cmp) {
+        check_row(t, whole ? static_cast<std::int64_t>(i) : checked_rows_[i], cmp);
+      });
 }
 
 std::vector<double> RowProblem::input(std::size_t tensor, std::int64_t begin,

@@ -55,7 +55,8 @@ struct RowLayout {
 
 class RowProblem : public Problem {
  public:
-  explicit RowProblem(const Shape& s) : seed_(static_cast<std::uint64_t>(s.integer("seed"))) {}
+  explicit RowProblem(const Shape& s)
+      : shape_(s), seed_(static_cast<std::uint64_t>(s.integer("seed"))) {}
 
   Plan plan() const override { return plan_; }
   std::vector<IndexProduct> index_products() const override;
@@ -86,6 +87,7 @@ class RowProblem : public Problem {
   void compare_row(Comparer& cmp, std::size_t o, const TensorView& got, std::int64_t r,
                    const Eigen::VectorXd& want, double floor = 0) const;
 
+  const Shape shape_;
   const std::uint64_t seed_;
 
  private:
@@ -101,15 +103,15 @@ class RowProblem : public Problem {
   double sparse_row_cost_ = 0;
 };
 
-// The registration of family P (constructed from a validated Shape).
-template <class P>
-Registration register_row_family(std::string name, std::string summary, KeyTable keys) {
-  return Registration(KernelFamily{
-      .name = std::move(name),
-      .summary = std::move(summary),
-      .keys = std::move(keys),
-      .make = [](const Shape& s) { return std::make_unique<P>(s); },
-  });
+// The value of choice key `key` as enum E, whose enumerators follow the key's choices in order
+// (a kernel's host entry takes dtype and index variant as its own enums).
+template <class E>
+E choice_as(const Shape& s, std::string_view key) {
+  for (const KeySpec& k : s.keys())
+    if (k.name == key)
+      for (std::size_t i = 0; i < k.choices.size(); ++i)
+        if (k.choices[i] == s.text(key)) return static_cast<E>(i);
+  throw ShapeError(std::string(key), "not a choice key of " + s.kernel());
 }
 
 // The storage type a `dtype` key names (bf16, fp16, fp32).

@@ -1,13 +1,10 @@
 #include "chunk_problem.hpp"
 
 #include <algorithm>
-#include <atomic>
-#include <thread>
 
 #include <fmt/format.h>
 
 #include "harness/device/counter_rng.hpp"
-#include "harness/parallel.hpp"
 
 namespace dc::kernels {
 
@@ -188,25 +185,13 @@ std::vector<ElementRun> ChunkProblem::verified_runs(std::size_t tensor) const {
 }
 
 std::vector<TensorCheck> ChunkProblem::verify(std::span<const TensorView> t) const {
-  const std::vector<Output> outs = outputs();
+  std::vector<std::pair<TensorSpec, Tolerance>> outs;
+  for (const Output& o : outputs()) outs.emplace_back(specs_[o.tensor], o.tolerance);
   const bool whole = plan_.whole_grid();
-  const std::uint64_t blocks = whole ? plan_.grid_blocks : checked_.size();
-  const unsigned workers = std::max(1u, static_cast<unsigned>(std::min<std::uint64_t>(
-                                            std::thread::hardware_concurrency(), blocks)));
-  std::vector<std::vector<Comparer>> partial(workers);
-  for (std::vector<Comparer>& p : partial)
-    for (const Output& o : outs) p.emplace_back(specs_[o.tensor], o.tolerance);
-  std::atomic<std::uint64_t> next{0};
-  run_in_parallel(workers, static_cast<int>(workers), [&](std::size_t w) {
-    for (std::uint64_t i = next++; i < blocks; i = next++)
-      check_chunk(t, whole ? block_at(i) : checked_[i], partial[w]);
-  });
-  std::vector<TensorCheck> out;
-  for (std::size_t o = 0; o < outs.size(); ++o) {
-    for (unsigned w = 1; w < workers; ++w) partial[0][o].merge(partial[w][o]);
-    out.push_back(partial[0][o].finish());
-  }
-  return out;
+  return check_in_parallel(outs, whole ? plan_.grid_blocks : checked_.size(),
+                           [&](std::uint64_t i, std::span<Comparer> cmp) {
+                             check_chunk(t, whole ? block_at(i) : checked_[i], cmp);
+                           });
 }
 
 std::vector<double> ChunkProblem::input(std::size_t tensor, std::int64_t begin,

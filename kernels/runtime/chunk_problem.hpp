@@ -52,17 +52,6 @@ inline constexpr double kPageTouchFlops = 1e5;  // a first-touch fault, in flop-
 // A family's keys: the batch keys named (batch_key), then its own, then index and seed.
 KeyTable family_keys(std::initializer_list<const char*> batch, KeyTable own = {});
 
-// The registration of family P (constructed from a validated Shape).
-template <class P>
-Registration register_family(std::string name, std::string summary, KeyTable keys) {
-  return Registration(KernelFamily{
-      .name = std::move(name),
-      .summary = std::move(summary),
-      .keys = std::move(keys),
-      .make = [](const Shape& s) { return std::make_unique<P>(s); },
-  });
-}
-
 class ChunkProblem : public Problem {
  public:
   explicit ChunkProblem(const Shape& s) : b_(s) {}

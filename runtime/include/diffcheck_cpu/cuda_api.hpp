@@ -1,12 +1,11 @@
-// The CUDA runtime API a kernel file's host code calls, on the CPU backend: errors, memory
-// (host memory: the harness owns the tensors under test), streams (everything is
-// synchronous), function attributes and launches. A refused launch throws LaunchError (the
-// harness reports it) instead of setting the error cudaGetLastError() returns.
+// The CUDA runtime API a kernel file's host code calls, on the CPU backend: its types, the
+// calls both spellings share (host_api.hpp), device attributes (an H100's) and launches.
 #pragma once
 
 #include <cstdlib>
 #include <cstring>
 
+#include "host_api.hpp"
 #include "launch.hpp"
 #include "warp.hpp"
 
@@ -40,27 +39,9 @@ enum cudaDeviceAttr : int {
   cudaDevAttrMaxSharedMemoryPerBlockOptin = 97,
 };
 
-inline const char* cudaGetErrorString(cudaError_t e) {
-  return e == cudaSuccess ? "no error" : "error";
-}
-inline cudaError_t cudaGetLastError() {
-  return cudaSuccess;
-}
-inline cudaError_t cudaPeekAtLastError() {
-  return cudaSuccess;
-}
-inline cudaError_t cudaDeviceSynchronize() {
-  return cudaSuccess;
-}
-inline cudaError_t cudaStreamSynchronize(cudaStream_t) {
-  return cudaSuccess;
-}
-inline cudaError_t cudaGetDevice(int* d) {
-  return *d = 0, cudaSuccess;
-}
-inline cudaError_t cudaSetDevice(int) {
-  return cudaSuccess;
-}
+DIFFCHECK_HOST_API(cuda, cudaError_t, cudaSuccess, cudaErrorMemoryAllocation, cudaStream_t,
+                   cudaMemcpyKind, cudaFuncAttribute, cudaFuncAttributeMaxDynamicSharedMemorySize)
+
 inline cudaError_t cudaDeviceGetAttribute(int* value, cudaDeviceAttr attr, int /*device*/) {
   const ::dc::simt::Device d = ::dc::simt::cuda_device();
   switch (attr) {
@@ -82,37 +63,6 @@ inline cudaError_t cudaDeviceGetAttribute(int* value, cudaDeviceAttr attr, int /
     default:
       return cudaErrorInvalidValue;
   }
-  return cudaSuccess;
-}
-inline cudaError_t cudaMalloc(void** p, std::size_t bytes) {
-  *p = std::malloc(bytes);
-  return *p != nullptr || bytes == 0 ? cudaSuccess : cudaErrorMemoryAllocation;
-}
-template <class T>
-cudaError_t cudaMalloc(T** p, std::size_t bytes) {
-  return cudaMalloc(reinterpret_cast<void**>(p), bytes);
-}
-inline cudaError_t cudaFree(void* p) {
-  return std::free(p), cudaSuccess;
-}
-inline cudaError_t cudaMemcpy(void* dst, const void* src, std::size_t bytes, cudaMemcpyKind) {
-  return std::memmove(dst, src, bytes), cudaSuccess;
-}
-inline cudaError_t cudaMemcpyAsync(void* dst, const void* src, std::size_t bytes,
-                                   cudaMemcpyKind kind, cudaStream_t = nullptr) {
-  return cudaMemcpy(dst, src, bytes, kind);
-}
-inline cudaError_t cudaMemset(void* p, int value, std::size_t bytes) {
-  return std::memset(p, value, bytes), cudaSuccess;
-}
-inline cudaError_t cudaMemsetAsync(void* p, int value, std::size_t bytes, cudaStream_t = nullptr) {
-  return cudaMemset(p, value, bytes);
-}
-template <class... P>
-cudaError_t cudaFuncSetAttribute(void (*kernel)(P...), cudaFuncAttribute attr, int value) {
-  if (attr == cudaFuncAttributeMaxDynamicSharedMemorySize)
-    ::dc::simt::set_max_dynamic_shared(reinterpret_cast<const void*>(kernel),
-                                       static_cast<std::size_t>(value));
   return cudaSuccess;
 }
 #ifndef DIFFCHECK_SPELLING

@@ -1,11 +1,13 @@
-// The HIP runtime API a kernel file's host code calls, on the CPU backend (see cuda_api.hpp):
-// errors, memory, streams, function attributes, hipLaunchKernelGGL and HIP_DYNAMIC_SHARED.
+// The HIP runtime API a kernel file's host code calls, on the CPU backend: its types, the
+// calls both spellings share (host_api.hpp), device attributes (an MI300X's),
+// hipLaunchKernelGGL and HIP_DYNAMIC_SHARED.
 // Wavefronts are 64 lanes unless the family or the launch says otherwise.
 #pragma once
 
 #include <cstdlib>
 #include <cstring>
 
+#include "host_api.hpp"
 #include "launch.hpp"
 #include "warp.hpp"
 
@@ -33,27 +35,9 @@ enum hipDeviceAttribute_t : int {
   hipDeviceAttributeMaxSharedMemoryPerBlock,
 };
 
-inline const char* hipGetErrorString(hipError_t e) {
-  return e == hipSuccess ? "no error" : "error";
-}
-inline hipError_t hipGetLastError() {
-  return hipSuccess;
-}
-inline hipError_t hipPeekAtLastError() {
-  return hipSuccess;
-}
-inline hipError_t hipDeviceSynchronize() {
-  return hipSuccess;
-}
-inline hipError_t hipStreamSynchronize(hipStream_t) {
-  return hipSuccess;
-}
-inline hipError_t hipGetDevice(int* d) {
-  return *d = 0, hipSuccess;
-}
-inline hipError_t hipSetDevice(int) {
-  return hipSuccess;
-}
+DIFFCHECK_HOST_API(hip, hipError_t, hipSuccess, hipErrorOutOfMemory, hipStream_t, hipMemcpyKind,
+                   hipFuncAttribute, hipFuncAttributeMaxDynamicSharedMemorySize)
+
 inline hipError_t hipDeviceGetAttribute(int* value, hipDeviceAttribute_t attr, int /*device*/) {
   const ::dc::simt::Device d = ::dc::simt::hip_device();
   switch (attr) {
@@ -72,34 +56,6 @@ inline hipError_t hipDeviceGetAttribute(int* value, hipDeviceAttribute_t attr, i
     default:
       return hipErrorInvalidValue;
   }
-  return hipSuccess;
-}
-inline hipError_t hipMalloc(void** p, std::size_t bytes) {
-  *p = std::malloc(bytes);
-  return *p != nullptr || bytes == 0 ? hipSuccess : hipErrorOutOfMemory;
-}
-template <class T>
-hipError_t hipMalloc(T** p, std::size_t bytes) {
-  return hipMalloc(reinterpret_cast<void**>(p), bytes);
-}
-inline hipError_t hipFree(void* p) {
-  return std::free(p), hipSuccess;
-}
-inline hipError_t hipMemcpy(void* dst, const void* src, std::size_t bytes, hipMemcpyKind) {
-  return std::memmove(dst, src, bytes), hipSuccess;
-}
-inline hipError_t hipMemcpyAsync(void* dst, const void* src, std::size_t bytes, hipMemcpyKind kind,
-                                 hipStream_t = nullptr) {
-  return hipMemcpy(dst, src, bytes, kind);
-}
-inline hipError_t hipMemset(void* p, int value, std::size_t bytes) {
-  return std::memset(p, value, bytes), hipSuccess;
-}
-template <class... P>
-hipError_t hipFuncSetAttribute(void (*kernel)(P...), hipFuncAttribute attr, int value) {
-  if (attr == hipFuncAttributeMaxDynamicSharedMemorySize)
-    ::dc::simt::set_max_dynamic_shared(reinterpret_cast<const void*>(kernel),
-                                       static_cast<std::size_t>(value));
   return hipSuccess;
 }
 #ifndef DIFFCHECK_SPELLING
