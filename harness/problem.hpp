@@ -114,11 +114,12 @@ struct Registration {
 
 // The registration of family P, a Problem constructed from a validated Shape.
 template <class P>
-Registration register_family(std::string name, std::string summary, KeyTable keys) {
+Registration register_family(const std::string& name, const std::string& summary,
+                             const KeyTable& keys) {
   return Registration(KernelFamily{
-      .name = std::move(name),
-      .summary = std::move(summary),
-      .keys = std::move(keys),
+      .name = name,
+      .summary = summary,
+      .keys = keys,
       .make = [](const Shape& s) { return std::make_unique<P>(s); },
   });
 }

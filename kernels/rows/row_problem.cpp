@@ -83,7 +83,7 @@ void RowProblem::make_plan(double cost_per_row) {
   std::uint64_t row_bytes = 0;
   for (const TensorSpec& s : specs_) {
     if (s.elements() < rows || s.elements() % rows != 0) continue;
-    const double pages = static_cast<double>(s.bytes() / static_cast<std::uint64_t>(rows)) / 4096;
+    const double pages = static_cast<double>(s.bytes()) / static_cast<double>(rows) / 4096;
     dense_pages += pages;
     sparse_pages += std::max(1.0, pages);
   }
