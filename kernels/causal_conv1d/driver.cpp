@@ -15,22 +15,20 @@ class Problem final : public RowProblem {
       : RowProblem(s),
         batch_(s.integer("batch")),
         seqlen_(s.integer("seqlen")),
-        dim_(s.integer("dim")),
-        dtype_(row_dtype(s)) {
+        dim_(s.integer("dim")) {
     if (batch_ * seqlen_ > 0x7fffffff / kTokens * kTokens || seqlen_ / kTokens >= 0x7fffffff)
       throw ShapeError("seqlen", "batch * seqlen must stay below 2^31");
-    // four fp32 products and sums (each |w x| bounded by the row's scale), the rounding to dtype
-    const double u = unit_roundoff(dtype_) + 8 * unit_roundoff(DType::f32);
-    const std::vector<std::string> narrow{"i32", "mixed"};
-    const std::string expression = "batch_id * x_batch_stride + l * x_l_stride";
-    set_up(RowLayout{.batches = batch_,
-                     .rows_per_batch = seqlen_,
-                     .width = dim_,
-                     .rows_per_block = kTokens,
-                     .column_blocks = (dim_ + kChannels - 1) / kChannels,
-                     .threads = 128},
-           {{"x", expression, dim_, true, narrow}, {"out", expression, dim_, true, narrow}},
-           {{kOut, Tolerance{u, u}}}, 12.0 * static_cast<double>(dim_));
+    set_up({.batches = batch_,
+            .rows_per_batch = seqlen_,
+            .width = dim_,
+            .rows_per_block = kTokens,
+            .column_blocks = (dim_ + kChannels - 1) / kChannels,
+            .threads = 128},
+           same_offset(
+               {"x", "out"},
+               {"", "batch_id * x_batch_stride + l * x_l_stride", dim_, true, {"i32", "mixed"}}),
+           // four fp32 products and sums (each |w x| bounded by the row's scale), then dtype
+           {{kOut, fp32_then_rounded(dtype_, 8)}}, 12.0 * static_cast<double>(dim_));
   }
 
   std::vector<TensorSpec> tensors() const override {
@@ -43,8 +41,7 @@ class Problem final : public RowProblem {
 
   void fill(std::size_t t, std::int64_t begin, std::int64_t count, void* out) const override {
     fill_values(dtype_, begin, count, out, [&](std::int64_t i) {
-      const double v =
-          rng::normalish(seed_, static_cast<std::uint32_t>(t), static_cast<std::uint64_t>(i));
+      const double v = normal(t, i);
       return t == kWeight ? 0.5 * v : t == kBias ? 0.1 * v : v;
     });
   }
@@ -85,32 +82,15 @@ class Problem final : public RowProblem {
 
  private:
   std::int64_t batch_, seqlen_, dim_;
-  DType dtype_;
 };
 
 const Registration registration = register_family<Problem>(
     "causal_conv1d",
     "channel-last causal depthwise conv1d, width 4, tiles of 64 tokens x 64 channels (CUDA source "
     "as written; index_t uint32_t before the fix: causal-conv1d PR 114)",
-    {KeySpec{.name = "batch",
-             .kind = KeyKind::integer,
-             .min = 1,
-             .max = 65535,
-             .default_value = "1",
-             .help = "sequences"},
-     KeySpec{.name = "seqlen",
-             .kind = KeyKind::integer,
-             .min = 1,
-             .max = 0x7fffffff,
-             .default_value = "",
-             .help = "tokens per sequence"},
-     KeySpec{.name = "dim",
-             .kind = KeyKind::integer,
-             .min = 1,
-             .max = 65535 * 64,
-             .default_value = "",
-             .help = "channels (contiguous)"},
-     row_dtype_key(), row_index_key(), seed_key()});
+    row_keys({integer_key("batch", 1, 65535, "sequences", "1"),
+              integer_key("seqlen", 1, 0x7fffffff, "tokens per sequence"),
+              integer_key("dim", 1, 65535 * 64, "channels (contiguous)")}));
 
 }  // namespace
 }  // namespace dc::kernels::conv

@@ -12,20 +12,17 @@ constexpr double kEps = 1e-5;
 
 class Problem final : public RowProblem {
  public:
-  explicit Problem(const Shape& s)
-      : RowProblem(s), M_(s.integer("M")), N_(s.integer("N")), dtype_(row_dtype(s)) {
+  explicit Problem(const Shape& s) : RowProblem(s), M_(s.integer("M")), N_(s.integer("N")) {
     if (N_ % 4 != 0)
       throw ShapeError("N", "N must be a multiple of 4 (vector loads of 4 elements)");
     // fp32 sums of N terms (the mean, then the centred squares), a rsqrt, the affine map, and
     // the rounding to dtype; mean and rstd are fp32
-    const double f32 = unit_roundoff(DType::f32), n = static_cast<double>(N_);
-    const double y = unit_roundoff(dtype_) + (n + 8) * f32, stats = (n + 4) * f32;
-    const std::vector<std::string> narrow{"i32", "mixed"};
-    set_up(RowLayout{.rows_per_batch = M_, .width = N_, .threads = 128},
-           {{"X", "blockIdx.x * N", N_, true, narrow}, {"Y", "blockIdx.x * N", N_, true, narrow}},
-           {{kY, Tolerance{y, y}},
-            {kMean, Tolerance{stats, stats}, 1},
-            {kRstd, Tolerance{stats, stats}, 1}},
+    const double n = static_cast<double>(N_);
+    set_up({.rows_per_batch = M_, .width = N_, .threads = 128},
+           same_offset({"X", "Y"}, {"", "blockIdx.x * N", N_, true, {"i32", "mixed"}}),
+           {{kY, fp32_then_rounded(dtype_, n + 8)},
+            {kMean, fp32_then_rounded(DType::f32, n + 3), 1},
+            {kRstd, fp32_then_rounded(DType::f32, n + 3), 1}},
            10.0 * n);
   }
 
@@ -42,8 +39,7 @@ class Problem final : public RowProblem {
   // rows of mean 0.5 and spread 1: the centring matters
   void fill(std::size_t t, std::int64_t begin, std::int64_t count, void* out) const override {
     fill_values(dtype_, begin, count, out, [&](std::int64_t i) {
-      const double x =
-          rng::normalish(seed_, static_cast<std::uint32_t>(t), static_cast<std::uint64_t>(i));
+      const double x = normal(t, i);
       return t == kGamma ? 1.0 + 0.25 * x : t == kBeta ? 0.1 * x : 0.5 + x;
     });
   }
@@ -59,12 +55,9 @@ class Problem final : public RowProblem {
  protected:
   void check_row(std::span<const TensorView> t, std::int64_t r,
                  std::span<Comparer> cmp) const override {
-    const auto vec = [&](std::size_t tensor, std::int64_t begin) {
-      const std::vector<double> v = input(tensor, begin, N_);
-      return Eigen::VectorXd(Eigen::Map<const Eigen::VectorXd>(v.data(), N_));
-    };
     const reference::rows::LayerNorm want =
-        reference::rows::layer_norm(vec(kX, r * N_), vec(kGamma, 0), vec(kBeta, 0), kEps);
+        reference::rows::layer_norm(input_vector(kX, r * N_, N_), input_vector(kGamma, 0, N_),
+                                    input_vector(kBeta, 0, N_), kEps);
     compare_row(cmp[kOutY], kOutY, t[kY], r, want.y);
     // the mean is judged against the row's spread (its error comes from summing the row)
     compare_row(cmp[kOutMean], kOutMean, t[kMean], r, Eigen::VectorXd::Constant(1, want.mean),
@@ -74,7 +67,6 @@ class Problem final : public RowProblem {
 
  private:
   std::int64_t M_, N_;
-  DType dtype_;
 };
 
 const Registration registration = register_family<Problem>(
@@ -82,19 +74,8 @@ const Registration registration = register_family<Problem>(
     "vectorized layer norm, one block per row, __shfl_xor_sync and dynamic shared memory (HIP "
     "source as written; rows at blockIdx.x * N in unsigned 32 bits before the fix: PyTorch issue "
     "181555)",
-    {KeySpec{.name = "M",
-             .kind = KeyKind::integer,
-             .min = 1,
-             .max = 0x7fffffff,
-             .default_value = "",
-             .help = "rows (one block each)"},
-     KeySpec{.name = "N",
-             .kind = KeyKind::integer,
-             .min = 4,
-             .max = 65536,
-             .default_value = "",
-             .help = "row width, a multiple of 4"},
-     row_dtype_key(), row_index_key(), seed_key()});
+    row_keys({integer_key("M", 1, 0x7fffffff, "rows (one block each)"),
+              integer_key("N", 4, 65536, "row width, a multiple of 4")}));
 
 }  // namespace
 }  // namespace dc::kernels::layernorm

@@ -12,22 +12,17 @@ constexpr double kEpsilon = 1e-6;
 class Problem final : public RowProblem {
  public:
   explicit Problem(const Shape& s)
-      : RowProblem(s),
-        tokens_(s.integer("tokens")),
-        hidden_(s.integer("hidden")),
-        dtype_(row_dtype(s)) {
-    if (hidden_ % 8 != 0)
-      throw ShapeError("hidden", "hidden must be a multiple of 8 (16-byte loads)");
-    const int packs = static_cast<int>(hidden_ / (16 / dtype_bytes(dtype_)));
-    // fp32 sums of `hidden` squares, a rsqrt, two products, and the rounding to dtype
-    const double u =
-        unit_roundoff(dtype_) + (static_cast<double>(hidden_) / 2 + 6) * unit_roundoff(DType::f32);
-    set_up(RowLayout{.rows_per_batch = tokens_,
-                     .width = hidden_,
-                     .threads = std::min(1024, (packs + 31) / 32 * 32)},
-           {{"input", "blockIdx.x * hidden_size", hidden_, true, {"i32", "mixed"}},
-            {"out", "blockIdx.x * hidden_size", hidden_, true, {"i32", "mixed"}}},
-           {{kOut, Tolerance{u, u}}}, 6.0 * static_cast<double>(hidden_));
+      : RowProblem(s), tokens_(s.integer("tokens")), hidden_(s.integer("hidden")) {
+    if (hidden_ % 8 != 0) throw ShapeError("hidden", "hidden must be a multiple of 8");
+    const auto packs = static_cast<int>(hidden_ / (16 / dtype_bytes(dtype_)));  // 16-byte loads
+    set_up({.rows_per_batch = tokens_,
+            .width = hidden_,
+            .threads = std::min(1024, (packs + 31) / 32 * 32)},
+           same_offset({"input", "out"},
+                       {"", "blockIdx.x * hidden_size", hidden_, true, {"i32", "mixed"}}),
+           // fp32: the sum of `hidden` squares, a rsqrt, two products; then rounded to dtype
+           {{kOut, fp32_then_rounded(dtype_, static_cast<double>(hidden_) / 2 + 6)}},
+           6.0 * static_cast<double>(hidden_));
   }
 
   std::vector<TensorSpec> tensors() const override {
@@ -38,9 +33,7 @@ class Problem final : public RowProblem {
 
   void fill(std::size_t t, std::int64_t begin, std::int64_t count, void* out) const override {
     fill_values(dtype_, begin, count, out, [&](std::int64_t i) {
-      const double x =
-          rng::normalish(seed_, static_cast<std::uint32_t>(t), static_cast<std::uint64_t>(i));
-      return t == kWeight ? 1.0 + 0.25 * x : x;
+      return t == kWeight ? 1 + 0.25 * normal(t, i) : normal(t, i);
     });
   }
 
@@ -55,36 +48,21 @@ class Problem final : public RowProblem {
  protected:
   void check_row(std::span<const TensorView> t, std::int64_t r,
                  std::span<Comparer> cmp) const override {
-    const std::vector<double> x = input(kInput, r * hidden_, hidden_),
-                              w = input(kWeight, 0, hidden_);
-    const Eigen::VectorXd want =
-        reference::rows::rms_norm(Eigen::Map<const Eigen::VectorXd>(x.data(), hidden_),
-                                  Eigen::Map<const Eigen::VectorXd>(w.data(), hidden_), kEpsilon);
-    compare_row(cmp[0], 0, t[kOut], r, want);
+    compare_row(cmp[0], 0, t[kOut], r,
+                reference::rows::rms_norm(input_vector(kInput, r * hidden_, hidden_),
+                                          input_vector(kWeight, 0, hidden_), kEpsilon));
   }
 
  private:
   std::int64_t tokens_, hidden_;
-  DType dtype_;
 };
 
 const Registration registration = register_family<Problem>(
     "rms_norm",
     "row RMS norm, one block per token, CUB block reduction (CUDA source as written; rows at "
     "blockIdx.x * hidden_size in unsigned 32 bits before the fix: vLLM issue 42862)",
-    {KeySpec{.name = "tokens",
-             .kind = KeyKind::integer,
-             .min = 1,
-             .max = 0x7fffffff,
-             .default_value = "",
-             .help = "rows (one block each)"},
-     KeySpec{.name = "hidden",
-             .kind = KeyKind::integer,
-             .min = 8,
-             .max = 65536,
-             .default_value = "",
-             .help = "row width, a multiple of 8"},
-     row_dtype_key(), row_index_key(), seed_key()});
+    row_keys({integer_key("tokens", 1, 0x7fffffff, "rows (one block each)"),
+              integer_key("hidden", 8, 65536, "row width, a multiple of 8")}));
 
 }  // namespace
 }  // namespace dc::kernels::rms

@@ -46,6 +46,38 @@ DType row_dtype(const Shape& s) {
   return t == "fp32" ? DType::f32 : t == "fp16" ? DType::f16 : DType::bf16;
 }
 
+std::vector<RowOffset> same_offset(std::initializer_list<const char*> tensors, const RowOffset& o) {
+  std::vector<RowOffset> out;
+  for (const char* t : tensors) {
+    out.push_back(o);
+    out.back().tensor = t;
+  }
+  return out;
+}
+
+Tolerance fp32_then_rounded(DType out, double roundings) {
+  const double u = unit_roundoff(out) + roundings * unit_roundoff(DType::f32);
+  return Tolerance{u, u};
+}
+
+KeySpec integer_key(std::string name, std::int64_t min, std::int64_t max, std::string help,
+                    std::string default_value) {
+  return KeySpec{.name = std::move(name),
+                 .kind = KeyKind::integer,
+                 .min = min,
+                 .max = max,
+                 .default_value = std::move(default_value),
+                 .help = std::move(help)};
+}
+
+KeyTable row_keys(std::initializer_list<KeySpec> own) {
+  KeyTable keys(own);
+  keys.push_back(row_dtype_key());
+  keys.push_back(row_index_key());
+  keys.push_back(seed_key());
+  return keys;
+}
+
 KeySpec row_index_key() {
   KeySpec k = index_key();
   k.help =
@@ -192,6 +224,12 @@ std::vector<TensorCheck> RowProblem::verify(std::span<const TensorView> t) const
       [&](std::uint64_t i, std::span<Comparer> cmp) {
         check_row(t, whole ? static_cast<std::int64_t>(i) : checked_rows_[i], cmp);
       });
+}
+
+Eigen::VectorXd RowProblem::input_vector(std::size_t tensor, std::int64_t begin,
+                                         std::int64_t count) const {
+  const std::vector<double> v = input(tensor, begin, count);
+  return Eigen::Map<const Eigen::VectorXd>(v.data(), count);
 }
 
 std::vector<double> RowProblem::input(std::size_t tensor, std::int64_t begin,

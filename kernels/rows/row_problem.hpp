@@ -34,6 +34,9 @@ struct RowOffset {
   std::vector<std::string> narrow_in;
 };
 
+// The same offset into each of `tensors` (a kernel that reads and writes rows alike).
+std::vector<RowOffset> same_offset(std::initializer_list<const char*> tensors, const RowOffset& o);
+
 // The rows and the grid: `batches` batches of `rows_per_batch` rows, each batch cut into
 // chunks of `rows_per_block` rows, each chunk written by `column_blocks` blocks (side by side
 // across the row). The grid is (chunks per batch, column_blocks, batches), x fastest; one
@@ -53,10 +56,13 @@ struct RowLayout {
   std::pair<std::int64_t, std::int64_t> rows_of_block(std::uint64_t block) const;  // [first, end)
 };
 
+// The storage type a `dtype` key names (bf16, fp16, fp32).
+DType row_dtype(const Shape& s);
+
 class RowProblem : public Problem {
  public:
   explicit RowProblem(const Shape& s)
-      : shape_(s), seed_(static_cast<std::uint64_t>(s.integer("seed"))) {}
+      : shape_(s), seed_(static_cast<std::uint64_t>(s.integer("seed"))), dtype_(row_dtype(s)) {}
 
   Plan plan() const override { return plan_; }
   std::vector<IndexProduct> index_products() const override;
@@ -87,8 +93,16 @@ class RowProblem : public Problem {
   void compare_row(Comparer& cmp, std::size_t o, const TensorView& got, std::int64_t r,
                    const Eigen::VectorXd& want, double floor = 0) const;
 
+  // the seeded, roughly normal value (-3, 3) of element i of `tensor` (for fill())
+  double normal(std::size_t tensor, std::int64_t i) const {
+    return rng::normalish(seed_, static_cast<std::uint32_t>(tensor), static_cast<std::uint64_t>(i));
+  }
+  // elements [begin, begin + count) of input `tensor` as a vector
+  Eigen::VectorXd input_vector(std::size_t tensor, std::int64_t begin, std::int64_t count) const;
+
   const Shape shape_;
   const std::uint64_t seed_;
+  const DType dtype_;  // the activations' (the `dtype` key)
 
  private:
   void make_plan(double cost_per_row);
@@ -114,9 +128,6 @@ E choice_as(const Shape& s, std::string_view key) {
   throw ShapeError(std::string(key), "not a choice key of " + s.kernel());
 }
 
-// The storage type a `dtype` key names (bf16, fp16, fp32).
-DType row_dtype(const Shape& s);
-
 // Elements [begin, begin + count) of a tensor of type t: value(i) rounded to t. For fill():
 // allocates nothing.
 template <class F>
@@ -127,6 +138,16 @@ void fill_values(DType t, std::int64_t begin, std::int64_t count, void* out, F&&
       o[i] = from_float<T>(static_cast<float>(value(begin + i)));
   });
 }
+
+// The tolerance of an output of type `out` computed in fp32 with `roundings` fp32 roundings
+// (the terms of a sum, products) on its way: both elementwise and normwise.
+Tolerance fp32_then_rounded(DType out, double roundings);
+
+// An integer key; "" default: required.
+KeySpec integer_key(std::string name, std::int64_t min, std::int64_t max, std::string help,
+                    std::string default_value = "");
+// A row family's keys: its own, then dtype, index and seed.
+KeyTable row_keys(std::initializer_list<KeySpec> own);
 
 // The `index` key of row families: i64 the fix; i32 the product in 32 bits; mixed the product
 // in 32 bits widened afterwards (the "cast after the multiply" false fix).
