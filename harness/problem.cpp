@@ -39,6 +39,16 @@ Shape parse_shape(std::string_view text) {
   return parse_shape_values(kernel, family.keys, values);
 }
 
+std::vector<double> regenerate(const Problem& p, DType dtype, std::size_t tensor,
+                               std::int64_t begin, std::int64_t count) {
+  std::vector<std::uint32_t> scratch(static_cast<std::size_t>(count));  // 4 bytes an element
+  p.fill(tensor, begin, count, scratch.data());
+  std::vector<double> out(static_cast<std::size_t>(count));
+  for (std::int64_t i = 0; i < count; ++i)
+    out[static_cast<std::size_t>(i)] = load_as_double(dtype, scratch.data(), i);
+  return out;
+}
+
 std::string Problem::locate(std::size_t tensor, std::int64_t flat) const {
   return tensors().at(tensor).coordinates(flat);
 }

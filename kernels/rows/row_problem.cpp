@@ -5,7 +5,6 @@
 #include <fmt/format.h>
 
 #include "harness/device/counter_rng.hpp"
-#include "kernels/runtime/chunk_problem.hpp"
 
 namespace dc::kernels {
 

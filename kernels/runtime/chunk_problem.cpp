@@ -75,16 +75,6 @@ ChunkGrid chunk_grid_args(const Batch& b, std::span<void* const> t, std::size_t 
   return g;
 }
 
-std::vector<double> regenerate(const Problem& p, DType dtype, std::size_t tensor,
-                               std::int64_t begin, std::int64_t count) {
-  std::vector<std::uint32_t> scratch(static_cast<std::size_t>(count));  // 4 bytes an element
-  p.fill(tensor, begin, count, scratch.data());
-  std::vector<double> out(static_cast<std::size_t>(count));
-  for (std::int64_t i = 0; i < count; ++i)
-    out[static_cast<std::size_t>(i)] = load_as_double(dtype, scratch.data(), i);
-  return out;
-}
-
 std::vector<TensorSpec> ChunkProblem::batch_tensors() const {
   auto dims = [&](std::string name, std::int64_t extent) {
     return b_.varlen ? std::vector<Dim>{{std::move(name), extent}} : std::vector<Dim>{{"none", 0}};

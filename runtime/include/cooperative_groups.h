@@ -63,10 +63,7 @@ class thread_block_tile {
 
  private:
   static unsigned lane_base() { return ::dc::simt::lane_id() / N * N; }
-  static std::uint64_t mask() {
-    const std::uint64_t lanes = N >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << N) - 1;
-    return lanes << lane_base();
-  }
+  static std::uint64_t mask() { return ::dc::simt::logical_warp_mask(N); }
 };
 template <unsigned N, class Parent>
 thread_block_tile<N> tiled_partition(const Parent& /*parent*/) {

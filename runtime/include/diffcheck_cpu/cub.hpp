@@ -143,11 +143,7 @@ class WarpReduce {
     return x;
   }
 
-  static std::uint64_t member_mask() {
-    const std::uint64_t lanes =
-        kLogical >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << kLogical) - 1;
-    return lanes << (lane_id() / kLogical * kLogical);
-  }
+  static std::uint64_t member_mask() { return logical_warp_mask(kLogical); }
 };
 
 template <class T, int kLogical>
@@ -166,7 +162,7 @@ class WarpScan {
   void InclusiveScan(T x, T& out, Op op) {
     const unsigned lane = lane_id() % kLogical;
     for (int offset = 1; offset < kLogical; offset *= 2) {
-      const T y = __shfl_up_sync(WarpReduce<T, kLogical>::member_mask(), x, offset, kLogical);
+      const T y = __shfl_up_sync(logical_warp_mask(kLogical), x, offset, kLogical);
       if (static_cast<int>(lane) >= offset) x = op(y, x);
     }
     out = x;
@@ -174,7 +170,7 @@ class WarpScan {
   template <class Op>
   void InclusiveScan(T x, T& out, Op op, T& aggregate) {
     InclusiveScan(x, out, op);
-    aggregate = __shfl_sync(WarpReduce<T, kLogical>::member_mask(), out, kLogical - 1, kLogical);
+    aggregate = __shfl_sync(logical_warp_mask(kLogical), out, kLogical - 1, kLogical);
   }
   template <class Op>
   void ExclusiveScan(T x, T& out, T init, Op op) {
@@ -185,8 +181,7 @@ class WarpScan {
   void ExclusiveScan(T x, T& out, T init, Op op, T& aggregate) {
     T inclusive;
     InclusiveScan(x, inclusive, op, aggregate);
-    const T shifted =
-        __shfl_up_sync(WarpReduce<T, kLogical>::member_mask(), inclusive, 1, kLogical);
+    const T shifted = __shfl_up_sync(logical_warp_mask(kLogical), inclusive, 1, kLogical);
     out = lane_id() % kLogical == 0 ? init : op(init, shifted);
   }
 };

@@ -52,6 +52,13 @@ inline std::uint64_t vote(const char* name, Collective kind, bool sync, std::uin
                                      .name = name,
                                      .site = site});
 }
+// The lanes of the calling lane's logical warp of `width` lanes (a CUB logical warp, a
+// cooperative-groups tile): `width` consecutive lanes starting at a multiple of `width`.
+inline std::uint64_t logical_warp_mask(unsigned width) {
+  const std::uint64_t lanes = width >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << width) - 1;
+  return lanes << (lane_id() / width * width);
+}
+
 // CUDA's masks are 32 bits, HIP's 64: a vote returns the width of the mask it was given.
 template <class M>
 using VoteMask = std::conditional_t<(sizeof(M) > 4), unsigned long long, unsigned>;
