@@ -1,12 +1,27 @@
-# diffcheck_cpu_kernel_sources(TARGET [EXTERNAL] [WARP_SIZE 32|64] SOURCES files... [HEADERS files...])
+# The CMake functions of diffcheck, the same in its own tree and in an installed package
+# (find_package(diffcheck CONFIG REQUIRED) includes this file):
 #
-# Compiles CUDA (.cu) or HIP (.hip) kernel files, as they are written, into TARGET for the CPU
-# backend. Each file (and each header listed in HEADERS: ones that declare `extern __shared__`
-# or launch with <<<...>>>) goes through diffcheck-cpu-source into the build tree, keeping its
-# name and lines; the file's own folder stays on its quoted include path. The files see the
-# CUDA and HIP headers of runtime/include and are compiled with -fwrapv.
-#   EXTERNAL   files the project did not write: compiled without warnings as errors
-#   WARP_SIZE  the warp size of their launches (default: 64 for HIP sources, 32 for CUDA)
+# diffcheck_add_kernel_family(NAME name SOURCES files... [REFERENCE files...]
+#                             [EXTERNAL files...] [HEADERS files...] [WARP_SIZE 32|64]
+#                             [TARGET object-library])
+#   A kernel family: its driver (*.cpp: keys, tensors, inputs, launch, check; it registers the
+#   family), its kernel files as they are written (*.cu, *.hip: compiled for the CPU backend),
+#   and its float64 reference (REFERENCE, *.cpp). EXTERNAL: kernel files the project did not
+#   write (no warnings as errors). HEADERS: kernel headers that declare `extern __shared__` or
+#   launch with <<<...>>>. The family becomes the object library `name` (the registration is a
+#   static object: every object must reach the executable), or joins TARGET.
+#
+# diffcheck_add_executable(name [FAMILIES families...] [NO_BUILTIN])
+#   A `diffcheck` command with diffcheck's own families (unless NO_BUILTIN) and FAMILIES.
+#
+# diffcheck_cpu_kernel_sources(TARGET [EXTERNAL] [WARP_SIZE 32|64] SOURCES files... [HEADERS files...])
+#   Compiles CUDA (.cu) or HIP (.hip) kernel files, as they are written, into TARGET for the
+#   CPU backend. Each file (and each header listed in HEADERS) goes through diffcheck-cpu-source
+#   into the build tree, keeping its name and lines; the file's own folder stays on its quoted
+#   include path. The files see the CUDA and HIP headers of the CPU runtime and are compiled
+#   with -fwrapv. WARP_SIZE: the warp size of their launches (default: 64 for HIP sources, 32
+#   for CUDA).
+
 function(diffcheck_cpu_kernel_sources target)
   cmake_parse_arguments(PARSE_ARGV 1 arg "EXTERNAL" "WARP_SIZE" "SOURCES;HEADERS")
   set(out_dir ${CMAKE_CURRENT_BINARY_DIR}/diffcheck_cpu/${target})
@@ -25,8 +40,8 @@ function(diffcheck_cpu_kernel_sources target)
       list(APPEND generated_headers ${gen})
     endif()
     add_custom_command(OUTPUT ${gen}
-                       COMMAND diffcheck-cpu-source ${abs} ${gen}
-                       DEPENDS ${abs} diffcheck-cpu-source
+                       COMMAND diffcheck::cpu-source ${abs} ${gen}
+                       DEPENDS ${abs} diffcheck::cpu-source
                        COMMENT "CPU backend source of ${rel}" VERBATIM)
     set_property(SOURCE ${gen} APPEND PROPERTY COMPILE_OPTIONS -iquote ${dir})
   endforeach()
@@ -39,5 +54,44 @@ function(diffcheck_cpu_kernel_sources target)
     set_property(SOURCE ${generated_sources} APPEND PROPERTY COMPILE_DEFINITIONS
                  DIFFCHECK_WARP_SIZE=${arg_WARP_SIZE})
   endif()
-  target_link_libraries(${target} PRIVATE diffcheck_cpu_runtime)
+  target_link_libraries(${target} PRIVATE diffcheck::cpu_runtime)
+endfunction()
+
+function(diffcheck_add_kernel_family)
+  cmake_parse_arguments(PARSE_ARGV 0 arg "" "NAME;TARGET;WARP_SIZE"
+                        "SOURCES;REFERENCE;EXTERNAL;HEADERS")
+  if(NOT arg_NAME OR NOT arg_SOURCES)
+    message(FATAL_ERROR "diffcheck_add_kernel_family: NAME and SOURCES are required")
+  endif()
+  set(target ${arg_TARGET})
+  if(NOT target)
+    set(target ${arg_NAME})
+    add_library(${target} OBJECT)
+    target_link_libraries(${target} PUBLIC diffcheck::harness diffcheck::reference)
+  endif()
+  set(kernels ${arg_SOURCES})
+  list(FILTER kernels INCLUDE REGEX "\\.(cu|hip)$")
+  set(host ${arg_SOURCES} ${arg_REFERENCE})
+  list(FILTER host EXCLUDE REGEX "\\.(cu|hip)$")
+  target_sources(${target} PRIVATE ${host})
+  set(warp_size "")
+  if(arg_WARP_SIZE)
+    set(warp_size WARP_SIZE ${arg_WARP_SIZE})
+  endif()
+  if(kernels)
+    diffcheck_cpu_kernel_sources(${target} ${warp_size} SOURCES ${kernels} HEADERS ${arg_HEADERS})
+  endif()
+  if(arg_EXTERNAL)
+    diffcheck_cpu_kernel_sources(${target} EXTERNAL ${warp_size} SOURCES ${arg_EXTERNAL})
+  endif()
+  set_property(GLOBAL APPEND PROPERTY DIFFCHECK_FAMILIES ${arg_NAME})
+endfunction()
+
+function(diffcheck_add_executable name)
+  cmake_parse_arguments(PARSE_ARGV 1 arg "NO_BUILTIN" "" "FAMILIES")
+  add_executable(${name})
+  target_link_libraries(${name} PRIVATE diffcheck::main ${arg_FAMILIES})
+  if(NOT arg_NO_BUILTIN)
+    target_link_libraries(${name} PRIVATE diffcheck::kernels)
+  endif()
 endfunction()

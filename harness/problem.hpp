@@ -94,6 +94,13 @@ class Problem {
   virtual std::string locate(std::size_t tensor, std::int64_t flat) const;
 };
 
+// Shapes a family names for the checks every family gets (family_check.hpp).
+struct FamilyExamples {
+  std::string small;  // keys of a small shape: "tokens=17,hidden=96" (index, dtype, seed vary)
+  std::string large;  // keys of a large shape, but `grows`: "hidden=4096"
+  std::string grows;  // the key whose growth takes the offsets past 2^31 or 2^32: "tokens"
+};
+
 struct KernelFamily {
   std::string name;
   std::string summary;
@@ -105,6 +112,7 @@ struct KernelFamily {
   // A mutant (`diffcheck selftest`): this family's kernel with one planted defect. Hidden
   // from `diffcheck list` unless asked (--mutants); named "<mutant_of>~<defect>".
   std::string mutant_of;
+  FamilyExamples examples;
 };
 
 // Registration: one static `Registration` object per family, in the family's driver.
@@ -125,12 +133,13 @@ inline constexpr double kPageTouchFlops = 1e5;
 // The registration of family P, a Problem constructed from a validated Shape.
 template <class P>
 Registration register_family(const std::string& name, const std::string& summary,
-                             const KeyTable& keys) {
+                             const KeyTable& keys, const FamilyExamples& examples = {}) {
   return Registration(KernelFamily{
       .name = name,
       .summary = summary,
       .keys = keys,
       .make = [](const Shape& s) { return std::make_unique<P>(s); },
+      .examples = examples,
   });
 }
 

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "kernels/runtime/dtypes.hpp"
+#include "runtime/dtypes.hpp"
 
 namespace dc {
 

@@ -4,7 +4,7 @@
 
 #include "harness/runner.hpp"
 #include "kernels/defect/kernel.hpp"
-#include "kernels/runtime/launch.hpp"
+#include "runtime/launch.hpp"
 
 namespace {
 

@@ -3,8 +3,8 @@
 #include <cmath>
 #include <limits>
 
-#include "harness/device/counter_rng.hpp"
-#include "kernels/runtime/dtypes.hpp"
+#include "runtime/counter_rng.hpp"
+#include "runtime/dtypes.hpp"
 
 namespace {
 

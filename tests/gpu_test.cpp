@@ -10,13 +10,13 @@
 #include <cstdint>
 #include <functional>
 
-#include "harness/device/counter_rng.hpp"
 #include "harness/device/device_buffer.hpp"
 #include "harness/device/gpu_kernel.hpp"
 #include "harness/poison.hpp"
 #include "harness/problem.hpp"
 #include "harness/runner.hpp"
 #include "kernels/chunk_gated_delta_rule_fwd_h/gpu_run.hpp"
+#include "runtime/counter_rng.hpp"
 
 namespace {
 

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "kernels/runtime/index_math.hpp"
+#include "kernels/gated_delta/index_math.hpp"
 
 namespace {
 

@@ -19,6 +19,7 @@
 
 #include "harness/corpus.hpp"
 #include "harness/explain.hpp"
+#include "harness/family_check.hpp"
 #include "harness/fuzz.hpp"
 #include "harness/interrupt.hpp"
 #include "harness/minimize.hpp"
@@ -529,6 +530,29 @@ int run_fuzz(dc::FuzzOptions options, const FuzzOutputs& out, const std::string&
   return or_interrupted(findings > 0 ? kExitFail : kExitPass);
 }
 
+// The generic checks (harness/family_check.hpp) of the named families, or of every one.
+int run_family_check(const std::vector<std::string>& kernels) {
+  std::vector<const dc::KernelFamily*> families;
+  if (kernels.empty()) families = dc::checkable_families();
+  try {
+    for (const std::string& k : kernels) families.push_back(&dc::find_family(k));
+  } catch (const dc::ShapeError& e) {
+    std::cerr << "diffcheck family-check: " << e.what() << '\n';
+    return kExitUsage;
+  }
+  int failed = 0, skipped = 0, passed = 0;
+  for (const dc::KernelFamily* f : families)
+    for (const dc::FamilyCheckResult& r : dc::check_family(*f)) {
+      const char* mark = r.skipped ? "skip" : r.passed ? "ok  " : "FAIL";
+      (r.skipped ? skipped : r.passed ? passed : failed) += 1;
+      fmt::print("{} {:<24} {}: {}\n", mark, f->name, r.check, r.detail);
+      if (!r.skipped && !r.passed) fmt::print("     repro: diffcheck --shape '{}'\n", r.shape);
+    }
+  fmt::print("{} checks: {} passed, {} failed, {} skipped\n", passed + failed + skipped, passed,
+             failed, skipped);
+  return failed == 0 ? 0 : 1;
+}
+
 int run_list(bool names_only, bool mutants, const std::string& kernel) {
   if (!kernel.empty()) {
     try {
@@ -758,6 +782,14 @@ int run_main(int argc, char** argv) {
   minimize->add_option("--cases", minimize_max_cases, "cases to run at most; 0: no bound")
       ->check(CLI::NonNegativeNumber);
 
+  CLI::App* family_check = app.add_subcommand(
+      "family-check",
+      "the checks every family gets: small shapes pass, runs are deterministic, the 32-bit "
+      "variant fails exactly at its declared crossing and the fix passes");
+  std::vector<std::string> family_check_kernels;
+  family_check->add_option("--kernel", family_check_kernels,
+                           "only these families (repeatable; default: every one)");
+
   CheckArgs explain_args;
   CLI::App* explain = app.add_subcommand(
       "explain", "sizes, memory, offsets that cross 2^31 or 2^32, and the plan; runs nothing");
@@ -767,7 +799,7 @@ int run_main(int argc, char** argv) {
   explain->add_option("--mem-budget", explain_args.mem_budget_gib, "GiB a case may use")
       ->check(finite_number(false));
   explain->add_flag("--json", explain_args.json, "one JSON object per shape");
-  for (CLI::App* a : {&app, check, selftest, list, fuzz, replay, minimize, explain})
+  for (CLI::App* a : {&app, check, selftest, list, fuzz, replay, minimize, explain, family_check})
     for (CLI::Option* o : a->get_options())
       if (o->get_lnames() == std::vector<std::string>{"jobs"}) o->default_str("1");
   try {
@@ -793,6 +825,7 @@ int run_main(int argc, char** argv) {
   if (*replay) return run_replay(replay_args, replay_paths, command);
   if (*minimize) return run_minimize(minimize_args, minimize_budget, minimize_max_cases);
   if (*explain) return run_explain(explain_args);
+  if (*family_check) return run_family_check(family_check_kernels);
   if (*check) return run_check(sub, command);
   return run_check(top, command);
 }

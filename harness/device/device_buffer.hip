@@ -1,4 +1,4 @@
-// HIP source (nvcc builds it for NVIDIA through kernels/runtime/hip_to_cuda.hpp).
+// HIP source (nvcc builds it for NVIDIA through runtime/hip_to_cuda.hpp).
 #include "device_buffer.hpp"
 
 #include <algorithm>
@@ -7,9 +7,9 @@
 #include <cstring>
 #include <utility>
 
-#include "harness/device/counter_rng.hpp"
 #include "harness/tensor.hpp"
-#include "kernels/runtime/hip_portable.hpp"
+#include "runtime/counter_rng.hpp"
+#include "runtime/hip_portable.hpp"
 
 namespace dc::gpu {
 

@@ -18,12 +18,19 @@ class Problem final : public RowProblem {
         dim_(s.integer("dim")) {
     if (batch_ * seqlen_ > 0x7fffffff / kTokens * kTokens || seqlen_ / kTokens >= 0x7fffffff)
       throw ShapeError("seqlen", "batch * seqlen must stay below 2^31");
+    const std::vector<Dim> act{{"batch", batch_}, {"token", seqlen_}, {"channel", dim_}};
     set_up({.batches = batch_,
             .rows_per_batch = seqlen_,
             .width = dim_,
             .rows_per_block = kTokens,
             .column_blocks = (dim_ + kChannels - 1) / kChannels,
             .threads = 128},
+           {{{"x", dtype_, Role::input, act}},
+            {{"weight", dtype_, Role::input, {{"channel", dim_}, {"tap", causal_conv1d::kWidth}}},
+             0,
+             0.5},
+            {{"bias", dtype_, Role::input, {{"channel", dim_}}}, 0, 0.1},
+            {{"out", dtype_, Role::output, act}}},
            same_offset(
                {"x", "out"},
                {"", "batch_id * x_batch_stride + l * x_l_stride", dim_, true, {"i32", "mixed"}}),
@@ -31,30 +38,13 @@ class Problem final : public RowProblem {
            {{kOut, fp32_then_rounded(dtype_, 8)}}, 12.0 * static_cast<double>(dim_));
   }
 
-  std::vector<TensorSpec> tensors() const override {
-    const std::vector<Dim> act{{"batch", batch_}, {"token", seqlen_}, {"channel", dim_}};
-    return {{"x", dtype_, Role::input, act},
-            {"weight", dtype_, Role::input, {{"channel", dim_}, {"tap", causal_conv1d::kWidth}}},
-            {"bias", dtype_, Role::input, {{"channel", dim_}}},
-            {"out", dtype_, Role::output, act}};
-  }
-
-  void fill(std::size_t t, std::int64_t begin, std::int64_t count, void* out) const override {
-    fill_values(dtype_, begin, count, out, [&](std::int64_t i) {
-      const double v = normal(t, i);
-      return t == kWeight ? 0.5 * v : t == kBias ? 0.1 * v : v;
-    });
-  }
-
-  void launch(std::span<void* const> t) const override {
-    const simt::LaunchScope scope(launch_policy());
+  void run(std::span<void* const> t) const override {
     causal_conv1d::forward(t[kX], t[kWeight], t[kBias], t[kOut], static_cast<int>(batch_),
                            static_cast<int>(seqlen_), static_cast<int>(dim_),
                            choice_as<causal_conv1d::DType>(shape_, "dtype"),
                            choice_as<causal_conv1d::Index>(shape_, "index"));
   }
 
- protected:
   // token r (of the flattened batch) against its window of the 4 tokens up to it
   void check_row(std::span<const TensorView> t, std::int64_t r,
                  std::span<Comparer> cmp) const override {
@@ -90,7 +80,8 @@ const Registration registration = register_family<Problem>(
     "as written; index_t uint32_t before the fix: causal-conv1d PR 114)",
     row_keys({integer_key("batch", 1, 65535, "sequences", "1"),
               integer_key("seqlen", 1, 0x7fffffff, "tokens per sequence"),
-              integer_key("dim", 1, 65535 * 64, "channels (contiguous)")}));
+              integer_key("dim", 1, 65535 * 64, "channels (contiguous)")}),
+    {.small = "batch=2,seqlen=70,dim=100", .large = "batch=2,dim=2048", .grows = "seqlen"});
 
 }  // namespace
 }  // namespace dc::kernels::conv

@@ -5,11 +5,11 @@
 
 #include "harness/problem.hpp"
 #include "kernel.hpp"
-#include "kernels/runtime/chunk_problem.hpp"
-#include "kernels/runtime/delta_rule_forms.hpp"
-#include "kernels/runtime/delta_rule_inputs.hpp"
-#include "kernels/runtime/launch.hpp"
+#include "kernels/gated_delta/chunk_problem.hpp"
+#include "kernels/gated_delta/delta_rule_forms.hpp"
+#include "kernels/gated_delta/delta_rule_inputs.hpp"
 #include "reference/chunk_fwd_o/reference.hpp"
+#include "runtime/launch.hpp"
 
 namespace dc::kernels::out {
 namespace {
@@ -116,7 +116,8 @@ const Registration registration = register_family<Problem>(
     "chunk_fwd_o",
     "gated delta rule, stage 6: o = scale (q S exp(g) + tril(q k^T o decay) v_new) per "
     "chunk (FLA/vLLM chunk_fwd_o)",
-    family_keys({"B", "T", "seqlens", "H", "Hg", "K", "V", "BT", "dtype"}));
+    family_keys({"B", "T", "seqlens", "H", "Hg", "K", "V", "BT", "dtype"}),
+    {.small = "B=2,T=300,H=2,K=32,V=32", .large = "H=2048,Hg=16", .grows = "T"});
 
 }  // namespace
 }  // namespace dc::kernels::out

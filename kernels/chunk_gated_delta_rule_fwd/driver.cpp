@@ -16,23 +16,23 @@
 
 #include <fmt/format.h>
 
-#include "harness/device/counter_rng.hpp"
 #include "harness/parallel.hpp"
 #include "harness/problem.hpp"
 #include "kernels/chunk_fwd_o/kernel.hpp"
 #include "kernels/chunk_gated_delta_rule_fwd_h/kernel.hpp"
 #include "kernels/chunk_local_cumsum/kernel.hpp"
 #include "kernels/chunk_scaled_dot_kkt_fwd/kernel.hpp"
+#include "kernels/gated_delta/chunk_problem.hpp"
+#include "kernels/gated_delta/delta_rule_forms.hpp"
+#include "kernels/gated_delta/delta_rule_inputs.hpp"
 #include "kernels/recompute_w_u_fwd/kernel.hpp"
-#include "kernels/runtime/chunk_problem.hpp"
-#include "kernels/runtime/delta_rule_forms.hpp"
-#include "kernels/runtime/delta_rule_inputs.hpp"
-#include "kernels/runtime/launch.hpp"
 #include "kernels/solve_tril/kernel.hpp"
 #include "reference/chunk_gated_delta_rule_fwd/reference.hpp"
 #include "reference/chunk_local_cumsum/reference.hpp"
 #include "reference/chunk_scaled_dot_kkt_fwd/reference.hpp"
 #include "reference/solve_tril/reference.hpp"
+#include "runtime/counter_rng.hpp"
+#include "runtime/launch.hpp"
 
 namespace dc::kernels::pipeline {
 namespace {
@@ -448,7 +448,8 @@ const Registration registration = register_family<Problem>(
     "chunk_gated_delta_rule_fwd)",
     family_keys({"B", "T", "seqlens", "H", "Hg", "K", "V", "BT", "dtype"},
                 {flag_key("h0", "0", "use an initial state"),
-                 flag_key("ht", "1", "store the final state")}));
+                 flag_key("ht", "1", "store the final state")}),
+    {.small = "T=100,H=2,K=32,V=32", .large = "seqlens=1025/1,Hg=1,K=1,V=1", .grows = "H"});
 
 }  // namespace
 }  // namespace dc::kernels::pipeline

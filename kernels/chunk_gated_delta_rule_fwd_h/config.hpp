@@ -11,10 +11,10 @@
 #include "harness/shape.hpp"
 #include "harness/tensor.hpp"
 #include "inputs.hpp"
-#include "kernels/runtime/batch.hpp"
-#include "kernels/runtime/dtypes.hpp"
-#include "kernels/runtime/index_math.hpp"
+#include "kernels/gated_delta/batch.hpp"
+#include "kernels/gated_delta/index_math.hpp"
 #include "params.hpp"
+#include "runtime/dtypes.hpp"
 
 namespace dc::kernels::gdr {
 

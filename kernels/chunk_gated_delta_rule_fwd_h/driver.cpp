@@ -9,15 +9,15 @@
 #include <fmt/format.h>
 
 #include "config.hpp"
-#include "harness/device/counter_rng.hpp"
 #include "harness/parallel.hpp"
 #include "harness/problem.hpp"
 #include "kernel.hpp"
-#include "kernels/runtime/chunk_problem.hpp"
-#include "kernels/runtime/delta_rule_forms.hpp"
-#include "kernels/runtime/launch.hpp"
-#include "kernels/runtime/offsets.hpp"
+#include "kernels/gated_delta/chunk_problem.hpp"
+#include "kernels/gated_delta/delta_rule_forms.hpp"
+#include "kernels/gated_delta/offsets.hpp"
 #include "reference/chunk_gated_delta_rule_fwd_h/reference.hpp"
+#include "runtime/counter_rng.hpp"
+#include "runtime/launch.hpp"
 
 namespace dc::kernels::gdr {
 namespace {
@@ -477,6 +477,7 @@ const Registration registration{KernelFamily{
                "chunk_gated_delta_rule_fwd_kernel_h_blockdim64)",
     .keys = keys(),
     .make = [](const Shape& s) { return std::make_unique<Problem>(s); },
+    .examples = {.small = "T=100,H=2,h0=1,gk=1", .large = "H=2048,Hg=16", .grows = "T"},
 }};
 
 // The mutants (kernel.hpp, Mutation): bf16 and 64-bit offsets only, so that whatever fails

@@ -1,4 +1,4 @@
-// HIP source (nvcc builds it for NVIDIA through kernels/runtime/hip_to_cuda.hpp): the seed
+// HIP source (nvcc builds it for NVIDIA through runtime/hip_to_cuda.hpp): the seed
 // kernel's GPU side. Its registration gives the GPU backend the device generator (the input
 // rows of config.hpp, the same bits as the CPU backend's) and the launch; the functions of
 // gpu_run.hpp serve the GPU tests and the kernel benchmark.

@@ -17,9 +17,9 @@
 #include <cmath>
 #include <cstdint>
 
-#include "harness/device/counter_rng.hpp"
-#include "kernels/runtime/chunk_grid.hpp"
-#include "kernels/runtime/hip_portable.hpp"
+#include "kernels/gated_delta/chunk_grid.hpp"
+#include "runtime/counter_rng.hpp"
+#include "runtime/hip_portable.hpp"
 
 namespace dc::kernels::gdr {
 

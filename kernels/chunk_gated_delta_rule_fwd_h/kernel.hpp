@@ -12,10 +12,10 @@
 #include <cmath>
 #include <type_traits>
 
-#include "../runtime/dtypes.hpp"
-#include "../runtime/hip_portable.hpp"
-#include "../runtime/index_math.hpp"
+#include "kernels/gated_delta/index_math.hpp"
 #include "params.hpp"
+#include "runtime/dtypes.hpp"
+#include "runtime/hip_portable.hpp"
 
 namespace dc::kernels::gdr {
 

@@ -1,11 +1,11 @@
 // Driver of chunk_local_cumsum: its keys, tensors, inputs, launch and check.
 #include "harness/problem.hpp"
 #include "kernel.hpp"
-#include "kernels/runtime/chunk_problem.hpp"
-#include "kernels/runtime/delta_rule_forms.hpp"
-#include "kernels/runtime/delta_rule_inputs.hpp"
-#include "kernels/runtime/launch.hpp"
+#include "kernels/gated_delta/chunk_problem.hpp"
+#include "kernels/gated_delta/delta_rule_forms.hpp"
+#include "kernels/gated_delta/delta_rule_inputs.hpp"
 #include "reference/chunk_local_cumsum/reference.hpp"
+#include "runtime/launch.hpp"
 
 namespace dc::kernels::cumsum {
 namespace {
@@ -63,7 +63,8 @@ const Registration registration = register_family<Problem>(
     "chunk_local_cumsum",
     "gated delta rule, stage 1: chunk-local cumulative sum of the log decay g "
     "(FLA/vLLM chunk_local_cumsum)",
-    family_keys({"B", "T", "seqlens", "H", "BT"}));
+    family_keys({"B", "T", "seqlens", "H", "BT"}),
+    {.small = "B=3,T=200,H=4,BT=16", .large = "seqlens=65536/1", .grows = "H"});
 
 }  // namespace
 }  // namespace dc::kernels::cumsum

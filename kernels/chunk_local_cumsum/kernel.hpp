@@ -4,8 +4,8 @@
 // of the chunk's BT values in fp32. g and g_cumsum are [token, H] (fp32).
 #pragma once
 
-#include "kernels/runtime/chunk_grid.hpp"
-#include "kernels/runtime/hip_portable.hpp"
+#include "kernels/gated_delta/chunk_grid.hpp"
+#include "runtime/hip_portable.hpp"
 
 namespace dc::kernels::cumsum {
 

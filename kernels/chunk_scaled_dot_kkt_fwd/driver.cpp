@@ -1,11 +1,11 @@
 // Driver of chunk_scaled_dot_kkt_fwd: its keys, tensors, inputs, launch and check.
 #include "harness/problem.hpp"
 #include "kernel.hpp"
-#include "kernels/runtime/chunk_problem.hpp"
-#include "kernels/runtime/delta_rule_forms.hpp"
-#include "kernels/runtime/delta_rule_inputs.hpp"
-#include "kernels/runtime/launch.hpp"
+#include "kernels/gated_delta/chunk_problem.hpp"
+#include "kernels/gated_delta/delta_rule_forms.hpp"
+#include "kernels/gated_delta/delta_rule_inputs.hpp"
 #include "reference/chunk_scaled_dot_kkt_fwd/reference.hpp"
+#include "runtime/launch.hpp"
 
 namespace dc::kernels::kkt {
 namespace {
@@ -84,7 +84,8 @@ const Registration registration = register_family<Problem>(
     "chunk_scaled_dot_kkt_fwd",
     "gated delta rule, stage 2: A = strictly_lower(beta exp(g_i - g_j) K K^T) per chunk "
     "(FLA/vLLM chunk_scaled_dot_kkt_fwd)",
-    family_keys({"B", "T", "seqlens", "H", "Hg", "K", "BT", "dtype"}));
+    family_keys({"B", "T", "seqlens", "H", "Hg", "K", "BT", "dtype"}),
+    {.small = "B=2,T=130,H=2,K=32", .large = "seqlens=65536/1,Hg=1,K=1", .grows = "H"});
 
 }  // namespace
 }  // namespace dc::kernels::kkt

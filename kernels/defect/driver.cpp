@@ -3,7 +3,7 @@
 
 #include "harness/problem.hpp"
 #include "kernel.hpp"
-#include "kernels/runtime/launch.hpp"
+#include "runtime/launch.hpp"
 
 namespace dc::kernels::defect {
 namespace {

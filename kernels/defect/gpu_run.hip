@@ -1,4 +1,4 @@
-// HIP source (nvcc builds it for NVIDIA through kernels/runtime/hip_to_cuda.hpp): the
+// HIP source (nvcc builds it for NVIDIA through runtime/hip_to_cuda.hpp): the
 // planted defects on the GPU backend, one GpuRegistration per defect.
 #include <array>
 #include <string>

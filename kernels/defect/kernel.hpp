@@ -5,10 +5,10 @@
 #include <cmath>
 #include <cstdint>
 
-#include "../runtime/dtypes.hpp"
-#include "../runtime/hip_portable.hpp"
-#include "../runtime/index_math.hpp"
-#include "harness/device/counter_rng.hpp"
+#include "kernels/gated_delta/index_math.hpp"
+#include "runtime/counter_rng.hpp"
+#include "runtime/dtypes.hpp"
+#include "runtime/hip_portable.hpp"
 
 namespace dc::kernels::defect {
 

@@ -18,7 +18,14 @@ class Problem final : public RowProblem {
     // fp32 sums of N terms (the mean, then the centred squares), a rsqrt, the affine map, and
     // the rounding to dtype; mean and rstd are fp32
     const double n = static_cast<double>(N_);
+    const std::vector<Dim> rows{{"row", M_}, {"col", N_}};
     set_up({.rows_per_batch = M_, .width = N_, .threads = 128},
+           {{{"X", dtype_, Role::input, rows}, 0.5, 1},  // mean 0.5: the centring matters
+            {{"gamma", dtype_, Role::input, {{"col", N_}}}, 1, 0.25},
+            {{"beta", dtype_, Role::input, {{"col", N_}}}, 0, 0.1},
+            {{"Y", dtype_, Role::output, rows}},
+            {{"mean", DType::f32, Role::output, {{"row", M_}}}},
+            {{"rstd", DType::f32, Role::output, {{"row", M_}}}}},
            same_offset({"X", "Y"}, {"", "blockIdx.x * N", N_, true, {"i32", "mixed"}}),
            {{kY, fp32_then_rounded(dtype_, n + 8)},
             {kMean, fp32_then_rounded(DType::f32, n + 3), 1},
@@ -26,33 +33,13 @@ class Problem final : public RowProblem {
            10.0 * n);
   }
 
-  std::vector<TensorSpec> tensors() const override {
-    const std::vector<Dim> rows{{"row", M_}, {"col", N_}};
-    return {{"X", dtype_, Role::input, rows},
-            {"gamma", dtype_, Role::input, {{"col", N_}}},
-            {"beta", dtype_, Role::input, {{"col", N_}}},
-            {"Y", dtype_, Role::output, rows},
-            {"mean", DType::f32, Role::output, {{"row", M_}}},
-            {"rstd", DType::f32, Role::output, {{"row", M_}}}};
-  }
-
-  // rows of mean 0.5 and spread 1: the centring matters
-  void fill(std::size_t t, std::int64_t begin, std::int64_t count, void* out) const override {
-    fill_values(dtype_, begin, count, out, [&](std::int64_t i) {
-      const double x = normal(t, i);
-      return t == kGamma ? 1.0 + 0.25 * x : t == kBeta ? 0.1 * x : 0.5 + x;
-    });
-  }
-
-  void launch(std::span<void* const> t) const override {
-    const simt::LaunchScope scope(launch_policy());
+  void run(std::span<void* const> t) const override {
     layer_norm::forward(t[kX], t[kGamma], t[kBeta], static_cast<float>(kEps), static_cast<int>(M_),
                         static_cast<int>(N_), choice_as<layer_norm::DType>(shape_, "dtype"),
                         choice_as<layer_norm::Index>(shape_, "index"), t[kY],
                         static_cast<float*>(t[kMean]), static_cast<float*>(t[kRstd]));
   }
 
- protected:
   void check_row(std::span<const TensorView> t, std::int64_t r,
                  std::span<Comparer> cmp) const override {
     const reference::rows::LayerNorm want =
@@ -75,7 +62,8 @@ const Registration registration = register_family<Problem>(
     "source as written; rows at blockIdx.x * N in unsigned 32 bits before the fix: PyTorch issue "
     "181555)",
     row_keys({integer_key("M", 1, 0x7fffffff, "rows (one block each)"),
-              integer_key("N", 4, 65536, "row width, a multiple of 4")}));
+              integer_key("N", 4, 65536, "row width, a multiple of 4")}),
+    {.small = "M=13,N=200", .large = "N=3000", .grows = "M"});
 
 }  // namespace
 }  // namespace dc::kernels::layernorm

@@ -4,11 +4,11 @@
 // real inverse would cost a chunk's substitution per element).
 #include "harness/problem.hpp"
 #include "kernel.hpp"
-#include "kernels/runtime/chunk_problem.hpp"
-#include "kernels/runtime/delta_rule_forms.hpp"
-#include "kernels/runtime/delta_rule_inputs.hpp"
-#include "kernels/runtime/launch.hpp"
+#include "kernels/gated_delta/chunk_problem.hpp"
+#include "kernels/gated_delta/delta_rule_forms.hpp"
+#include "kernels/gated_delta/delta_rule_inputs.hpp"
 #include "reference/recompute_w_u_fwd/reference.hpp"
+#include "runtime/launch.hpp"
 
 namespace dc::kernels::wy {
 namespace {
@@ -110,7 +110,8 @@ const Registration registration = register_family<Problem>(
     "recompute_w_u_fwd",
     "gated delta rule, stage 4: WY factors w = Ai diag(beta exp g) K, u = Ai diag(beta) V "
     "(FLA/vLLM recompute_w_u_fwd)",
-    family_keys({"B", "T", "seqlens", "H", "Hg", "K", "V", "BT", "dtype"}));
+    family_keys({"B", "T", "seqlens", "H", "Hg", "K", "V", "BT", "dtype"}),
+    {.small = "T=200,H=2,K=32,V=32", .large = "seqlens=65536/1,Hg=1,K=1,V=1", .grows = "H"});
 
 }  // namespace
 }  // namespace dc::kernels::wy

@@ -4,7 +4,7 @@
 
 #include <fmt/format.h>
 
-#include "harness/device/counter_rng.hpp"
+#include "runtime/counter_rng.hpp"
 
 namespace dc::kernels {
 
@@ -94,15 +94,28 @@ KeySpec row_dtype_key() {
                  .help = "element type of the activations"};
 }
 
-void RowProblem::set_up(RowLayout layout, std::vector<RowOffset> offsets,
-                        std::vector<Output> outputs, double cost_per_row) {
+void RowProblem::set_up(RowLayout layout, std::vector<RowTensor> tensors,
+                        std::vector<RowOffset> offsets, std::vector<Output> outputs,
+                        double cost_per_row) {
   layout_ = layout;
+  declared_ = std::move(tensors);
+  for (const RowTensor& t : declared_) specs_.push_back(t.spec);
   offsets_ = std::move(offsets);
   outputs_ = std::move(outputs);
   for (Output& o : outputs_)
     if (o.width == 0) o.width = layout_.width;
-  specs_ = tensors();
   make_plan(cost_per_row);
+}
+
+void RowProblem::fill(std::size_t t, std::int64_t begin, std::int64_t count, void* out) const {
+  const RowTensor& d = declared_.at(t);
+  fill_values(d.spec.dtype, begin, count, out,
+              [&](std::int64_t i) { return d.mean + d.scale * normal(t, i); });
+}
+
+void RowProblem::launch(std::span<void* const> t) const {
+  const simt::LaunchScope scope(launch_policy());
+  run(t);
 }
 
 void RowProblem::make_plan(double cost_per_row) {

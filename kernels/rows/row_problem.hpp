@@ -6,9 +6,10 @@
 // where each offset reaches 2^31 or 2^32 and the row before, and seeded random rows), the
 // verified runs, the parallel verification, `explain`'s products and `locate`.
 //
-// A family derives from RowProblem, declares its tensors and inputs (fill), launches its
-// kernel through its own host launcher inside launch_scope(), and checks one row (check_row)
-// against a float64 reference of that row.
+// A family derives from RowProblem and declares, in its constructor (set_up), its rows and
+// grid, its tensors with their dimensions and input distributions, its offsets and its
+// outputs' tolerances; it launches its kernel through the kernel's own host entry (run) and
+// checks one row (check_row) against a float64 reference of that row.
 #pragma once
 
 #include <Eigen/Dense>
@@ -17,9 +18,9 @@
 #include <string>
 #include <vector>
 
-#include "harness/device/counter_rng.hpp"
+#include "harness/dtype_dispatch.hpp"
 #include "harness/problem.hpp"
-#include "kernels/runtime/batch.hpp"
+#include "runtime/counter_rng.hpp"
 #include "runtime/simt.hpp"
 
 namespace dc::kernels {
@@ -32,6 +33,13 @@ struct RowOffset {
   std::int64_t stride = 0;
   bool is_unsigned = false;  // wraps at 2^32 (and 2^31 is harmless)
   std::vector<std::string> narrow_in;
+};
+
+// A tensor of a row family: its spec and, for an input, its values: mean + scale * a seeded,
+// roughly normal value in (-3, 3) per element, rounded to the tensor's type.
+struct RowTensor {
+  TensorSpec spec;
+  double mean = 0, scale = 1;
 };
 
 // The same offset into each of `tensors` (a kernel that reads and writes rows alike).
@@ -69,6 +77,10 @@ class RowProblem : public Problem {
   std::string locate(std::size_t tensor, std::int64_t flat) const override;
   std::vector<ElementRun> verified_runs(std::size_t tensor) const override;
   std::vector<TensorCheck> verify(std::span<const TensorView> t) const override;
+  std::vector<TensorSpec> tensors() const override { return specs_; }
+  void fill(std::size_t t, std::int64_t begin, std::int64_t count, void* out) const override;
+  // runs the kernel (run) with this plan's blocks
+  void launch(std::span<void* const> t) const final;
 
  protected:
   struct Output {
@@ -76,10 +88,13 @@ class RowProblem : public Problem {
     Tolerance tolerance;
     std::int64_t width = 0;  // elements of one row (0: the layout's width)
   };
-  // Finishes construction (called last by the derived constructor): the rows, the kernel's
-  // offsets, its outputs and its cost per row in flop-equivalents.
-  void set_up(RowLayout layout, std::vector<RowOffset> offsets, std::vector<Output> outputs,
-              double cost_per_row);
+  // Finishes construction (called last by the derived constructor): the rows, the tensors,
+  // the kernel's offsets, its outputs and its cost per row in flop-equivalents.
+  void set_up(RowLayout layout, std::vector<RowTensor> tensors, std::vector<RowOffset> offsets,
+              std::vector<Output> outputs, double cost_per_row);
+
+  // Launches the kernel through its host entry (t: the tensors in declaration order).
+  virtual void run(std::span<void* const> t) const = 0;
 
   // Compares row r of every output with the reference (cmp in outputs order).
   virtual void check_row(std::span<const TensorView> t, std::int64_t r,
@@ -109,6 +124,7 @@ class RowProblem : public Problem {
   void add_row(std::int64_t r, const std::string& why);
 
   std::vector<TensorSpec> specs_;
+  std::vector<RowTensor> declared_;
   RowLayout layout_;
   std::vector<RowOffset> offsets_;
   std::vector<Output> outputs_;

@@ -5,11 +5,11 @@
 
 #include "harness/problem.hpp"
 #include "kernel.hpp"
-#include "kernels/runtime/chunk_problem.hpp"
-#include "kernels/runtime/delta_rule_forms.hpp"
-#include "kernels/runtime/delta_rule_inputs.hpp"
-#include "kernels/runtime/launch.hpp"
+#include "kernels/gated_delta/chunk_problem.hpp"
+#include "kernels/gated_delta/delta_rule_forms.hpp"
+#include "kernels/gated_delta/delta_rule_inputs.hpp"
 #include "reference/solve_tril/reference.hpp"
+#include "runtime/launch.hpp"
 
 namespace dc::kernels::tril {
 namespace {
@@ -104,7 +104,8 @@ const Registration registration = register_family<Problem>(
       KeyTable k = family_keys({"B", "T", "seqlens", "H", "Hg", "K", "BT", "dtype"});
       k[7].help = "dtype of Ai (A is fp32)";
       return k;
-    }());
+    }(),
+    {.small = "B=2,T=300,H=2,K=4", .large = "seqlens=65536/1,Hg=1,K=1", .grows = "H"});
 
 }  // namespace
 }  // namespace dc::kernels::tril

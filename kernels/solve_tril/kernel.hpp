@@ -5,10 +5,10 @@
 // Ai [token, H, BT].
 #pragma once
 
-#include "kernels/runtime/batch.hpp"
-#include "kernels/runtime/chunk_grid.hpp"
-#include "kernels/runtime/dtypes.hpp"
-#include "kernels/runtime/hip_portable.hpp"
+#include "kernels/gated_delta/batch.hpp"
+#include "kernels/gated_delta/chunk_grid.hpp"
+#include "runtime/dtypes.hpp"
+#include "runtime/hip_portable.hpp"
 
 namespace dc::kernels::tril {
 

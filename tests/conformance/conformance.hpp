@@ -21,6 +21,7 @@ struct Case {
   Values (*expect)();  // on the host, independently of the runtime
   bool exact = true;   // the GPU gives these bits too (integer or order-defined operations)
   double ulps = 0;     // float results (bits of floats): within this many ulps of expect
+  double abs = 0;      // ... or within this much of it (a documented absolute error bound)
 };
 
 inline std::vector<Case>& cases() {

@@ -23,9 +23,9 @@ namespace {
 
 using conformance::Values;
 
-// Values equal (ulps 0), or as floats within `ulps` units in the last place; the first
-// difference named.
-testing::AssertionResult agree(const Values& got, const Values& want, double ulps) {
+// Values equal (ulps 0), or as floats within `ulps` units in the last place or `abs` of each
+// other; the first difference named.
+testing::AssertionResult agree(const Values& got, const Values& want, double ulps, double abs = 0) {
   if (got.size() != want.size())
     return testing::AssertionFailure() << got.size() << " values, expected " << want.size();
   for (std::size_t i = 0; i < got.size(); ++i) {
@@ -34,7 +34,7 @@ testing::AssertionResult agree(const Values& got, const Values& want, double ulp
       const float g = std::bit_cast<float>(static_cast<std::uint32_t>(got[i]));
       const float w = std::bit_cast<float>(static_cast<std::uint32_t>(want[i]));
       const float ulp = std::nextafter(std::fabs(w), INFINITY) - std::fabs(w);
-      if (std::fabs(g - w) <= ulps * ulp) continue;
+      if (std::fabs(g - w) <= ulps * ulp || std::fabs(g - w) <= abs) continue;
     }
     char text[96];
     std::snprintf(text, sizeof text, "value %zu: got 0x%llx, expected 0x%llx", i,
@@ -66,10 +66,11 @@ class CaseTest : public testing::Test {
   explicit CaseTest(conformance::Case c) : c_(c) {}
   void TestBody() override {
     const Values got = c_.run();
-    EXPECT_TRUE(agree(got, c_.expect(), c_.ulps)) << "against the host's values";
+    EXPECT_TRUE(agree(got, c_.expect(), c_.ulps, c_.abs)) << "against the host's values";
     static const std::map<std::string, Values> record = gpu_record();
     if (const auto it = record.find(c_.name); it != record.end()) {
-      EXPECT_TRUE(agree(got, it->second, c_.exact ? 0 : c_.ulps)) << "against the GPU's values";
+      EXPECT_TRUE(agree(got, it->second, c_.exact ? 0 : c_.ulps, c_.exact ? 0 : c_.abs))
+          << "against the GPU's values";
     }
   }
 

@@ -9,8 +9,8 @@
 
 #include <cstdint>
 
-#include "hip_portable.hpp"
 #include "index_math.hpp"
+#include "runtime/hip_portable.hpp"
 
 namespace dc::kernels {
 

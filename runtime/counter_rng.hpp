@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-#include "kernels/runtime/hip_portable.hpp"
+#include "runtime/hip_portable.hpp"
 
 // The hash wraps modulo 2^64 on purpose: not a finding of an unsigned-overflow sanitizer
 // (ClusterFuzzLite's `undefined` build checks unsigned overflow too).

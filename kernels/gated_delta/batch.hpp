@@ -11,11 +11,12 @@
 #include <string>
 #include <vector>
 
-#include "dtypes.hpp"
+#include "harness/dtype_dispatch.hpp"
 #include "harness/shape.hpp"
 #include "harness/tensor.hpp"
 #include "index_math.hpp"
 #include "offsets.hpp"
+#include "runtime/dtypes.hpp"
 
 namespace dc::kernels {
 
@@ -56,18 +57,6 @@ inline KeySpec batch_key(const std::string& name) {
 // A 0/1 key.
 inline KeySpec flag_key(std::string name, std::string def, std::string help) {
   return KeySpec{std::move(name), KeyKind::integer, 0, 1, {}, std::move(def), std::move(help), ""};
-}
-
-// Calls f(static_cast<T*>(nullptr)) for the input dtype's storage type T: one instantiation
-// of the caller's code per dtype.
-template <class F>
-void with_dtype(DType t, F&& f) {
-  if (t == DType::f32)
-    f(static_cast<float*>(nullptr));
-  else if (t == DType::f16)
-    f(static_cast<fp16*>(nullptr));
-  else
-    f(static_cast<bf16*>(nullptr));
 }
 
 struct Batch {

@@ -7,7 +7,7 @@
 
 #include <cstdint>
 
-#include "hip_portable.hpp"
+#include "runtime/hip_portable.hpp"
 
 namespace dc {
 

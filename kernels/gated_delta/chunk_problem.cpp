@@ -4,7 +4,7 @@
 
 #include <fmt/format.h>
 
-#include "harness/device/counter_rng.hpp"
+#include "runtime/counter_rng.hpp"
 
 namespace dc::kernels {
 

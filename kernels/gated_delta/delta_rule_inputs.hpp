@@ -16,9 +16,9 @@
 
 #include "batch.hpp"
 #include "chunk_grid.hpp"
-#include "dtypes.hpp"
-#include "harness/device/counter_rng.hpp"
-#include "hip_portable.hpp"
+#include "runtime/counter_rng.hpp"
+#include "runtime/dtypes.hpp"
+#include "runtime/hip_portable.hpp"
 
 namespace dc::kernels::delta {
 

@@ -1,0 +1,163 @@
+#include "family_check.hpp"
+
+#include <bit>
+#include <cstdint>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "boundary.hpp"
+#include "runner.hpp"
+#include "verdict.hpp"
+
+namespace dc {
+
+namespace {
+
+constexpr std::int64_t kInputElements = 4096;  // of each input, generated twice and compared
+
+const KeySpec* key_of(const KernelFamily& f, std::string_view name) {
+  for (const KeySpec& k : f.keys)
+    if (k.name == name) return &k;
+  return nullptr;
+}
+
+// The choices of key `name`, or {""} when the family has no such key.
+std::vector<std::string> choices(const KernelFamily& f, std::string_view name) {
+  const KeySpec* k = key_of(f, name);
+  return k ? k->choices : std::vector<std::string>{""};
+}
+
+Shape shape_of(const KernelFamily& f, const std::string& keys,
+               std::initializer_list<std::pair<const char*, std::string>> set) {
+  std::string text = f.name + ":" + keys;
+  for (const auto& [key, value] : set)
+    if (!value.empty()) text += fmt::format(",{}={}", key, value);
+  return parse_shape(text);
+}
+
+std::string said(const Verdict& v) {
+  const std::string name(verdict_name(v.kind));
+  return v.message.empty() ? name : name + ": " + v.message;
+}
+
+FamilyCheckResult small_shapes(const KernelFamily& f) {
+  FamilyCheckResult r{.check = "small shapes pass in every index variant and dtype"};
+  int cases = 0;
+  for (const std::string& index : choices(f, "index"))
+    for (const std::string& dtype : choices(f, "dtype")) {
+      const Shape s =
+          shape_of(f, f.examples.small, {{"index", index}, {"dtype", dtype}, {"seed", "1"}});
+      if (r.shape.empty()) r.shape = s.print();
+      const Verdict v = run_case(s);
+      ++cases;
+      if (v.kind != VerdictKind::pass) {
+        r.shape = s.print();
+        r.detail = said(v);
+        return r;
+      }
+    }
+  r.passed = true;
+  r.detail = fmt::format("{} cases pass", cases);
+  return r;
+}
+
+// The checks of two runs that depend on every output bit the plan verifies.
+bool same_checks(const Verdict& a, const Verdict& b) {
+  if (a.kind != b.kind || a.checks.size() != b.checks.size()) return false;
+  for (std::size_t i = 0; i < a.checks.size(); ++i) {
+    const TensorCheck &x = a.checks[i], &y = b.checks[i];
+    if (x.compared != y.compared || x.bad != y.bad ||
+        std::bit_cast<std::uint64_t>(x.max_abs_err) !=
+            std::bit_cast<std::uint64_t>(y.max_abs_err) ||
+        std::bit_cast<std::uint64_t>(x.max_norm_err) !=
+            std::bit_cast<std::uint64_t>(y.max_norm_err))
+      return false;
+  }
+  return true;
+}
+
+FamilyCheckResult deterministic(const KernelFamily& f) {
+  FamilyCheckResult r{.check = "the same shape and seed give the same inputs and verdict"};
+  const Shape s = shape_of(f, f.examples.small, {{"seed", "7"}});
+  r.shape = s.print();
+  // two problems of the same shape fill every input alike, bit for bit
+  const std::unique_ptr<Problem> a = f.make(s), b = f.make(s);
+  const std::vector<TensorSpec> specs = a->tensors();
+  for (std::size_t t = 0; t < specs.size(); ++t) {
+    if (specs[t].role != Role::input) continue;
+    const std::int64_t n = std::min(specs[t].elements(), kInputElements);
+    std::vector<unsigned char> x(static_cast<std::size_t>(n) * dtype_bytes(specs[t].dtype)),
+        y(x.size());
+    a->fill(t, 0, n, x.data());
+    b->fill(t, 0, n, y.data());
+    if (x != y) {
+      r.detail = fmt::format("input {} differs between two fills", specs[t].name);
+      return r;
+    }
+  }
+  const Verdict first = run_case(s), second = run_case(s);
+  if (!same_checks(first, second)) {
+    r.detail = fmt::format("two runs differ: {} / {}", said(first), said(second));
+    return r;
+  }
+  r.passed = true;
+  r.detail = fmt::format("inputs identical; both runs {}", verdict_name(first.kind));
+  return r;
+}
+
+FamilyCheckResult crossing(const KernelFamily& f) {
+  FamilyCheckResult r{.check = "the 32-bit variant fails exactly at its crossing, the fix passes"};
+  const KeySpec* grows = key_of(f, f.examples.grows);
+  if (!grows || !key_of(f, "index")) {
+    r.skipped = true;
+    r.detail = "the family names no key that takes its offsets past 2^31";
+    return r;
+  }
+  const Shape base =
+      shape_of(f, f.examples.large,
+               {{f.examples.grows.c_str(), std::to_string(grows->min)}, {"index", "i32"}});
+  const auto onset = first_overflow(base, f.examples.grows, "i32", grows->min, grows->max);
+  if (!onset) {
+    r.shape = base.print();
+    r.detail = "no offset computed in 32 bits crosses 2^31 along " + f.examples.grows;
+    return r;
+  }
+  const auto at = [&](std::int64_t v, const char* index) {
+    return parse_shape(base.with(f.examples.grows, std::to_string(v)).with("index", index).print());
+  };
+  const Shape before = at(*onset - 1, "i32"), after = at(*onset, "i32"), fixed = at(*onset, "i64");
+  r.shape = after.print();
+  const Verdict vb = run_case(before), va = run_case(after), vf = run_case(fixed);
+  if (*onset > grows->min && vb.kind != VerdictKind::pass)
+    r.detail = fmt::format("one before the crossing ({}) {}", before.print(), said(vb));
+  else if (!is_failure(va.kind))
+    r.detail = fmt::format("at the crossing the 32-bit variant {}", said(va));
+  else if (vf.kind != VerdictKind::pass)
+    r.detail = fmt::format("the fix at the crossing {}", said(vf));
+  else {
+    r.passed = true;
+    r.detail = fmt::format("{}={}: {} before, {} at it; the fix passes", f.examples.grows, *onset,
+                           verdict_name(vb.kind), verdict_name(va.kind));
+  }
+  return r;
+}
+
+}  // namespace
+
+std::vector<FamilyCheckResult> check_family(const KernelFamily& family) {
+  if (family.examples.small.empty())
+    return {{.check = "generic checks",
+             .skipped = true,
+             .detail = "the family names no small shape (FamilyExamples)"}};
+  return {small_shapes(family), deterministic(family), crossing(family)};
+}
+
+std::vector<const KernelFamily*> checkable_families() {
+  std::vector<const KernelFamily*> out;
+  for (const KernelFamily& f : kernel_families())
+    if (!f.planted_defect && f.mutant_of.empty()) out.push_back(&f);
+  return out;
+}
+
+}  // namespace dc
