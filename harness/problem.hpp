@@ -42,6 +42,10 @@ struct Reach {
   int bits = 31;
   std::string where;      // "sequence 0, chunk 4096, every head"
   std::int64_t flat = 0;  // the offset's value there (an element offset into the tensor)
+  // An offset read through data (a page table, an index tensor) damages another tensor: the
+  // output element the crossing's row writes first (empty: the offset's own tensor).
+  std::string output;
+  std::int64_t output_flat = 0;
 };
 
 // One offset expression of the kernel, for `explain` and for relating a failure to it.

@@ -326,14 +326,22 @@ std::string relate_to_crossings(const Verdict& v, const Shape& shape, const Prob
   const IndexProduct* best = nullptr;
   const Reach* best_reach = nullptr;
   const std::vector<IndexProduct> products = problem.index_products();
+  // where a crossing lies in the bad tensor: its offset's own, or the output its row writes
+  const auto position = [&](const IndexProduct& p, const Reach& r) -> std::optional<std::int64_t> {
+    if (r.output.empty() ? p.tensor == v.tensor : r.output == v.tensor)
+      return r.output.empty() ? r.flat : r.output_flat;
+    return std::nullopt;
+  };
+  std::int64_t best_at = 0;
   for (const IndexProduct& p : products) {
-    if (p.tensor != v.tensor || !p.narrow(variant)) continue;
+    if (!p.narrow(variant)) continue;
     for (const Reach& r : p.reaches) {
-      if (r.flat > v.first_bad->flat) continue;
+      const auto at = position(p, r);
+      if (!at || *at > v.first_bad->flat) continue;
       // the crossing closest below the bad element; a product rather than a sum on ties
-      if (best_reach == nullptr || r.flat > best_reach->flat ||
-          (r.flat == best_reach->flat && best->term == "offset" && p.term != "offset"))
-        best = &p, best_reach = &r;
+      if (best_reach == nullptr || *at > best_at ||
+          (*at == best_at && best->term == "offset" && p.term != "offset"))
+        best = &p, best_reach = &r, best_at = *at;
     }
   }
   const std::string where = problem.locate(tensor, v.first_bad->flat);

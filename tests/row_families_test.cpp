@@ -42,3 +42,21 @@ TEST(RowFamilies, ExplainNamesTheUnsigned2To32CrossingOfTheRmsNormRowOffset) {
 }
 
 }  // namespace
+
+namespace {
+
+// A data-dependent offset (a page table): explain and the verdict state the crossing in terms
+// of the indexed value, and the first bad row is the first query whose page crosses.
+TEST(RowFamilies, APageTableOffsetCrossesWhereTheIndexedValueDoes) {
+  const dc::Shape shape = dc::parse_shape("paged_kv_gather:tokens=16,pages=1048576,index=i32");
+  const std::string text = dc::explain(shape);
+  EXPECT_NE(text.find("reaches 2^32 at row 1, where indices[1] = "), std::string::npos) << text;
+  EXPECT_NE(text.find("(from indices = 262144 on)"), std::string::npos) << text;
+  const dc::Verdict v = dc::run_case(shape);
+  EXPECT_EQ(v.kind, dc::VerdictKind::mismatch) << v.message;
+  EXPECT_NE(v.crossing.find("out: first bad row 1 "), std::string::npos) << v.crossing;
+  EXPECT_NE(v.crossing.find("where indices[q] * ckv_stride_page reaches 2^32"), std::string::npos)
+      << v.crossing;
+}
+
+}  // namespace

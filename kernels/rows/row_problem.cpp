@@ -18,6 +18,9 @@ constexpr int kRandomRows = 2;  // seeded random rows of a sparse plan
 constexpr double kFiberFlops = 2000;
 constexpr double kCheckFlops = 20000;
 constexpr std::size_t kMaxConcurrentBlocks = 16;
+// rows of a family whose offsets are read through an index tensor (its values are read once,
+// when the problem is built)
+constexpr std::int64_t kMaxIndexedRows = std::int64_t{1} << 24;
 }  // namespace
 
 simt::dim3 RowLayout::grid() const {
@@ -104,11 +107,61 @@ void RowProblem::set_up(RowLayout layout, std::vector<RowTensor> tensors,
   outputs_ = std::move(outputs);
   for (Output& o : outputs_)
     if (o.width == 0) o.width = layout_.width;
+  for (const RowOffset& o : offsets_) {
+    std::vector<std::int64_t> values;
+    if (!o.via.empty() && layout_.rows() > kMaxIndexedRows)
+      throw ShapeError(o.via, fmt::format("an offset read through {} takes at most {} rows", o.via,
+                                          kMaxIndexedRows));
+    if (!o.via.empty()) {
+      const auto t = static_cast<std::size_t>(
+          std::find_if(specs_.begin(), specs_.end(),
+                       [&](const TensorSpec& s) { return s.name == o.via; }) -
+          specs_.begin());
+      for (const double v : input(t, 0, layout_.rows()))
+        values.push_back(static_cast<std::int64_t>(v));
+    }
+    via_values_.push_back(std::move(values));
+  }
   make_plan(cost_per_row);
+}
+
+std::int64_t RowProblem::row_offset(const RowOffset& o, std::int64_t r) const {
+  const auto i = static_cast<std::size_t>(&o - offsets_.data());
+  return (o.via.empty() ? r : via_values_[i][static_cast<std::size_t>(r)]) * o.stride;
+}
+
+std::vector<RowProblem::Crossing> RowProblem::find_crossings() const {
+  std::vector<Crossing> out;
+  const std::int64_t rows = layout_.rows();
+  for (std::size_t i = 0; i < offsets_.size(); ++i) {
+    const RowOffset& o = offsets_[i];
+    for (int bits : o.is_unsigned ? std::vector<int>{32} : std::vector<int>{31, 32}) {
+      const std::int64_t limit = std::int64_t{1} << bits;
+      if (o.via.empty()) {
+        const std::int64_t at = (limit + o.stride - 1) / o.stride;
+        if (at < rows) out.push_back({i, bits, at});
+        continue;
+      }
+      for (std::int64_t r = 0; r < rows; ++r)
+        if (row_offset(o, r) >= limit) {
+          out.push_back({i, bits, r});
+          break;
+        }
+    }
+  }
+  return out;
 }
 
 void RowProblem::fill(std::size_t t, std::int64_t begin, std::int64_t count, void* out) const {
   const RowTensor& d = declared_.at(t);
+  if (d.spec.dtype == DType::i32) {
+    auto* o = static_cast<std::int32_t*>(out);
+    for (std::int64_t i = 0; i < count; ++i)
+      o[i] = static_cast<std::int32_t>(rng::uniform(seed_, static_cast<std::uint32_t>(t),
+                                                    static_cast<std::uint64_t>(begin + i)) *
+                                       static_cast<double>(d.below));
+    return;
+  }
   fill_values(d.spec.dtype, begin, count, out,
               [&](std::int64_t i) { return d.mean + d.scale * normal(t, i); });
 }
@@ -126,8 +179,15 @@ void RowProblem::make_plan(double cost_per_row) {
   double dense_pages = 0, sparse_pages = 0;
   std::uint64_t row_bytes = 0;
   for (const TensorSpec& s : specs_) {
-    if (s.elements() < rows || s.elements() % rows != 0) continue;
-    const double pages = static_cast<double>(s.bytes()) / static_cast<double>(rows) / 4096;
+    const bool gathered = std::any_of(offsets_.begin(), offsets_.end(), [&](const RowOffset& o) {
+      return !o.via.empty() && o.tensor == s.name;
+    });
+    if (!gathered && (s.elements() < rows || s.elements() % rows != 0)) continue;
+    // a tensor read through an index tensor: a row's worth of it per row
+    const double pages =
+        static_cast<double>(gathered ? layout_.width * dtype_bytes(s.dtype)
+                                     : s.bytes() / static_cast<std::uint64_t>(rows)) /
+        4096;
     dense_pages += pages;
     sparse_pages += std::max(1.0, pages);
   }
@@ -144,13 +204,12 @@ void RowProblem::make_plan(double cost_per_row) {
   sparse_row_cost_ = cost_per_row + sparse_pages * kPageTouchFlops;
   add_row(0, "first row");
   add_row(rows - 1, "last row");
-  for (const RowOffset& o : offsets_)
-    for (int bits : o.is_unsigned ? std::vector<int>{32} : std::vector<int>{31, 32}) {
-      const std::int64_t at = ((std::int64_t{1} << bits) + o.stride - 1) / o.stride;
-      if (at >= rows) continue;
-      add_row(at, fmt::format("{} reaches 2^{} here ({})", o.expression, bits, o.tensor));
-      add_row(at - 1, fmt::format("the row before {} reaches 2^{}", o.expression, bits));
-    }
+  for (const Crossing& c : find_crossings()) {
+    const RowOffset& o = offsets_[c.offset];
+    add_row(c.row, fmt::format("{} reaches 2^{} here ({})", o.expression, c.bits, o.tensor));
+    if (o.via.empty())
+      add_row(c.row - 1, fmt::format("the row before {} reaches 2^{}", o.expression, c.bits));
+  }
   for (int i = 0; i < kRandomRows; ++i)
     add_row(static_cast<std::int64_t>(rng::bits(seed_, 0x7035, static_cast<std::uint64_t>(i)) %
                                       static_cast<std::uint64_t>(rows)),
@@ -193,16 +252,33 @@ simt::LaunchPolicy RowProblem::launch_policy() const {
 std::vector<IndexProduct> RowProblem::index_products() const {
   std::vector<IndexProduct> products;
   const std::int64_t rows = layout_.rows();
-  for (const RowOffset& o : offsets_) {
+  const std::vector<Crossing> crossings = find_crossings();
+  for (std::size_t i = 0; i < offsets_.size(); ++i) {
+    const RowOffset& o = offsets_[i];
     IndexProduct p{.tensor = o.tensor,
                    .expression = o.expression,
                    .term = "offset",
                    .narrow_in = o.narrow_in,
-                   .max = (rows - 1) * o.stride,
                    .is_unsigned = o.is_unsigned};
-    for (int bits : o.is_unsigned ? std::vector<int>{32} : std::vector<int>{31, 32}) {
-      const std::int64_t at = ((std::int64_t{1} << bits) + o.stride - 1) / o.stride;
-      if (at < rows) p.reaches.push_back(Reach{bits, fmt::format("row {}", at), at * o.stride});
+    for (std::int64_t r = o.via.empty() ? rows - 1 : 0; r < rows; ++r)
+      p.max = std::max(p.max, row_offset(o, r));
+    for (const Crossing& c : crossings) {
+      if (c.offset != i) continue;
+      const std::int64_t at = row_offset(o, c.row);
+      if (o.via.empty()) {
+        p.reaches.push_back(Reach{c.bits, fmt::format("row {}", c.row), at});
+        continue;
+      }
+      // the damage is in the row's output, read through the index tensor
+      const Output& out = outputs_.front();
+      p.reaches.push_back(
+          Reach{.bits = c.bits,
+                .where = fmt::format("row {}, where {}[{}] = {} (from {} = {} on)", c.row, o.via,
+                                     c.row, at / o.stride, o.via,
+                                     ((std::int64_t{1} << c.bits) + o.stride - 1) / o.stride),
+                .flat = at,
+                .output = specs_[out.tensor].name,
+                .output_flat = c.row * out.width});
     }
     products.push_back(std::move(p));
   }

@@ -26,20 +26,25 @@
 namespace dc::kernels {
 
 // An offset the kernel computes, `row * stride` elements into `tensor` (plus terms below one
-// row's stride), in 32 bits under the index variants `narrow_in`.
+// row's stride), in 32 bits under the index variants `narrow_in`. With `via`, it depends on
+// data: row r's offset is via[r] * stride, via an integer input (a page table, an index
+// tensor), and where it crosses is stated in terms of the indexed value.
 struct RowOffset {
   std::string tensor;
   std::string expression;  // as the kernel writes it: "blockIdx.x * hidden_size"
   std::int64_t stride = 0;
   bool is_unsigned = false;  // wraps at 2^32 (and 2^31 is harmless)
   std::vector<std::string> narrow_in;
+  std::string via;  // an i32 input with one value per row (empty: the row itself)
 };
 
 // A tensor of a row family: its spec and, for an input, its values: mean + scale * a seeded,
-// roughly normal value in (-3, 3) per element, rounded to the tensor's type.
+// roughly normal value in (-3, 3) per element, rounded to the tensor's type; an i32 input
+// holds seeded integers uniform in [0, below) instead (a page table, indices).
 struct RowTensor {
   TensorSpec spec;
   double mean = 0, scale = 1;
+  std::int64_t below = 0;
 };
 
 // The same offset into each of `tensors` (a kernel that reads and writes rows alike).
@@ -121,10 +126,20 @@ class RowProblem : public Problem {
 
  private:
   void make_plan(double cost_per_row);
+  // Row r's offset for `o` (via data or the row itself), and the rows where each offset
+  // first reaches 2^31 and 2^32 (a via offset's are found by reading its index tensor).
+  std::int64_t row_offset(const RowOffset& o, std::int64_t r) const;
+  struct Crossing {
+    std::size_t offset;  // into offsets_
+    int bits;
+    std::int64_t row;
+  };
+  std::vector<Crossing> find_crossings() const;
   void add_row(std::int64_t r, const std::string& why);
 
   std::vector<TensorSpec> specs_;
   std::vector<RowTensor> declared_;
+  std::vector<std::vector<std::int64_t>> via_values_;  // per offset: its index tensor's values
   RowLayout layout_;
   std::vector<RowOffset> offsets_;
   std::vector<Output> outputs_;
