@@ -30,12 +30,12 @@ namespace dc::kernels {
 // data: row r's offset is via[r] * stride, via an integer input (a page table, an index
 // tensor), and where it crosses is stated in terms of the indexed value.
 struct RowOffset {
-  std::string tensor;
-  std::string expression;  // as the kernel writes it: "blockIdx.x * hidden_size"
+  std::string tensor{};
+  std::string expression{};  // as the kernel writes it: "blockIdx.x * hidden_size"
   std::int64_t stride = 0;
   bool is_unsigned = false;  // wraps at 2^32 (and 2^31 is harmless)
-  std::vector<std::string> narrow_in;
-  std::string via;  // an i32 input with one value per row (empty: the row itself)
+  std::vector<std::string> narrow_in{};
+  std::string via{};  // an i32 input with one value per row (empty: the row itself)
 };
 
 // A tensor of a row family: its spec and, for an input, its values: mean + scale * a seeded,

@@ -9,6 +9,11 @@ Eigen::VectorXd rms_norm(const Eigen::VectorXd& x, const Eigen::VectorXd& w, dou
   return x.cwiseProduct(w) * inv_rms;
 }
 
+Eigen::VectorXd softmax(const Eigen::VectorXd& x) {
+  const Eigen::ArrayXd e = (x.array() - x.maxCoeff()).exp();
+  return (e / e.sum()).matrix();
+}
+
 LayerNorm layer_norm(const Eigen::VectorXd& x, const Eigen::VectorXd& gamma,
                      const Eigen::VectorXd& beta, double eps) {
   LayerNorm r;

@@ -1,5 +1,5 @@
-// Float64 references of the row kernels (rms_norm, layer_norm, causal_conv1d), one row at a
-// time, from the inputs as stored (widened to double).
+// Float64 references of the row kernels (rms_norm, softmax, layer_norm, causal_conv1d), one row at
+// a time, from the inputs as stored (widened to double).
 #pragma once
 
 #include <Eigen/Dense>
@@ -8,6 +8,9 @@ namespace dc::reference::rows {
 
 // y = x / sqrt(mean(x^2) + eps) * w
 Eigen::VectorXd rms_norm(const Eigen::VectorXd& x, const Eigen::VectorXd& w, double eps);
+
+// softmax(x) = exp(x - max x) / sum exp(x - max x)
+Eigen::VectorXd softmax(const Eigen::VectorXd& x);
 
 struct LayerNorm {
   Eigen::VectorXd y;

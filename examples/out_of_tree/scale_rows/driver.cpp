@@ -19,7 +19,9 @@ class Problem final : public RowProblem {
            {{{"x", dtype_, Role::input, rows}},
             {{"scale", DType::f32, Role::input, {{"token", tokens_}}}, 1, 0.25},
             {{"out", dtype_, Role::output, rows}}},
-           same_offset({"x", "out"}, {"", "blockIdx.x * cols", cols_, false, {"i32", "mixed"}}),
+           same_offset(
+               {"x", "out"},
+               {.expression = "blockIdx.x * cols", .stride = cols_, .narrow_in = {"i32", "mixed"}}),
            {{kOut, fp32_then_rounded(dtype_, 1)}},  // one fp32 product, then rounded to dtype
            2.0 * static_cast<double>(cols_));
   }
