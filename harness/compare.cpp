@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <atomic>
-#include <thread>
 #include <cmath>
+#include <thread>
 
 #include "parallel.hpp"
 
@@ -150,9 +150,9 @@ TensorCheck Comparer::finish() const {
 
 std::vector<TensorCheck> check_in_parallel(
     const std::vector<std::pair<TensorSpec, Tolerance>>& outputs, std::uint64_t items,
-    const std::function<void(std::uint64_t, std::span<Comparer>)>& check) {
-  const unsigned workers = std::max(1u, static_cast<unsigned>(std::min<std::uint64_t>(
-                                            std::thread::hardware_concurrency(), items)));
+    const std::function<void(std::uint64_t, std::span<Comparer>)>& check, unsigned workers) {
+  if (workers == 0) workers = std::thread::hardware_concurrency();
+  workers = std::max(1u, static_cast<unsigned>(std::min<std::uint64_t>(workers, items)));
   std::vector<std::vector<Comparer>> partial(workers);
   for (std::vector<Comparer>& p : partial)
     for (const auto& [spec, tolerance] : outputs) p.emplace_back(spec, tolerance);

@@ -96,10 +96,11 @@ class Comparer {
 };
 
 // Checks `items` independent pieces of the outputs in parallel: check(i, comparers) compares
-// piece i (comparers: one per output, in `outputs` order). The result does not depend on how
-// the pieces were spread over the workers.
+// piece i (comparers: one per output, in `outputs` order), on `workers` threads (0: one per
+// hardware thread; never more than the pieces). The result does not depend on how the pieces
+// were spread over the workers.
 std::vector<TensorCheck> check_in_parallel(
     const std::vector<std::pair<TensorSpec, Tolerance>>& outputs, std::uint64_t items,
-    const std::function<void(std::uint64_t, std::span<Comparer>)>& check);
+    const std::function<void(std::uint64_t, std::span<Comparer>)>& check, unsigned workers = 0);
 
 }  // namespace dc

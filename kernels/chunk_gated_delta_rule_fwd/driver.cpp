@@ -165,22 +165,11 @@ class Problem final : public dc::Problem {
   }
 
   std::vector<TensorCheck> verify(std::span<const TensorView> t) const override {
-    const unsigned workers = std::max(
-        1u, std::min(std::thread::hardware_concurrency(), static_cast<unsigned>(slices_.size())));
     const Tolerance tol = tolerance();
-    std::vector<std::pair<Comparer, Comparer>> partial(
-        workers, {Comparer(specs_[kO], tol), Comparer(specs_[kHt], tol)});
-    std::atomic<std::size_t> next{0};
-    run_in_parallel(workers, static_cast<int>(workers), [&](std::size_t w) {
-      for (std::size_t i = next++; i < slices_.size(); i = next++)
-        verify_slice(t, slices_[i], partial[w].first, partial[w].second);
-    });
-    for (unsigned w = 1; w < workers; ++w) {
-      partial[0].first.merge(partial[w].first);
-      partial[0].second.merge(partial[w].second);
-    }
-    std::vector<TensorCheck> out{partial[0].first.finish()};
-    if (store_ht_) out.push_back(partial[0].second.finish());
+    std::vector<TensorCheck> out = check_in_parallel(
+        {{specs_[kO], tol}, {specs_[kHt], tol}}, slices_.size(),
+        [&](std::uint64_t i, std::span<Comparer> c) { verify_slice(t, slices_[i], c[0], c[1]); });
+    if (!store_ht_) out.pop_back();  // ht is optional
     return out;
   }
 

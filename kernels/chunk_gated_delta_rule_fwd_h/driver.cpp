@@ -182,40 +182,25 @@ class Problem final : public dc::Problem {
         (*std::max_element(c_.lengths.begin(), c_.lengths.end()) + c_.BT - 1) / c_.BT;
     // ht is fp32 but carries the same per-chunk roundings of the input dtype as h
     const Tolerance tol = tolerance_for(c_.dtype, c_.K, c_.BT, max_chunks);
-    struct Comparers {
-      Comparer h, v_new, ht;
-    };
     // A sparse plan's few slices are verified all at once (as its blocks ran): they sweep
     // the same output pages together instead of each restoring them again. A whole-grid
     // plan's many small slices go to one worker per hardware thread.
-    const unsigned workers = std::max(
-        1u, plan_.whole_grid() ? std::min<unsigned>(std::thread::hardware_concurrency(),
-                                                    static_cast<unsigned>(slices_.size()))
-                               : std::min<unsigned>(16, static_cast<unsigned>(slices_.size())));
+    const unsigned workers = plan_.whole_grid() ? 0u : 16u;
     // threads left over regenerate a slice's inputs ahead of its recurrence
+    const unsigned spread =
+        std::min<unsigned>(workers == 0 ? std::thread::hardware_concurrency() : workers,
+                           static_cast<unsigned>(slices_.size()));
     const int helpers =
-        static_cast<int>(std::max(1u, std::thread::hardware_concurrency() / workers));
-    std::vector<Comparers> partial(workers,
-                                   Comparers{Comparer(specs[kH], tol), Comparer(specs[kVNew], tol),
-                                             Comparer(specs[kHt], tol)});
-    std::atomic<std::size_t> next{0};
-    auto work = [&](Comparers& c) {
-      for (std::size_t i = next++; i < slices_.size(); i = next++)
-        verify_slice(t, specs, slices_[i], helpers, c.h, c.v_new, c.ht);
-    };
-    {
-      std::vector<std::jthread> pool;
-      for (unsigned w = 1; w < workers; ++w) pool.emplace_back(work, std::ref(partial[w]));
-      work(partial[0]);
-    }
-    for (unsigned w = 1; w < workers; ++w) {
-      partial[0].h.merge(partial[w].h);
-      partial[0].v_new.merge(partial[w].v_new);
-      partial[0].ht.merge(partial[w].ht);
-    }
-    std::vector<TensorCheck> out{partial[0].h.finish()};
-    if (c_.save_vnew) out.push_back(partial[0].v_new.finish());
-    if (c_.store_ht) out.push_back(partial[0].ht.finish());
+        static_cast<int>(std::max(1u, std::thread::hardware_concurrency() / std::max(1u, spread)));
+    std::vector<TensorCheck> out = check_in_parallel(
+        {{specs[kH], tol}, {specs[kVNew], tol}, {specs[kHt], tol}}, slices_.size(),
+        [&](std::uint64_t i, std::span<Comparer> c) {
+          verify_slice(t, specs, slices_[i], helpers, c[0], c[1], c[2]);
+        },
+        workers);
+    // the outputs this case has (v_new and ht are optional)
+    if (!c_.store_ht) out.erase(out.begin() + 2);
+    if (!c_.save_vnew) out.erase(out.begin() + 1);
     return out;
   }
 
