@@ -1,11 +1,14 @@
 #include "demand_pager.hpp"
 
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <sched.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <new>
 #include <stdexcept>
@@ -39,6 +42,19 @@ class SpinLock {
  private:
   std::atomic_flag& f_;
 };
+
+// Waiting for another thread's fill without spinning: a futex on the count of fills (a raw
+// system call: signal-safe). With more workers than cores, a yield loop would take the core
+// from the very thread it waits for.
+void wait_while(std::atomic<std::uint32_t>& word, std::uint32_t value) {
+  static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t));
+  syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAIT_PRIVATE, value, nullptr,
+          nullptr, 0);
+}
+void wake_all(std::atomic<std::uint32_t>& word) {
+  syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAKE_PRIVATE, INT32_MAX,
+          nullptr, nullptr, 0);
+}
 
 }  // namespace
 
@@ -119,8 +135,10 @@ bool DemandPager::resolve_locked(Paged& p, std::uint32_t buffer, std::uint64_t u
   for (;;) {
     std::uint64_t claimed = unit;  // the unit this thread fills, if any
     bool mine = false;
+    std::uint32_t fills_seen = 0;
     {
       const SpinLock hold(lock_);
+      fills_seen = fills_.load(std::memory_order_relaxed);
       switch (p.state[unit]) {
         case absent:
           mine = true;
@@ -147,7 +165,7 @@ bool DemandPager::resolve_locked(Paged& p, std::uint32_t buffer, std::uint64_t u
       if (mine) p.state[claimed] = filling;  // not resident yet: eviction cannot reach it
     }
     if (!mine) {
-      sched_yield();
+      wait_while(fills_, fills_seen);  // until some fill ends (at once if one already has)
       continue;
     }
     // Filled without the lock, through the alias: the kernel's view of it is still closed.
@@ -161,6 +179,8 @@ bool DemandPager::resolve_locked(Paged& p, std::uint32_t buffer, std::uint64_t u
       std::abort();
     }
     p.state[claimed] = filled;
+    fills_.fetch_add(1, std::memory_order_release);
+    wake_all(fills_);
     ++stats_.materialized;
     if (claimed != 0) {
       ring_[(ring_head_ + ring_size_++) % ring_.size()] =
