@@ -62,6 +62,18 @@ KeySpec seed_key() {
                  .help = "input seed: inputs are a pure function of (seed, tensor, element)"};
 }
 
+bool Plan::add(std::uint64_t block, const std::string& where, const std::string& why) {
+  const auto known = std::find(blocks.begin(), blocks.end(), block);
+  if (known != blocks.end()) {
+    std::string& reason = reasons[static_cast<std::size_t>(known - blocks.begin())];
+    if (reason.find(why) == std::string::npos) reason += "; " + why;
+    return false;
+  }
+  blocks.push_back(block);
+  reasons.push_back(where + ": " + why);
+  return true;
+}
+
 KeySpec index_key() {
   return KeySpec{.name = "index",
                  .kind = KeyKind::choice,

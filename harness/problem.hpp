@@ -35,6 +35,10 @@ struct Plan {
   double work_flops = 0;
 
   bool whole_grid() const { return blocks.empty(); }
+  // Adds `block` (`where`: the block in the family's terms) because of `why`; a block already
+  // in the plan gets `why` added to its reason. True when the block is new (the caller then
+  // adds its cost and what it verifies). Every family's sparse plan is built through it.
+  bool add(std::uint64_t block, const std::string& where, const std::string& why);
 };
 
 // Where one offset the kernel computes first reaches 2^bits at this shape.

@@ -357,17 +357,13 @@ class Problem final : public dc::Problem {
     }
     const double slice_per_token = per_token + pages_per_token(specs_, true) * kPageTouchFlops;
     auto add = [&](std::int64_t n, int h, const std::string& why) {
-      for (std::size_t i = 0; i < slices_.size(); ++i)
-        if (slices_[i].n == n && slices_[i].h == h) {
-          if (plan_.reasons[i].find(why) == std::string::npos) plan_.reasons[i] += "; " + why;
-          return;
-        }
+      if (!plan_.add(chunk_block_id(b_, {n, 0, h}),
+                     fmt::format("sequence {}, head {} (every chunk; listed: its first chunk's "
+                                 "block)",
+                                 n, h),
+                     why))
+        return;
       slices_.push_back({n, h});
-      plan_.blocks.push_back(chunk_block_id(b_, {n, 0, h}));
-      plan_.reasons.push_back(
-          fmt::format("sequence {}, head {} (every chunk; listed: its first "
-                      "chunk's block): {}",
-                      n, h, why));
       plan_.work_flops += static_cast<double>(b_.lengths[n]) * slice_per_token +
                           static_cast<double>(b_.chunks(n)) * per_chunk;
       const std::int64_t row_bytes =

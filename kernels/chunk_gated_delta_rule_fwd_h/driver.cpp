@@ -388,14 +388,7 @@ class Problem final : public dc::Problem {
       return p;
     }
     auto add = [&](std::uint64_t tile, std::int64_t n, std::int64_t h, const std::string& why) {
-      const std::uint64_t id = block_id(tile, n, h);
-      for (std::size_t i = 0; i < p.blocks.size(); ++i)
-        if (p.blocks[i] == id) {
-          if (p.reasons[i].find(why) == std::string::npos) p.reasons[i] += "; " + why;
-          return;
-        }
-      p.blocks.push_back(id);
-      p.reasons.push_back(fmt::format("v-tile {}, sequence {}, head {}: {}", tile, n, h, why));
+      p.add(block_id(tile, n, h), fmt::format("v-tile {}, sequence {}, head {}", tile, n, h), why);
     };
     add(0, 0, 0, "first block");
     add(tiles - 1, N - 1, c_.H - 1, "last block");

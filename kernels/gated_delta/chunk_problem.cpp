@@ -128,15 +128,9 @@ void ChunkProblem::make_plan(double cost, int threads) {
   }
   const double sparse_cost = cost + pages_per_token(specs_, true) * kPageTouchFlops;
   auto add = [&](const ChunkBlock& c, const std::string& why) {
-    const std::uint64_t id = chunk_block_id(b_, c);
-    for (std::size_t i = 0; i < plan_.blocks.size(); ++i)
-      if (plan_.blocks[i] == id) {
-        if (plan_.reasons[i].find(why) == std::string::npos) plan_.reasons[i] += "; " + why;
-        return;
-      }
-    plan_.blocks.push_back(id);
-    plan_.reasons.push_back(
-        fmt::format("sequence {}, chunk {}, head {}: {}", c.n, c.i_t, c.h, why));
+    if (!plan_.add(chunk_block_id(b_, c),
+                   fmt::format("sequence {}, chunk {}, head {}", c.n, c.i_t, c.h), why))
+      return;
     checked_.push_back(c);
     plan_.work_flops += static_cast<double>(rows(c)) * sparse_cost + per_block;
     plan_.written_bytes += static_cast<std::uint64_t>(rows(c)) * row_bytes;

@@ -223,16 +223,12 @@ void RowProblem::make_plan(double cost_per_row) {
 
 void RowProblem::add_row(std::int64_t r, const std::string& why) {
   for (const std::uint64_t id : layout_.blocks_of_row(r)) {
-    const auto known = std::find(plan_.blocks.begin(), plan_.blocks.end(), id);
-    if (known != plan_.blocks.end()) {
-      std::string& reason = plan_.reasons[static_cast<std::size_t>(known - plan_.blocks.begin())];
-      if (reason.find(why) == std::string::npos) reason += "; " + why;
-      continue;
-    }
     const auto [first, end] = layout_.rows_of_block(id);
-    plan_.blocks.push_back(id);
-    plan_.reasons.push_back(end - first == 1 ? fmt::format("row {}: {}", first, why)
-                                             : fmt::format("rows {}-{}: {}", first, end - 1, why));
+    if (!plan_.add(id,
+                   end - first == 1 ? fmt::format("row {}", first)
+                                    : fmt::format("rows {}-{}", first, end - 1),
+                   why))
+      continue;
     plan_.work_flops += static_cast<double>(end - first) * sparse_row_cost_ /
                             static_cast<double>(layout_.column_blocks) +
                         kFiberFlops * layout_.threads + kCheckFlops;
