@@ -109,6 +109,19 @@ TEST(Diagnostics, LaunchesTheRealRuntimeRefusesAreRefused) {
 
 }  // namespace
 
+// The record covers every case nvcc builds (all but the HIP spelling and the stand-in for a
+// file the project did not write): a case the GPU never ran would be checked against the host
+// alone, silently.
+TEST(GpuRecord, CoversEveryCaseTheNvidiaBuildRuns) {
+  const std::map<std::string, Values> record = gpu_record();
+  for (const conformance::Case& c : conformance::cases()) {
+    const std::string name = c.name;
+    if (name.starts_with("hip.") || name.starts_with("external.")) continue;
+    EXPECT_TRUE(record.contains(name)) << name << " is not in gpu_h100.txt: run conformance_gpu "
+                                       << "on the GPU again (docs/runtime.md)";
+  }
+}
+
 int main(int argc, char** argv) {
   testing::InitGoogleTest(&argc, argv);
   for (const conformance::Case& c : conformance::cases())
