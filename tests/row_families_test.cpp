@@ -60,3 +60,21 @@ TEST(RowFamilies, APageTableOffsetCrossesWhereTheIndexedValueDoes) {
 }
 
 }  // namespace
+
+namespace {
+
+// A loop bound computed in 32 bits: the tail from the bound mod 2^32 on is never written, and
+// the verdict relates that tail (below the crossing's row count) to the bound.
+TEST(RowFamilies, ALoopBoundIn32BitsLeavesTheTailFromItsWrappedValueUnwritten) {
+  const dc::Verdict v =
+      dc::run_case(dc::parse_shape("elementwise_gelu:tokens=1048641,hidden=4096,index=i32"));
+  EXPECT_EQ(v.kind, dc::VerdictKind::unwritten) << v.message;
+  ASSERT_TRUE(v.first_bad.has_value());
+  EXPECT_EQ(v.first_bad->flat, 266240) << "1048641 * 4096 mod 2^32";
+  EXPECT_NE(v.crossing.find("where n = tokens * hidden reaches 2^32 (at row 260: 4295233536 is "
+                            "266240 in 32 bits, where the loop stops"),
+            std::string::npos)
+      << v.crossing;
+}
+
+}  // namespace

@@ -125,6 +125,13 @@ void RowProblem::set_up(RowLayout layout, std::vector<RowTensor> tensors,
   make_plan(cost_per_row);
 }
 
+std::int64_t RowProblem::bound_stop(const RowOffset& o) const {
+  const auto wrapped = static_cast<std::int64_t>(
+      static_cast<std::uint64_t>(layout_.rows() * o.stride) % (std::uint64_t{1} << 32));
+  // a signed bound with bit 31 set is negative: the loop runs no iteration
+  return !o.is_unsigned && wrapped >= (std::int64_t{1} << 31) ? 0 : wrapped;
+}
+
 std::int64_t RowProblem::row_offset(const RowOffset& o, std::int64_t r) const {
   const auto i = static_cast<std::size_t>(&o - offsets_.data());
   return (o.via.empty() ? r : via_values_[i][static_cast<std::size_t>(r)]) * o.stride;
@@ -135,6 +142,11 @@ std::vector<RowProblem::Crossing> RowProblem::find_crossings() const {
   const std::int64_t rows = layout_.rows();
   for (std::size_t i = 0; i < offsets_.size(); ++i) {
     const RowOffset& o = offsets_[i];
+    if (o.bound) {  // the product of all rows, once: where the loop stops
+      const std::int64_t n = rows * o.stride, limit = std::int64_t{1} << (o.is_unsigned ? 32 : 31);
+      if (n >= limit) out.push_back({i, o.is_unsigned ? 32 : 31, bound_stop(o) / o.stride});
+      continue;
+    }
     for (int bits : o.is_unsigned ? std::vector<int>{32} : std::vector<int>{31, 32}) {
       const std::int64_t limit = std::int64_t{1} << bits;
       if (o.via.empty()) {
@@ -207,7 +219,7 @@ void RowProblem::make_plan(double cost_per_row) {
   for (const Crossing& c : find_crossings()) {
     const RowOffset& o = offsets_[c.offset];
     add_row(c.row, fmt::format("{} reaches 2^{} here ({})", o.expression, c.bits, o.tensor));
-    if (o.via.empty())
+    if (o.via.empty() && c.row > 0)
       add_row(c.row - 1, fmt::format("the row before {} reaches 2^{}", o.expression, c.bits));
   }
   for (int i = 0; i < kRandomRows; ++i)
@@ -253,13 +265,25 @@ std::vector<IndexProduct> RowProblem::index_products() const {
     const RowOffset& o = offsets_[i];
     IndexProduct p{.tensor = o.tensor,
                    .expression = o.expression,
-                   .term = "offset",
+                   .term = o.bound ? "bound" : "offset",
                    .narrow_in = o.narrow_in,
                    .is_unsigned = o.is_unsigned};
     for (std::int64_t r = o.via.empty() ? rows - 1 : 0; r < rows; ++r)
-      p.max = std::max(p.max, row_offset(o, r));
+      p.max = std::max(p.max, row_offset(o, r) + (o.bound ? o.stride : 0));
     for (const Crossing& c : crossings) {
       if (c.offset != i) continue;
+      if (o.bound) {  // the first element the loop never reaches
+        const std::int64_t stop = bound_stop(o);
+        p.reaches.push_back(
+            Reach{.bits = c.bits,
+                  .where = fmt::format("row {}: {} is {} in 32 bits, where the loop stops; "
+                                       "nothing from there on is written",
+                                       c.row, rows * o.stride, stop),
+                  .flat = rows * o.stride,
+                  .output = o.tensor,
+                  .output_flat = stop});
+        continue;
+      }
       const std::int64_t at = row_offset(o, c.row);
       if (o.via.empty()) {
         p.reaches.push_back(Reach{c.bits, fmt::format("row {}", c.row), at});

@@ -28,7 +28,10 @@ namespace dc::kernels {
 // An offset the kernel computes, `row * stride` elements into `tensor` (plus terms below one
 // row's stride), in 32 bits under the index variants `narrow_in`. With `via`, it depends on
 // data: row r's offset is via[r] * stride, via an integer input (a page table, an index
-// tensor), and where it crosses is stated in terms of the indexed value.
+// tensor), and where it crosses is stated in terms of the indexed value. With `bound`, it is
+// not an address but a loop's trip count: the kernel stops at `stride * rows` elements of
+// `tensor` computed in 32 bits, so past 2^32 (unsigned) everything from that product mod
+// 2^32 on is never written (signed: past 2^31 the bound is negative and nothing is).
 struct RowOffset {
   std::string tensor{};
   std::string expression{};  // as the kernel writes it: "blockIdx.x * hidden_size"
@@ -36,6 +39,7 @@ struct RowOffset {
   bool is_unsigned = false;  // wraps at 2^32 (and 2^31 is harmless)
   std::vector<std::string> narrow_in{};
   std::string via{};  // an i32 input with one value per row (empty: the row itself)
+  bool bound = false;
 };
 
 // A tensor of a row family: its spec and, for an input, its values: mean + scale * a seeded,
@@ -129,6 +133,8 @@ class RowProblem : public Problem {
   // Row r's offset for `o` (via data or the row itself), and the rows where each offset
   // first reaches 2^31 and 2^32 (a via offset's are found by reading its index tensor).
   std::int64_t row_offset(const RowOffset& o, std::int64_t r) const;
+  // Where a loop bound computed in 32 bits stops the loop (an element of its tensor).
+  std::int64_t bound_stop(const RowOffset& o) const;
   struct Crossing {
     std::size_t offset;  // into offsets_
     int bits;

@@ -1,12 +1,19 @@
 #include "reference.hpp"
 
 #include <cmath>
+#include <numbers>
 
 namespace dc::reference::rows {
 
 Eigen::VectorXd rms_norm(const Eigen::VectorXd& x, const Eigen::VectorXd& w, double eps) {
   const double inv_rms = 1.0 / std::sqrt(x.squaredNorm() / static_cast<double>(x.size()) + eps);
   return x.cwiseProduct(w) * inv_rms;
+}
+
+Eigen::VectorXd gelu_tanh(const Eigen::VectorXd& x) {
+  const double c = std::sqrt(2.0 / std::numbers::pi);
+  return x.unaryExpr(
+      [c](double v) { return 0.5 * v * (1 + std::tanh(c * (v + 0.044715 * v * v * v))); });
 }
 
 Eigen::VectorXd softmax(const Eigen::VectorXd& x) {

@@ -9,6 +9,9 @@ namespace dc::reference::rows {
 // y = x / sqrt(mean(x^2) + eps) * w
 Eigen::VectorXd rms_norm(const Eigen::VectorXd& x, const Eigen::VectorXd& w, double eps);
 
+// gelu(x) = x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), elementwise
+Eigen::VectorXd gelu_tanh(const Eigen::VectorXd& x);
+
 // softmax(x) = exp(x - max x) / sum exp(x - max x)
 Eigen::VectorXd softmax(const Eigen::VectorXd& x);
 
