@@ -30,10 +30,10 @@ std::vector<std::string> choices(const KernelFamily& f, std::string_view name) {
 
 Shape shape_of(const KernelFamily& f, const std::string& keys,
                std::initializer_list<std::pair<const char*, std::string>> set) {
-  std::string text = f.name + ":" + keys;
+  std::string text = keys;
   for (const auto& [key, value] : set)
-    if (!value.empty()) text += fmt::format(",{}={}", key, value);
-  return parse_shape(text);
+    if (!value.empty()) text += fmt::format("{}{}={}", text.empty() ? "" : ",", key, value);
+  return parse_shape(f.name + ":" + text);
 }
 
 std::string said(const Verdict& v) {

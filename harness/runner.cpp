@@ -328,8 +328,8 @@ std::string relate_to_crossings(const Verdict& v, const Shape& shape, const Prob
   const std::vector<IndexProduct> products = problem.index_products();
   // where a crossing lies in the bad tensor: its offset's own, or the output its row writes
   const auto position = [&](const IndexProduct& p, const Reach& r) -> std::optional<std::int64_t> {
-    if (r.output.empty() ? p.tensor == v.tensor : r.output == v.tensor)
-      return r.output.empty() ? r.flat : r.output_flat;
+    if (p.tensor == v.tensor) return r.flat;
+    if (r.output == v.tensor) return r.output_flat;
     return std::nullopt;
   };
   std::int64_t best_at = 0;

@@ -150,7 +150,7 @@ std::vector<RowProblem::Crossing> RowProblem::find_crossings() const {
     for (int bits : o.is_unsigned ? std::vector<int>{32} : std::vector<int>{31, 32}) {
       const std::int64_t limit = std::int64_t{1} << bits;
       if (o.via.empty()) {
-        const std::int64_t at = (limit + o.stride - 1) / o.stride;
+        const std::int64_t at = o.column_too ? limit / o.stride : (limit + o.stride - 1) / o.stride;
         if (at < rows) out.push_back({i, bits, at});
         continue;
       }
@@ -269,7 +269,9 @@ std::vector<IndexProduct> RowProblem::index_products() const {
                    .narrow_in = o.narrow_in,
                    .is_unsigned = o.is_unsigned};
     for (std::int64_t r = o.via.empty() ? rows - 1 : 0; r < rows; ++r)
-      p.max = std::max(p.max, row_offset(o, r) + (o.bound ? o.stride : 0));
+      p.max = std::max(p.max, row_offset(o, r) + (o.bound        ? o.stride
+                                                  : o.column_too ? o.stride - 1
+                                                                 : 0));
     for (const Crossing& c : crossings) {
       if (c.offset != i) continue;
       if (o.bound) {  // the first element the loop never reaches
@@ -286,7 +288,16 @@ std::vector<IndexProduct> RowProblem::index_products() const {
       }
       const std::int64_t at = row_offset(o, c.row);
       if (o.via.empty()) {
-        p.reaches.push_back(Reach{c.bits, fmt::format("row {}", c.row), at});
+        // an input's crossing damages the row's output: the row is the unit of damage
+        const Output& out = outputs_.front();
+        const std::int64_t limit = std::int64_t{1} << c.bits;
+        p.reaches.push_back(Reach{.bits = c.bits,
+                                  .where = o.column_too ? fmt::format("row {}, column {}", c.row,
+                                                                      limit - c.row * o.stride)
+                                                        : fmt::format("row {}", c.row),
+                                  .flat = o.column_too ? limit : at,
+                                  .output = specs_[out.tensor].name,
+                                  .output_flat = c.row * out.width});
         continue;
       }
       // the damage is in the row's output, read through the index tensor

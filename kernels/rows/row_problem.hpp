@@ -40,6 +40,9 @@ struct RowOffset {
   std::vector<std::string> narrow_in{};
   std::string via{};  // an i32 input with one value per row (empty: the row itself)
   bool bound = false;
+  // The row's elements are addressed in the same 32 bits (row * stride + column): the first
+  // element past the limit, possibly mid-row, is where the offset crosses.
+  bool column_too = false;
 };
 
 // A tensor of a row family: its spec and, for an input, its values: mean + scale * a seeded,
