@@ -16,6 +16,12 @@ Eigen::VectorXd gelu_tanh(const Eigen::VectorXd& x) {
       [c](double v) { return 0.5 * v * (1 + std::tanh(c * (v + 0.044715 * v * v * v))); });
 }
 
+Eigen::MatrixXd cumsum_down(const Eigen::MatrixXd& x) {
+  Eigen::MatrixXd sums = x;
+  for (Eigen::Index k = 1; k < sums.rows(); ++k) sums.row(k) += sums.row(k - 1);
+  return sums;
+}
+
 Eigen::VectorXd softmax(const Eigen::VectorXd& x) {
   const Eigen::ArrayXd e = (x.array() - x.maxCoeff()).exp();
   return (e / e.sum()).matrix();

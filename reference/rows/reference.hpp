@@ -12,6 +12,9 @@ Eigen::VectorXd rms_norm(const Eigen::VectorXd& x, const Eigen::VectorXd& w, dou
 // gelu(x) = x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), elementwise
 Eigen::VectorXd gelu_tanh(const Eigen::VectorXd& x);
 
+// The cumulative sum down each column of x (over its rows): sums(k, i) = sum_{j <= k} x(j, i).
+Eigen::MatrixXd cumsum_down(const Eigen::MatrixXd& x);
+
 // softmax(x) = exp(x - max x) / sum exp(x - max x)
 Eigen::VectorXd softmax(const Eigen::VectorXd& x);
 
