@@ -55,24 +55,13 @@ class Problem final : public RowProblem {
   std::int64_t seq_;
 };
 
-KeyTable keys() {
-  KeyTable k{integer_key("seq", 1, 1 << 20, "queries and keys (square attention)")};
-  k.push_back(KeySpec{.name = "dtype",
-                      .kind = KeyKind::choice,
-                      .choices = {"fp32"},
-                      .default_value = "fp32",
-                      .help = "scores, bias and probabilities"});
-  k.push_back(row_index_key());
-  k.push_back(seed_key());
-  return k;
-}
-
 const Registration registration = register_family<Problem>(
     "bias_softmax",
     "attention probabilities with an additive fp32 bias, one block per query row (CUDA source as "
     "written; the bias at query_start * bias_strideM + column in uint32 before the fix: PyTorch "
     "issue 187227)",
-    keys(), {.small = "seq=300", .large = "", .grows = "seq"});
+    row_keys({integer_key("seq", 1, 1 << 20, "queries and keys (square attention)")}, {"fp32"}),
+    {.small = "seq=300", .large = "", .grows = "seq"});
 
 }  // namespace
 }  // namespace dc::kernels::attn_bias

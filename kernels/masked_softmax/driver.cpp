@@ -47,24 +47,14 @@ class Problem final : public RowProblem {
   std::int64_t queries_, ctx_;
 };
 
-KeyTable keys() {
-  KeyTable k{integer_key("queries", 1, 65535, "query rows (one block each): a ubatch"),
-             integer_key("ctx", 1, 1 << 20, "keys (the context)")};
-  k.push_back(KeySpec{.name = "dtype",
-                      .kind = KeyKind::choice,
-                      .choices = {"fp32"},
-                      .default_value = "fp32",
-                      .help = "scores and probabilities (the mask is fp16)"});
-  k.push_back(row_index_key());
-  k.push_back(seed_key());
-  return k;
-}
-
 const Registration registration = register_family<Problem>(
     "masked_softmax",
     "attention probabilities with an additive fp16 mask, one block per query row (CUDA source as "
     "written; the mask row at j * stride_mask in int before the fix: llama.cpp issue 23574)",
-    keys(), {.small = "queries=19,ctx=700", .large = "ctx=202752", .grows = "queries"});
+    row_keys({integer_key("queries", 1, 65535, "query rows (one block each): a ubatch"),
+              integer_key("ctx", 1, 1 << 20, "keys (the context)")},
+             {"fp32"}),
+    {.small = "queries=19,ctx=700", .large = "ctx=202752", .grows = "queries"});
 
 }  // namespace
 }  // namespace dc::kernels::masked

@@ -72,9 +72,11 @@ KeySpec integer_key(std::string name, std::int64_t min, std::int64_t max, std::s
                  .help = std::move(help)};
 }
 
-KeyTable row_keys(std::initializer_list<KeySpec> own) {
+KeyTable row_keys(std::initializer_list<KeySpec> own, std::vector<std::string> dtypes) {
   KeyTable keys(own);
   keys.push_back(row_dtype_key());
+  keys.back().default_value = dtypes.front();
+  keys.back().choices = std::move(dtypes);
   keys.push_back(row_index_key());
   keys.push_back(seed_key());
   return keys;

@@ -186,8 +186,10 @@ Tolerance fp32_then_rounded(DType out, double roundings);
 // An integer key; "" default: required.
 KeySpec integer_key(std::string name, std::int64_t min, std::int64_t max, std::string help,
                     std::string default_value = "");
-// A row family's keys: its own, then dtype, index and seed.
-KeyTable row_keys(std::initializer_list<KeySpec> own);
+// A row family's keys: its own, then dtype (these choices, the first the default), index and
+// seed.
+KeyTable row_keys(std::initializer_list<KeySpec> own,
+                  std::vector<std::string> dtypes = {"bf16", "fp16", "fp32"});
 
 // The `index` key of row families: i64 the fix; i32 the product in 32 bits; mixed the product
 // in 32 bits widened afterwards (the "cast after the multiply" false fix).
