@@ -163,37 +163,40 @@ bool DemandPager::resolve_locked(Paged& p, std::uint32_t buffer, std::uint64_t u
           return true;
       }
       if (mine) p.state[claimed] = filling;  // not resident yet: eviction cannot reach it
+      if (!mine) waiters_.fetch_add(1, std::memory_order_relaxed);  // counted under the lock
     }
     if (!mine) {
       wait_while(fills_, fills_seen);  // until some fill ends (at once if one already has)
+      waiters_.fetch_sub(1, std::memory_order_relaxed);
       continue;
     }
     // Filled without the lock, through the alias: the kernel's view of it is still closed.
     const State filled = fill(p, claimed);
-    const SpinLock hold(lock_);
-    if (claimed != 0) make_room(unit_bytes(p, claimed));
-    const int prot = filled == readable ? PROT_READ : PROT_READ | PROT_WRITE;
-    if (!protect(p, claimed, prot)) {
-      static const char kMessage[] = "diffcheck: demand paging: mprotect failed\n";
-      (void)!::write(2, kMessage, sizeof kMessage - 1);
-      std::abort();
+    {
+      const SpinLock hold(lock_);
+      if (claimed != 0) make_room(unit_bytes(p, claimed));
+      const int prot = filled == readable ? PROT_READ : PROT_READ | PROT_WRITE;
+      if (!protect(p, claimed, prot)) {
+        static const char kMessage[] = "diffcheck: demand paging: mprotect failed\n";
+        (void)!::write(2, kMessage, sizeof kMessage - 1);
+        std::abort();
+      }
+      p.state[claimed] = filled;
+      fills_.fetch_add(1, std::memory_order_release);
+      ++stats_.materialized;
+      if (claimed != 0) {
+        ring_[(ring_head_ + ring_size_++) % ring_.size()] =
+            UnitRef{buffer, static_cast<std::uint32_t>(claimed)};
+        resident_ += unit_bytes(p, claimed);
+        stats_.peak_resident_bytes =
+            std::max(stats_.peak_resident_bytes, static_cast<std::int64_t>(resident_));
+      }
+      if (claimed == unit) ++stats_.faults;
     }
-    p.state[claimed] = filled;
-    fills_.fetch_add(1, std::memory_order_release);
-    wake_all(fills_);
-    ++stats_.materialized;
-    if (claimed != 0) {
-      ring_[(ring_head_ + ring_size_++) % ring_.size()] =
-          UnitRef{buffer, static_cast<std::uint32_t>(claimed)};
-      resident_ += unit_bytes(p, claimed);
-      stats_.peak_resident_bytes =
-          std::max(stats_.peak_resident_bytes, static_cast<std::int64_t>(resident_));
-    }
-    if (claimed == unit) {
-      ++stats_.faults;
-      // a write into a unit that came back read-only faults once more and is judged then
-      return true;
-    }
+    // outside the lock, and only when a thread sleeps on a fill: no system call otherwise
+    if (waiters_.load(std::memory_order_acquire) > 0) wake_all(fills_);
+    // a write into a unit that came back read-only faults once more and is judged then
+    if (claimed == unit) return true;
   }
 }
 

@@ -103,7 +103,8 @@ class DemandPager {
   std::uint64_t arena_bytes_ = 0, arena_used_ = 0;
   PagingStats stats_;
   mutable std::atomic_flag lock_ = ATOMIC_FLAG_INIT;
-  std::atomic<std::uint32_t> fills_{0};  // units filled so far: what waiters sleep on
+  std::atomic<std::uint32_t> fills_{0};    // units filled so far: what waiters sleep on
+  std::atomic<std::uint32_t> waiters_{0};  // threads asleep (or about to be) on fills_
 };
 
 }  // namespace dc
