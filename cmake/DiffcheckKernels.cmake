@@ -3,13 +3,15 @@
 #
 # diffcheck_add_kernel_family(NAME name SOURCES files... [REFERENCE files...]
 #                             [EXTERNAL files...] [HEADERS files...] [WARP_SIZE 32|64]
-#                             [TARGET object-library])
+#                             [WRAPS ignore-list] [TARGET object-library])
 #   A kernel family: its driver (*.cpp: keys, tensors, inputs, launch, check; it registers the
 #   family), its kernel files as they are written (*.cu, *.hip: compiled for the CPU backend),
 #   and its float64 reference (REFERENCE, *.cpp). EXTERNAL: kernel files the project did not
 #   write (no warnings as errors). HEADERS: kernel headers that declare `extern __shared__` or
-#   launch with <<<...>>>. The family becomes the object library `name` (the registration is a
-#   static object: every object must reach the executable), or joins TARGET.
+#   launch with <<<...>>>. WRAPS: the deliberate wraps of its kernels, not to be reported by
+#   `--check overflow` (see diffcheck_overflow_checks). The family becomes the object library
+#   `name` (the registration is a static object: every object must reach the executable), or
+#   joins TARGET.
 #
 # diffcheck_add_executable(name [FAMILIES families...] [NO_BUILTIN])
 #   A `diffcheck` command with diffcheck's own families (unless NO_BUILTIN) and FAMILIES.
@@ -20,10 +22,48 @@
 #   into the build tree, keeping its name and lines; the file's own folder stays on its quoted
 #   include path. The files see the CUDA and HIP headers of the CPU runtime and are compiled
 #   with -fwrapv. WARP_SIZE: the warp size of their launches (default: 64 for HIP sources, 32
-#   for CUDA).
+#   for CUDA). With clang 19 or later they also get the integer-overflow checks (below).
+#
+# diffcheck_overflow_checks(files...)
+#   Compiles the files with clang's integer checks, for `--check overflow`
+#   (runtime/overflow_check.hpp): signed and unsigned overflow, implicit truncation and sign
+#   change, recoverable, restricted to kernel code by overflow_ignore.txt (next to this file)
+#   and by any WRAPS list a family names (a sanitizer ignore list: `fun:` and `src:` lines for
+#   deliberate wraps; a single function can say DC_INTENTIONAL_WRAP instead). Needs clang 19 or
+#   later (it checks signed arithmetic under -fwrapv); elsewhere, and in sanitizer builds
+#   (whose runtime has its own handlers), it does nothing and DIFFCHECK_OVERFLOW_CHECK is OFF;
+#   an installed package whose runtime was built without the handlers turns it off too.
+
+set(_diffcheck_cmake_dir ${CMAKE_CURRENT_LIST_DIR})
+if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang" AND CMAKE_CXX_COMPILER_VERSION VERSION_GREATER_EQUAL 19
+   AND NOT DIFFCHECK_SANITIZE AND (NOT DEFINED DIFFCHECK_OVERFLOW_HANDLERS
+                                   OR DIFFCHECK_OVERFLOW_HANDLERS))
+  set(_diffcheck_overflow_default ON)
+else()
+  set(_diffcheck_overflow_default OFF)
+endif()
+option(DIFFCHECK_OVERFLOW_CHECK "Compile kernel code with the integer-overflow checks (clang 19+)"
+       ${_diffcheck_overflow_default})
+
+function(diffcheck_overflow_checks)
+  cmake_parse_arguments(PARSE_ARGV 0 arg "" "" "SOURCES;WRAPS")
+  if(NOT DIFFCHECK_OVERFLOW_CHECK)
+    return()
+  endif()
+  set(flags
+      -fsanitize=signed-integer-overflow,unsigned-integer-overflow,implicit-integer-truncation,implicit-integer-sign-change
+      -fsanitize-recover=all -fsanitize-ignorelist=${_diffcheck_cmake_dir}/overflow_ignore.txt)
+  foreach(list IN LISTS arg_WRAPS)
+    get_filename_component(list ${list} ABSOLUTE)
+    list(APPEND flags -fsanitize-ignorelist=${list})
+  endforeach()
+  set_property(SOURCE ${arg_SOURCES} APPEND PROPERTY COMPILE_OPTIONS ${flags})
+  set_property(SOURCE ${arg_SOURCES} APPEND PROPERTY OBJECT_DEPENDS
+               ${_diffcheck_cmake_dir}/overflow_ignore.txt ${arg_WRAPS})
+endfunction()
 
 function(diffcheck_cpu_kernel_sources target)
-  cmake_parse_arguments(PARSE_ARGV 1 arg "EXTERNAL" "WARP_SIZE" "SOURCES;HEADERS")
+  cmake_parse_arguments(PARSE_ARGV 1 arg "EXTERNAL" "WARP_SIZE" "SOURCES;HEADERS;WRAPS")
   set(out_dir ${CMAKE_CURRENT_BINARY_DIR}/diffcheck_cpu/${target})
   set(generated_sources "")
   set(generated_headers "")
@@ -54,12 +94,13 @@ function(diffcheck_cpu_kernel_sources target)
     set_property(SOURCE ${generated_sources} APPEND PROPERTY COMPILE_DEFINITIONS
                  DIFFCHECK_WARP_SIZE=${arg_WARP_SIZE})
   endif()
+  diffcheck_overflow_checks(SOURCES ${generated_sources} WRAPS ${arg_WRAPS})
   target_link_libraries(${target} PRIVATE diffcheck::cpu_runtime)
 endfunction()
 
 function(diffcheck_add_kernel_family)
   cmake_parse_arguments(PARSE_ARGV 0 arg "" "NAME;TARGET;WARP_SIZE"
-                        "SOURCES;REFERENCE;EXTERNAL;HEADERS")
+                        "SOURCES;REFERENCE;EXTERNAL;HEADERS;WRAPS")
   if(NOT arg_NAME OR NOT arg_SOURCES)
     message(FATAL_ERROR "diffcheck_add_kernel_family: NAME and SOURCES are required")
   endif()
@@ -79,10 +120,12 @@ function(diffcheck_add_kernel_family)
     set(warp_size WARP_SIZE ${arg_WARP_SIZE})
   endif()
   if(kernels)
-    diffcheck_cpu_kernel_sources(${target} ${warp_size} SOURCES ${kernels} HEADERS ${arg_HEADERS})
+    diffcheck_cpu_kernel_sources(${target} ${warp_size} SOURCES ${kernels} HEADERS ${arg_HEADERS}
+                                 WRAPS ${arg_WRAPS})
   endif()
   if(arg_EXTERNAL)
-    diffcheck_cpu_kernel_sources(${target} EXTERNAL ${warp_size} SOURCES ${arg_EXTERNAL})
+    diffcheck_cpu_kernel_sources(${target} EXTERNAL ${warp_size} SOURCES ${arg_EXTERNAL}
+                                 WRAPS ${arg_WRAPS})
   endif()
   set_property(GLOBAL APPEND PROPERTY DIFFCHECK_FAMILIES ${arg_NAME})
 endfunction()

@@ -50,6 +50,7 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/diffcheckConfigVersion.cm
 install(FILES ${PROJECT_BINARY_DIR}/diffcheckConfig.cmake
               ${PROJECT_BINARY_DIR}/diffcheckConfigVersion.cmake
               ${PROJECT_SOURCE_DIR}/cmake/DiffcheckKernels.cmake
+              ${PROJECT_SOURCE_DIR}/cmake/overflow_ignore.txt
         DESTINATION ${DIFFCHECK_INSTALL_CMAKEDIR})
 
 if(PROJECT_IS_TOP_LEVEL)

@@ -65,7 +65,8 @@ CorpusEntry read_corpus_entry(const std::filesystem::path& file) {
             e.file, number,
             fmt::format("expect: '{}' is neither `fail` nor a verdict (pass, "
                         "mismatch, oob_read, oob_write, canary, unwritten, "
-                        "nonfinite, timeout, crash, device_fault, sync_error, skipped, error)",
+                        "nonfinite, timeout, crash, device_fault, sync_error, skipped, error, "
+                        "int_overflow)",
                         value));
       e.expect = value;
     } else if (key == "origin") {
@@ -73,6 +74,12 @@ CorpusEntry read_corpus_entry(const std::filesystem::path& file) {
       e.origin = value;
     } else if (key == "date") {
       e.date = value;
+    } else if (key == "check") {
+      once(e.check);
+      if (value != "overflow")
+        throw CorpusError(e.file, number,
+                          fmt::format("check: '{}' is not a check (valid: overflow)", value));
+      e.check = value;
     } else if (key == "kills") {
       std::istringstream names(value);
       for (std::string name; names >> name;) e.kills.push_back(name);
@@ -89,6 +96,7 @@ CorpusEntry read_corpus_entry(const std::filesystem::path& file) {
 std::string corpus_text(const CorpusEntry& e) {
   std::string out = e.shape + "\n# expect: " + e.expect + "\n# origin: " + e.origin + "\n";
   if (!e.date.empty()) out += "# date: " + e.date + "\n";
+  if (!e.check.empty()) out += "# check: " + e.check + "\n";
   if (!e.kills.empty()) out += fmt::format("# kills: {}\n", fmt::join(e.kills, " "));
   for (const std::string& c : e.comments) out += "# " + c + "\n";
   return out;
@@ -123,6 +131,12 @@ bool meets_expectation(const std::string& expect, VerdictKind got, bool on_gpu) 
   if (on_gpu && got == VerdictKind::device_fault)
     return expect == "oob_read" || expect == "oob_write";
   return verdict_from_name(expect) == got;
+}
+
+bool meets_expectation(const std::string& expect, const Verdict& v) {
+  const bool on_gpu = v.backend == "gpu";
+  return meets_expectation(expect, v.kind, on_gpu) ||
+         (is_failure(v.also) && expect != "pass" && meets_expectation(expect, v.also, on_gpu));
 }
 
 namespace {

@@ -8,8 +8,9 @@
 //
 // The first line is the shape; `# key: value` lines follow (expect: a verdict name or `fail`
 // for any failing verdict; origin: where it came from; date:; kills: the self-test's mutants
-// this shape has killed, by defect name, which `diffcheck selftest` tries first), then free
-// comments.
+// this shape has killed, by defect name, which `diffcheck selftest` tries first; check:
+// `overflow` for an entry that only the integer-overflow check catches, which replay then
+// always runs with that check), then free comments.
 #pragma once
 
 #include <filesystem>
@@ -27,6 +28,7 @@ struct CorpusEntry {
   std::string expect;  // "pass", "fail" or a verdict name
   std::string origin, date;
   std::vector<std::string> kills;     // defect names of mutants it killed ("narrow_g_base")
+  std::string check;                  // "overflow": replayed with --check overflow
   std::vector<std::string> comments;  // free comment lines, without "# "
 };
 
@@ -45,6 +47,8 @@ std::vector<std::filesystem::path> corpus_files(const std::vector<std::string>& 
 // Whether a verdict is what the entry expects. On the GPU backend a device fault meets an
 // expectation of oob_read or oob_write (the CPU backend's verdicts, which name the access).
 bool meets_expectation(const std::string& expect, VerdictKind got, bool on_gpu = false);
+// The same for a whole verdict: its first failure or its second (`also`) may meet it.
+bool meets_expectation(const std::string& expect, const Verdict& v);
 
 // Writes a file so that a reader (or a crash of the writer) never sees it half written: a
 // temporary file beside it, synced, renamed over it; on failure the temporary file is removed

@@ -84,6 +84,7 @@ void finish_with_lowest_fault() {
   r.in_kernel = 1;
   std::copy(low->block, low->block + 3, r.block);
   std::copy(low->thread, low->thread + 3, r.thread);
+  r.order = {simt::launch_sequence(), low->order};
   r.faulted = 1;
   die_of(low->signal);
 }
@@ -99,23 +100,18 @@ void on_fault(int sig, siginfo_t* info, void* context) {
   const simt::ThreadPosition* pos = simt::position_if_in_kernel();
   if (pos != nullptr && simt::in_parallel_worker()) {
     // the lowest faulting block decides, whatever the order the workers ran in
-    const std::uint64_t block =
-        pos->block.x + std::uint64_t{pos->grid_dim.x} *
-                           (pos->block.y + std::uint64_t{pos->grid_dim.y} * pos->block.z);
+    const std::uint64_t position = simt::linear_position(*pos);
     const int slot = __atomic_fetch_add(&r.pending_count, 1, __ATOMIC_SEQ_CST);
     if (slot < FaultRecord::kMaxPending) {
       PendingFault& f = r.pending[slot];
-      const std::uint64_t thread =
-          pos->thread.x + std::uint64_t{pos->block_dim.x} *
-                              (pos->thread.y + std::uint64_t{pos->block_dim.y} * pos->thread.z);
-      f = PendingFault{(block << 20) + thread,
+      f = PendingFault{position,
                        address,
                        sig,
                        access,
                        {pos->block.x, pos->block.y, pos->block.z},
                        {pos->thread.x, pos->thread.y, pos->thread.z}};
     }
-    simt::park_faulted_worker(block);
+    simt::park_faulted_worker(position >> 20);
   }
   if (r.faulted == 0) {
     r.signal = sig;
@@ -125,6 +121,9 @@ void on_fault(int sig, siginfo_t* info, void* context) {
       r.in_kernel = 1;
       r.block[0] = pos->block.x, r.block[1] = pos->block.y, r.block[2] = pos->block.z;
       r.thread[0] = pos->thread.x, r.thread[1] = pos->thread.y, r.thread[2] = pos->thread.z;
+      r.order = {simt::launch_sequence(), simt::linear_position(*pos)};
+    } else {
+      r.order = {simt::launch_sequence(), ~std::uint64_t{0}};  // host code: after the launch
     }
     r.faulted = 1;
   }

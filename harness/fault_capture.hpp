@@ -5,6 +5,8 @@
 
 #include <cstdint>
 
+#include "runtime/overflow_check.hpp"
+
 namespace dc {
 
 class GuardedBuffer;
@@ -32,10 +34,12 @@ struct FaultRecord {
   int in_kernel;
   std::uintptr_t address;
   unsigned block[3], thread[3];
+  overflow::Order order;  // of the fault, for its order with an integer overflow
   int range_count;
   GuardRange ranges[kMaxRanges];
   int pending_count;
   PendingFault pending[kMaxPending];
+  overflow::Record overflow;  // the case's first integer overflow (--check overflow)
 };
 
 // One case's record, mapped MAP_SHARED before its case process forks: each case has its own,

@@ -16,7 +16,7 @@ bool ReportCase::ok() const {
   // skipped: it neither meets nor misses its expectation
   if (verdict.kind == VerdictKind::skipped) return true;
   return expect.empty() ? !is_failure(verdict.kind)
-                        : meets_expectation(expect, verdict.kind, verdict.backend == "gpu");
+                        : meets_expectation(expect, verdict);
 }
 
 namespace {

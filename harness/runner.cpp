@@ -21,6 +21,7 @@
 #include "fault_capture.hpp"
 #include "guarded_buffer.hpp"
 #include "interrupt.hpp"
+#include "overflow_finding.hpp"
 #include "poison.hpp"
 #include "runtime/simt.hpp"
 
@@ -369,6 +370,16 @@ std::string relate_to_crossings(const Verdict& v, const Shape& shape, const Prob
                      variant);
 }
 
+std::string overflow_check_unavailable(Backend backend) {
+  if (backend != Backend::cpu)
+    return "--check overflow checks the kernel code compiled for the CPU backend; a GPU "
+           "build's kernels have no such checks (run the case on --backend cpu)";
+  if (!overflow::compiled_in())
+    return "this build's kernels were compiled without the integer-overflow checks: they need "
+           "clang 19 or later (the default preset's compiler; DIFFCHECK_OVERFLOW_CHECK)";
+  return {};
+}
+
 void MemoryGate::enter(std::uint64_t bytes) {
   std::unique_lock lock(mutex_);
   changed_.wait(lock, [&] { return running_ == 0 || used_ + bytes <= capacity_; });
@@ -511,7 +522,12 @@ Verdict run_case(const Shape& shape, const RunOptions& options) {
   if (!options.isolate) {
     if (device != nullptr)
       if (const std::string why = device->unavailable(); !why.empty()) throw EnvironmentError(why);
+    overflow::Record record{};
+    record.enabled = options.check_overflow ? 1 : 0;
+    overflow::use_record(&record);
     Verdict v = execute(shape, *problem, plan, device);
+    overflow::use_record(nullptr);
+    add_overflow(v, record, nullptr, shape, *problem);
     v.crossing = relate_to_crossings(v, shape, *problem);
     v.wall_s = std::chrono::duration<double>(Clock::now() - start).count();
     return v;
@@ -534,6 +550,8 @@ Verdict run_case(const Shape& shape, const RunOptions& options) {
     close_range(keep + 1, ~0U, 0);
     ignore_interrupts_in_child();
     use_fault_record(record.get());
+    record.get().overflow.enabled = options.check_overflow ? 1 : 0;
+    overflow::use_record(&record.get().overflow);
     install_fault_handlers();
     if (device != nullptr && options.device >= 0) select_device(options.device);
     std::string out;
@@ -609,6 +627,7 @@ Verdict run_case(const Shape& shape, const RunOptions& options) {
     v = verdict_from_json(j);
   }
   if (device != nullptr) v.backend = "gpu";
+  add_overflow(v, record.get().overflow, &record.get(), shape, *problem);
   v.run = run_summary(plan, device);
   v.crossing = relate_to_crossings(v, shape, *problem);
   v.wall_s = std::chrono::duration<double>(Clock::now() - start).count();

@@ -44,7 +44,13 @@ struct RunOptions {
   // Cases run at once share the machine's memory through it: a case waits until its estimate
   // fits beside the running ones, so a verdict never depends on how many run at once.
   MemoryGate* gate = nullptr;
+  // Report the kernel code's integer overflows (runtime/overflow_check.hpp; the CPU backend of
+  // a build whose kernels have the checks: overflow_check_available()).
+  bool check_overflow = false;
 };
+
+// "" when `--check overflow` can run here; else why not.
+std::string overflow_check_unavailable(Backend backend);
 
 // A case ended by a stop (a signal, the end of a campaign): no verdict, never a finding.
 struct Cancelled : std::runtime_error {

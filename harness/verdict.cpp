@@ -42,7 +42,7 @@ double number_or_nan(const nlohmann::json& j, const char* key) {
 
 constexpr std::array kNames{"pass",       "mismatch",  "oob_read", "oob_write", "canary",
                             "unwritten",  "nonfinite", "timeout",  "crash",     "device_fault",
-                            "sync_error", "skipped",   "error"};
+                            "sync_error", "skipped",   "error",    "int_overflow"};
 }  // namespace
 
 std::string_view verdict_name(VerdictKind v) {
@@ -57,6 +57,10 @@ std::optional<VerdictKind> verdict_from_name(std::string_view name) {
 
 bool is_failure(VerdictKind v) {
   return v != VerdictKind::pass && v != VerdictKind::skipped;
+}
+
+bool has_failure(const Verdict& v, VerdictKind kind) {
+  return v.kind == kind || (v.also == kind && is_failure(kind));
 }
 
 nlohmann::json to_json(const Verdict& v) {
@@ -75,7 +79,13 @@ nlohmann::json to_json(const Verdict& v) {
                    {"out_of_memory", v.out_of_memory},
                    {"launch_s", v.launch_s},
                    {"verify_s", v.verify_s},
-                   {"plan", nullptr}};
+                   {"plan", nullptr},
+                   {"also", is_failure(v.also) ? nlohmann::json(verdict_name(v.also)) : nullptr},
+                   {"overflow", nullptr}};
+  if (v.overflow)
+    j["overflow"] = {{"location", v.overflow->location}, {"operation", v.overflow->what},
+                     {"position", v.overflow->position}, {"events", v.overflow->events},
+                     {"relation", text_or_null(v.overflow->relation)}};
   if (v.first_bad)
     j["first_bad"] = {{"coordinates", v.first_bad->coordinates},
                       {"flat", v.first_bad->flat},
@@ -161,6 +171,16 @@ Verdict verdict_from_json(const nlohmann::json& j) {
     if (g.contains("unwrapped_offset") && !g["unwrapped_offset"].is_null())
       v.guard_hit->unwrapped = g["unwrapped_offset"].get<std::int64_t>();
   }
+  if (j.contains("overflow") && !j["overflow"].is_null()) {
+    const auto& o = j["overflow"];
+    v.overflow = OverflowFinding{o.at("location").get<std::string>(),
+                                 o.at("operation").get<std::string>(), o.value("position", ""),
+                                 o.value("events", std::uint64_t{0}), ""};
+    if (o.contains("relation") && o["relation"].is_string())
+      v.overflow->relation = o["relation"].get<std::string>();
+  }
+  if (j.contains("also") && j["also"].is_string())
+    v.also = verdict_from_name(j["also"].get<std::string>()).value_or(VerdictKind::pass);
   v.crossing = text("crossing");
   v.launch_s = j.value("launch_s", 0.0);
   v.verify_s = j.value("verify_s", 0.0);
@@ -233,6 +253,8 @@ std::string to_text(const Verdict& v, std::string_view options) {
                                 is_failure(v.kind) ? "FAIL" : "ok", verdict_name(v.kind), v.shape,
                                 v.wall_s, v.peak_rss_bytes >> 20, v.backend);
   if (!v.message.empty()) out += fmt::format("  {}\n", v.message);
+  if (v.overflow && !v.overflow->relation.empty())
+    out += fmt::format("  {}\n", v.overflow->relation);
   if (!v.crossing.empty()) out += fmt::format("  {}\n", v.crossing);
   if (v.run.grid_blocks != 0) {
     if (v.run.blocks.empty())

@@ -28,6 +28,7 @@ enum class VerdictKind : std::uint8_t {
   sync_error,  // a warp collective or barrier the hardware could not complete as written
   skipped,
   error,
+  int_overflow,  // an integer the kernel's arithmetic could not hold (--check overflow)
 };
 
 std::string_view verdict_name(VerdictKind v);
@@ -41,6 +42,16 @@ struct GuardHit {
   std::int64_t offset = 0;                // elements from the tensor's start (negative: before it)
   std::string position;                   // "block (0,3,0) thread (17,0,0)" when known
   std::optional<std::int64_t> unwrapped;  // offset +- 2^32 when that lands in bounds
+};
+
+// The first integer overflow of a case's kernel code, in the deterministic order of blocks
+// and threads (--check overflow; runtime/overflow_check.hpp).
+struct OverflowFinding {
+  std::string location;  // "kernels/rms_norm/rms_norm.cu:24:41" (file:line:column)
+  std::string what;      // "unsigned 32-bit product 1048576 * 4096 = 4294967296, wraps to 0 ..."
+  std::string position;  // "block (1048576,0,0) thread (0,0,0)", or "host code"
+  std::uint64_t events = 0;  // overflow events the case met in all (0: a fault cut it short)
+  std::string relation;      // how it relates to the family's declared offsets ("": none)
 };
 
 // What ran and what was verified (Plan, as run).
@@ -65,10 +76,17 @@ struct Verdict {
   std::string message;  // one line saying what went wrong
   std::vector<TensorCheck> checks;
   std::optional<GuardHit> guard_hit;
+  std::optional<OverflowFinding> overflow;
+  // A second failure of the same case: `kind` happened first, then this (an overflow and the
+  // fault or the wrong values it led to); pass when there is none.
+  VerdictKind also = VerdictKind::pass;
   std::string crossing;  // how the first bad element relates to a 2^31 / 2^32 crossing
   RunSummary run;
   PagingStats paging;
 };
+
+// Whether the verdict has failure `kind`, first or second (what an expectation asks).
+bool has_failure(const Verdict& v, VerdictKind kind);
 
 // The verdicts of the checks that need no reference, worded alike on every backend:
 // canary damage `byte_offset` bytes from the tensor's start (negative: before it), and

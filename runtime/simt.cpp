@@ -54,6 +54,7 @@ thread_local const LaunchPolicy* t_policy = nullptr;
 thread_local std::atomic<std::uint64_t>* t_slot = nullptr;  // the worker's block, for the launch
 std::atomic<std::uint64_t> g_lowest_parked{kDone};
 void (*g_finisher)() = nullptr;
+std::atomic<std::uint64_t> g_launches{0};
 
 std::mutex g_optin_mutex;
 std::map<const void*, std::size_t> g_optin;  // kernel -> opted-in dynamic shared bytes
@@ -554,8 +555,13 @@ void set_max_dynamic_shared(const void* kernel, std::size_t bytes) {
   g_optin[kernel] = bytes;
 }
 
+std::uint64_t launch_sequence() {
+  return g_launches.load(std::memory_order_relaxed);
+}
+
 void launch(const LaunchConfig& config, const std::function<void()>& body) {
   check_launch(config);
+  g_launches.fetch_add(1, std::memory_order_relaxed);
   const LaunchPolicy policy = t_policy != nullptr ? *t_policy : LaunchPolicy{};
   const unsigned warp = policy.warp_size != 0 ? policy.warp_size : config.device.warp_size;
   if (warp != 32 && warp != 64) throw LaunchError(fmt::format("warp size {}: 32 or 64", warp));

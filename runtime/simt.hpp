@@ -59,6 +59,16 @@ struct ThreadPosition {
   dim3 thread, block, block_dim, grid_dim;
 };
 
+// A thread's place in the deterministic order of a launch (blocks start in increasing linear
+// id): linear block id * 2^20 + linear thread id (x fastest).
+constexpr std::uint64_t linear_position(const ThreadPosition& p) {
+  const std::uint64_t block =
+      p.block.x + std::uint64_t{p.grid_dim.x} * (p.block.y + std::uint64_t{p.grid_dim.y} * p.block.z);
+  const std::uint64_t thread =
+      p.thread.x + std::uint64_t{p.block_dim.x} * (p.thread.y + std::uint64_t{p.block_dim.y} * p.thread.z);
+  return (block << 20) + thread;
+}
+
 ThreadPosition& current_position();
 // The calling thread's position inside a running kernel, or nullptr (async-signal-safe).
 const ThreadPosition* position_if_in_kernel();
@@ -153,6 +163,9 @@ struct LaunchConfig {
 // Runs `body` once per thread for the blocks the current LaunchPolicy names. Throws
 // LaunchError before anything runs and SyncError after the launch.
 void launch(const LaunchConfig& config, const std::function<void()>& body);
+
+// How many launches this process has started (the current launch's number inside one).
+std::uint64_t launch_sequence();
 
 // The shared-memory opt-in of a kernel (cudaFuncSetAttribute, hipFuncSetAttribute).
 void set_max_dynamic_shared(const void* kernel, std::size_t bytes);

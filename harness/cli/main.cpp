@@ -78,6 +78,7 @@ struct CheckArgs {
   bool json = false;
   double timeout_s = 0;
   double mem_budget_gib = 0;
+  std::string check = "none";
   std::string report;
   int jobs = 1;
   std::string shapes_from;
@@ -87,6 +88,7 @@ struct CheckArgs {
     std::string out;
     if (timeout_s > 0) out += fmt::format(" --timeout {}", timeout_s);
     if (mem_budget_gib > 0) out += fmt::format(" --mem-budget {}", mem_budget_gib);
+    if (check != "none") out += " --check " + check;
     return out;  // --backend gpu: the verdict's own repro line says it
   }
 
@@ -95,6 +97,7 @@ struct CheckArgs {
     o.timeout_s = timeout_s;
     o.memory_budget = static_cast<std::uint64_t>(mem_budget_gib * (1ull << 30));
     o.backend = backend == "gpu" ? dc::Backend::gpu : dc::Backend::cpu;
+    o.check_overflow = check == "overflow";
     return o;
   }
 };
@@ -108,6 +111,10 @@ void add_run_options(CLI::App& app, CheckArgs& a) {
   app.add_option("--mem-budget", a.mem_budget_gib,
                  "GiB a case may use; 0: what the machine has available")
       ->check(finite_number(false));
+  app.add_option("--check", a.check,
+                 "overflow: also check every integer operation of the kernel code for overflow, "
+                 "truncation and sign change (CPU backend; verdict int_overflow at the source line)")
+      ->check(CLI::IsMember({"none", "overflow"}));
 }
 
 void add_check_options(CLI::App& app, CheckArgs& a) {
@@ -131,7 +138,9 @@ std::string command_line(int argc, char** argv) {
 
 // Exit 3 before anything runs when the backend cannot run here (no GPU backend, no device).
 int refuse_gpu(const CheckArgs& a) {
-  const std::string why = dc::backend_unavailable(a.run_options().backend);
+  std::string why = dc::backend_unavailable(a.run_options().backend);
+  if (why.empty() && a.check == "overflow")
+    why = dc::overflow_check_unavailable(a.run_options().backend);
   if (why.empty()) return kExitPass;
   std::cerr << "diffcheck: " << why << '\n';
   return kExitEnvironment;
@@ -251,7 +260,17 @@ int run_replay(const CheckArgs& a, const std::vector<std::string>& paths,
     if (dc::interrupted()) return;
     dc::Verdict v;
     try {
-      v = dc::run_case(dc::parse_shape(entries[i].shape), options);
+      dc::RunOptions entry_options = options;
+      entry_options.check_overflow = options.check_overflow || entries[i].check == "overflow";
+      const std::string no_check =
+          entry_options.check_overflow ? dc::overflow_check_unavailable(options.backend) : "";
+      if (no_check.empty()) {
+        v = dc::run_case(dc::parse_shape(entries[i].shape), entry_options);
+      } else {  // an entry only the overflow check catches, where it cannot run
+        v.shape = entries[i].shape;
+        v.kind = dc::VerdictKind::skipped;
+        v.message = no_check;
+      }
     } catch (const dc::Refusal& e) {
       v.shape = entries[i].shape;
       v.kind = dc::VerdictKind::error;

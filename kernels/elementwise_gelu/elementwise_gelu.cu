@@ -27,12 +27,13 @@ __device__ __forceinline__ float gelu(float x) {
 template <typename T, Index kIndex>
 __global__ void gelu_kernel(T* __restrict__ out, const T* __restrict__ in, int tokens, int hidden) {
   int64_t n = 0;
+  uint32_t n32 = 0;
   if constexpr (kIndex == Index::i64)
     n = static_cast<int64_t>(tokens) * hidden;
   else if constexpr (kIndex == Index::mixed)
     n = static_cast<int64_t>(static_cast<uint32_t>(tokens) * static_cast<uint32_t>(hidden));
-  const uint32_t n32 =
-      static_cast<uint32_t>(tokens) * static_cast<uint32_t>(hidden);  // before the fix
+  else
+    n32 = static_cast<uint32_t>(tokens) * static_cast<uint32_t>(hidden);  // before the fix
   const int64_t base = static_cast<int64_t>(blockIdx.x) * kPerBlock + threadIdx.x;
 #pragma unroll
   for (int k = 0; k < kPerThread; ++k) {

@@ -1,6 +1,9 @@
-// Offset arithmetic in the widths a kernel really used. `wrap_i32` is 32-bit two's-complement
-// arithmetic that wraps the way the hardware does, computed through uint32 so it is never
-// undefined behaviour. An index variant names the type of each class of offset term:
+// Offset arithmetic in the widths a kernel really used. `i32` is the 32-bit type of an offset
+// term: on the CPU backend plain `std::int32_t` (kernel code is compiled with -fwrapv, so it
+// wraps as the hardware does, and the overflow check sees each operation at its own line of
+// the kernel); under a device compiler (no -fwrapv there) `wrap_i32`, 32-bit two's-complement
+// arithmetic computed through uint32 so that it is never undefined behaviour. Both give the
+// same bits. An index variant names the type of each class of offset term:
 //   loop terms  - products of the chunk loop variable (i_t * H*V*K, i_t*BT + j, last_idx*H)
 //   base terms  - per-program base offsets ((boh*H + i_h)*V*K, (bos*H + i_h)*V, ...)
 #pragma once
@@ -43,6 +46,12 @@ DC_HD constexpr std::int64_t widen(wrap_i32 x) {
   return x.value;
 }
 
+#ifdef DC_DEVICE_COMPILE
+using i32 = wrap_i32;
+#else
+using i32 = std::int32_t;
+#endif
+
 enum class IndexVariant : std::uint8_t { i64, i32, mixed };
 
 struct IndexI64 {
@@ -51,13 +60,13 @@ struct IndexI64 {
 };
 // Before vLLM PR #39087: every offset term in 32-bit.
 struct IndexI32 {
-  using loop_t = wrap_i32;
-  using base_t = wrap_i32;
+  using loop_t = i32;
+  using base_t = i32;
 };
 // After it: loop terms widened, base offsets still 32-bit products widened afterwards.
 struct IndexMixed {
   using loop_t = std::int64_t;
-  using base_t = wrap_i32;
+  using base_t = i32;
 };
 
 // Calls f(IndexI64{}) etc. for the runtime variant: one instantiation per variant.
