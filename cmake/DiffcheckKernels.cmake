@@ -53,13 +53,14 @@ function(diffcheck_overflow_checks)
   set(flags
       -fsanitize=signed-integer-overflow,unsigned-integer-overflow,implicit-integer-truncation,implicit-integer-sign-change
       -fsanitize-recover=all -fsanitize-ignorelist=${_diffcheck_cmake_dir}/overflow_ignore.txt)
+  set(lists ${_diffcheck_cmake_dir}/overflow_ignore.txt)
   foreach(list IN LISTS arg_WRAPS)
     get_filename_component(list ${list} ABSOLUTE)
     list(APPEND flags -fsanitize-ignorelist=${list})
+    list(APPEND lists ${list})
   endforeach()
   set_property(SOURCE ${arg_SOURCES} APPEND PROPERTY COMPILE_OPTIONS ${flags})
-  set_property(SOURCE ${arg_SOURCES} APPEND PROPERTY OBJECT_DEPENDS
-               ${_diffcheck_cmake_dir}/overflow_ignore.txt ${arg_WRAPS})
+  set_property(SOURCE ${arg_SOURCES} APPEND PROPERTY OBJECT_DEPENDS ${lists})
 endfunction()
 
 function(diffcheck_cpu_kernel_sources target)

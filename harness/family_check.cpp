@@ -2,6 +2,7 @@
 
 #include <bit>
 #include <cstdint>
+#include <fstream>
 #include <memory>
 
 #include <fmt/format.h>
@@ -41,15 +42,35 @@ std::string said(const Verdict& v) {
   return v.message.empty() ? name : name + ": " + v.message;
 }
 
+// With the overflow check where this build has it: a small shape overflows nothing, in any
+// variant (a report there is a false alarm or a bug at every size).
+RunOptions checked() {
+  RunOptions o;
+  o.check_overflow = overflow_check_unavailable(Backend::cpu).empty();
+  return o;
+}
+
+// The text of line `line` of `file` ("" if it cannot be read).
+std::string source_line(const std::string& file, std::uint32_t line) {
+  std::ifstream in(file);
+  std::string text;
+  for (std::uint32_t i = 0; i < line && std::getline(in, text); ++i) {
+  }
+  const auto first = text.find_first_not_of(" \t");
+  return first == std::string::npos ? "" : text.substr(first);
+}
+
 FamilyCheckResult small_shapes(const KernelFamily& f) {
   FamilyCheckResult r{.check = "small shapes pass in every index variant and dtype"};
+  const RunOptions options = checked();
+  if (options.check_overflow) r.check += ", with the overflow check";
   int cases = 0;
   for (const std::string& index : choices(f, "index"))
     for (const std::string& dtype : choices(f, "dtype")) {
       const Shape s =
           shape_of(f, f.examples.small, {{"index", index}, {"dtype", dtype}, {"seed", "1"}});
       if (r.shape.empty()) r.shape = s.print();
-      const Verdict v = run_case(s);
+      const Verdict v = run_case(s, options);
       ++cases;
       if (v.kind != VerdictKind::pass) {
         r.shape = s.print();
@@ -143,6 +164,60 @@ FamilyCheckResult crossing(const KernelFamily& f) {
   return r;
 }
 
+// With --check overflow the 32-bit variant at its declared crossing gets int_overflow at an
+// arithmetic line of its own kernel source, and the fix passes there.
+FamilyCheckResult overflow_at_crossing(const KernelFamily& f) {
+  FamilyCheckResult r{.check =
+                          "with the overflow check the 32-bit variant at its crossing names "
+                          "a line of its kernel, the fix passes"};
+  const KeySpec* grows = key_of(f, f.examples.grows);
+  if (const std::string why = overflow_check_unavailable(Backend::cpu); !why.empty()) {
+    r.skipped = true;
+    r.detail = why;
+    return r;
+  }
+  if (!grows || !key_of(f, "index")) {
+    r.skipped = true;
+    r.detail = "the family names no key that takes its offsets past 2^31";
+    return r;
+  }
+  const Shape base =
+      shape_of(f, f.examples.large,
+               {{f.examples.grows.c_str(), std::to_string(grows->min)}, {"index", "i32"}});
+  const auto onset = first_overflow(base, f.examples.grows, "i32", grows->min, grows->max);
+  if (!onset) {
+    r.shape = base.print();
+    r.detail = "no offset computed in 32 bits crosses 2^31 along " + f.examples.grows;
+    return r;
+  }
+  const Shape after = base.with(f.examples.grows, std::to_string(*onset));
+  const Shape fixed = after.with("index", "i64");
+  r.shape = after.print();
+  const Verdict va = run_case(after, checked()), vf = run_case(fixed, checked());
+  if (va.kind != VerdictKind::int_overflow || !va.overflow) {
+    r.detail = fmt::format("at the crossing the 32-bit variant {}", said(va));
+    return r;
+  }
+  const std::string& at = va.overflow->location;  // file:line:column
+  const std::string file_line = at.substr(0, at.rfind(':'));
+  const std::string file = file_line.substr(0, file_line.rfind(':'));
+  const auto line = static_cast<std::uint32_t>(std::stoul(file_line.substr(file.size() + 1)));
+  const std::string text = source_line(file, line);
+  if (text.find_first_of("*+-") == std::string::npos ||
+      file.find("/runtime/") != std::string::npos || file.find("/harness/") != std::string::npos) {
+    r.detail = fmt::format(
+        "the overflow is named at {} (`{}`), not at an arithmetic line of the "
+        "kernel",
+        at, text);
+  } else if (vf.kind != VerdictKind::pass) {
+    r.detail = fmt::format("the fix at the crossing, with the check, {}", said(vf));
+  } else {
+    r.passed = true;
+    r.detail = fmt::format("{}: `{}`: {}; the fix passes", at, text, va.overflow->what);
+  }
+  return r;
+}
+
 }  // namespace
 
 std::vector<FamilyCheckResult> check_family(const KernelFamily& family) {
@@ -150,7 +225,8 @@ std::vector<FamilyCheckResult> check_family(const KernelFamily& family) {
     return {{.check = "generic checks",
              .skipped = true,
              .detail = "the family names no small shape (FamilyExamples)"}};
-  return {small_shapes(family), deterministic(family), crossing(family)};
+  return {small_shapes(family), deterministic(family), crossing(family),
+          overflow_at_crossing(family)};
 }
 
 std::vector<const KernelFamily*> checkable_families() {

@@ -69,10 +69,12 @@ std::optional<Shape> random_base(const KernelFamily& family, const std::string& 
   return std::nullopt;
 }
 
-// "(verdict, buffer, offset)": what makes a finding distinct. A device fault names no
+// "(verdict, buffer, offset)": what makes a finding distinct (an integer overflow: its
+// operation's source line, whatever it led to). A device fault names no
 // buffer (the context is lost with it): the offsets the shape's index variant is predicted
 // to wrap (explain's list) stand in, so faults of different products stay distinct.
 std::string finding_class(const Verdict& v) {
+  if (v.kind == VerdictKind::int_overflow) return failure_class(v);
   std::string offset;
   if (const auto at = v.crossing.find("where "); at != std::string::npos)
     offset = v.crossing.substr(at + 6, v.crossing.find(" reaches", at) - at - 6);
@@ -241,6 +243,7 @@ class Campaign {
       run.memory_budget = memory_;  // the same for any --jobs: the gate shares it out
       run.gate = &gate_;
       run.backend = o_.backend;
+      run.check_overflow = o_.check_overflow;
       run.device = device;
       run.stop = [this] { return cut_short(); };
       return run_case(shape, run);
@@ -346,6 +349,7 @@ class Campaign {
       mo.run.memory_budget = memory_;
       mo.run.gate = &gate_;
       mo.run.backend = o_.backend;
+      mo.run.check_overflow = o_.check_overflow;
       mo.run.device = p.device;
       mo.run.stop = [this] { return cut_short(); };
       const Minimized m = minimize(found, mo);

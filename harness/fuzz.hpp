@@ -52,6 +52,7 @@ struct FuzzOptions {
   std::uint64_t seed = 0;
   int jobs = 1;  // cases at once (per device); worker w draws from (seed, w)
   Backend backend = Backend::cpu;
+  bool check_overflow = false;  // --check overflow (RunOptions::check_overflow)
   // GPUs to shard over, as indices among the visible ones (worker w uses devices[w / jobs]);
   // empty: no sharding. With the CPU backend they only label the workers (tests).
   std::vector<int> devices;

@@ -11,6 +11,10 @@
 namespace dc {
 
 std::string failure_class(const Verdict& v) {
+  // an overflow is the operation at its source line (file:line, without the column)
+  if (v.kind == VerdictKind::int_overflow && v.overflow)
+    return fmt::format("int_overflow at {}",
+                       v.overflow->location.substr(0, v.overflow->location.rfind(':')));
   return v.tensor.empty() ? std::string(verdict_name(v.kind))
                           : fmt::format("{} in {}", verdict_name(v.kind), v.tensor);
 }

@@ -40,7 +40,7 @@ struct Minimized {
   bool stopped = false;  // a signal or the caller's stop ended it
 };
 
-// "oob_write in h": what minimization preserves.
+// "oob_write in h", "int_overflow at kernels/x/x.cu:32": what minimization preserves.
 std::string failure_class(const Verdict& v);
 
 // `failing` is the verdict of the shape to shrink (it must be a failure). `log` receives one

@@ -33,9 +33,10 @@ std::string relate_overflow(const overflow::Event& e, const Shape& shape, const 
   const std::string& variant = shape.text("index");
   // "signed 32-bit product ..." / "implicit conversion ... to 'unsigned int' (unsigned 32-bit)"
   const std::string_view what = e.what;
-  const bool is_unsigned = what.starts_with("unsigned") ||
-                           (what.starts_with("implicit") && what.find("(unsigned") != std::string_view::npos &&
-                            what.rfind("(unsigned") > what.find(" to "));
+  const bool is_unsigned =
+      what.starts_with("unsigned") ||
+      (what.starts_with("implicit") && what.find("(unsigned") != std::string_view::npos &&
+       what.rfind("(unsigned") > what.find(" to "));
   const IndexProduct* best = nullptr;
   const Reach* first = nullptr;
   const std::vector<IndexProduct> products = problem.index_products();
@@ -45,12 +46,12 @@ std::string relate_overflow(const overflow::Event& e, const Shape& shape, const 
       if (first == nullptr || r.flat < first->flat) best = &p, first = &r;
   }
   if (best == nullptr)
-    return products.empty()
-               ? ""
-               : fmt::format("no declared {} offset that index={} computes in 32 bits crosses "
-                             "2^31 or 2^32 at this shape: an overflow the declared offsets do "
-                             "not describe",
-                             is_unsigned ? "unsigned" : "signed", variant);
+    return products.empty() ? ""
+                            : fmt::format(
+                                  "no declared {} offset that index={} computes in 32 bits crosses "
+                                  "2^31 or 2^32 at this shape: an overflow the declared offsets do "
+                                  "not describe",
+                                  is_unsigned ? "unsigned" : "signed", variant);
   return fmt::format("the declared offset {} of {} reaches 2^{} at {} (32-bit with index={})",
                      best->expression, best->tensor, first->bits, first->where, variant);
 }

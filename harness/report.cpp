@@ -15,8 +15,7 @@ bool ReportCase::ok() const {
   // a case the backend cannot run (e.g. beyond the GPU build's shared memory) is reported as
   // skipped: it neither meets nor misses its expectation
   if (verdict.kind == VerdictKind::skipped) return true;
-  return expect.empty() ? !is_failure(verdict.kind)
-                        : meets_expectation(expect, verdict);
+  return expect.empty() ? !is_failure(verdict.kind) : meets_expectation(expect, verdict);
 }
 
 namespace {
@@ -156,9 +155,12 @@ std::string markdown_report(const ReportInput& in) {
   for (const ReportCase* c : failures_first(in)) {
     std::string message = c->verdict.message;
     std::replace(message.begin(), message.end(), '|', '/');
-    out += fmt::format("| {} | {} | {} | `{}` | {:.2f} | {} |\n", c->ok() ? "✅" : "❌",
-                       verdict_name(c->verdict.kind), expectation(*c), c->verdict.shape,
-                       c->verdict.wall_s, message);
+    const std::string kinds = is_failure(c->verdict.also)
+                                  ? fmt::format("{}, then {}", verdict_name(c->verdict.kind),
+                                                verdict_name(c->verdict.also))
+                                  : std::string(verdict_name(c->verdict.kind));
+    out += fmt::format("| {} | {} | {} | `{}` | {:.2f} | {} |\n", c->ok() ? "✅" : "❌", kinds,
+                       expectation(*c), c->verdict.shape, c->verdict.wall_s, message);
   }
   out += "\nReproduce a case: `diffcheck --shape 'SHAPE'`.\n";
   return out;
@@ -396,6 +398,12 @@ std::string html_report(const ReportInput& in) {
           "{:.6g}.</p>",
           escape_xml(v.first_bad->coordinates), v.first_bad->flat, v.first_bad->got,
           v.first_bad->expected);
+    if (v.overflow)
+      out += fmt::format(
+          "<p>Integer overflow at <code>{}</code>: {}, in {}.{}</p>",
+          escape_xml(v.overflow->location), escape_xml(v.overflow->what),
+          escape_xml(v.overflow->position),
+          v.overflow->relation.empty() ? "" : " " + escape_xml(v.overflow->relation) + ".");
     out += case_pictures(v) + "</section>";
   }
   return out + "</body></html>\n";

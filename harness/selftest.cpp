@@ -108,6 +108,7 @@ Trial run_trial(const std::string& kernel, const std::string& of, const std::str
     }
     try {
       RunOptions run;
+      run.check_overflow = o.check_overflow;
       run.stop = [&] { return o.budget_s > 0 && since(start) >= o.budget_s; };
       const Verdict v = run_case(cases[i].shape, run);
       const std::lock_guard lock(mutex);
@@ -132,6 +133,7 @@ Trial run_trial(const std::string& kernel, const std::string& of, const std::str
     fo.seed = o.seed;
     fo.jobs = o.jobs;
     fo.stop_at_first = true;
+    fo.check_overflow = o.check_overflow;
     fo.propose = proposals(space, kernel);
     std::ostringstream quiet;
     const double fuzz_start = since(start);
@@ -155,6 +157,7 @@ Trial run_trial(const std::string& kernel, const std::string& of, const std::str
   MinimizeOptions mo;
   mo.budget_s = o.minimize_s > 0 ? o.minimize_s : o.budget_s;
   mo.max_cases = o.minimize_cases;
+  mo.run.check_overflow = o.check_overflow;
   t.minimized = minimize(t.verdict, mo).minimal.shape;
   return t;
 }

@@ -32,6 +32,7 @@ struct SelftestOptions {
   int jobs = 1;                     // fuzz cases at once
   std::vector<std::string> only;    // mutants to run (empty: all)
   std::vector<std::string> except;  // mutants not to run
+  bool check_overflow = false;      // every case with --check overflow
 
   // `cases` per trial and no time bound (kills minimized only if minimize_cases is set):
   // what tests run, the same on every machine.

@@ -40,8 +40,8 @@ double number_or_nan(const nlohmann::json& j, const char* key) {
   return j.contains(key) ? number_from_json(j[key]) : NAN;
 }
 
-constexpr std::array kNames{"pass",       "mismatch",  "oob_read", "oob_write", "canary",
-                            "unwritten",  "nonfinite", "timeout",  "crash",     "device_fault",
+constexpr std::array kNames{"pass",       "mismatch",  "oob_read", "oob_write",   "canary",
+                            "unwritten",  "nonfinite", "timeout",  "crash",       "device_fault",
                             "sync_error", "skipped",   "error",    "int_overflow"};
 }  // namespace
 
@@ -83,8 +83,10 @@ nlohmann::json to_json(const Verdict& v) {
                    {"also", is_failure(v.also) ? nlohmann::json(verdict_name(v.also)) : nullptr},
                    {"overflow", nullptr}};
   if (v.overflow)
-    j["overflow"] = {{"location", v.overflow->location}, {"operation", v.overflow->what},
-                     {"position", v.overflow->position}, {"events", v.overflow->events},
+    j["overflow"] = {{"location", v.overflow->location},
+                     {"operation", v.overflow->what},
+                     {"position", v.overflow->position},
+                     {"events", v.overflow->events},
                      {"relation", text_or_null(v.overflow->relation)}};
   if (v.first_bad)
     j["first_bad"] = {{"coordinates", v.first_bad->coordinates},
@@ -173,9 +175,9 @@ Verdict verdict_from_json(const nlohmann::json& j) {
   }
   if (j.contains("overflow") && !j["overflow"].is_null()) {
     const auto& o = j["overflow"];
-    v.overflow = OverflowFinding{o.at("location").get<std::string>(),
-                                 o.at("operation").get<std::string>(), o.value("position", ""),
-                                 o.value("events", std::uint64_t{0}), ""};
+    v.overflow =
+        OverflowFinding{o.at("location").get<std::string>(), o.at("operation").get<std::string>(),
+                        o.value("position", ""), o.value("events", std::uint64_t{0}), ""};
     if (o.contains("relation") && o["relation"].is_string())
       v.overflow->relation = o["relation"].get<std::string>();
   }
@@ -249,7 +251,7 @@ void mark_bad_elements(Verdict& v, VerdictKind kind, const TensorSpec& tensor, s
 }
 
 std::string to_text(const Verdict& v, std::string_view options) {
-  std::string out = fmt::format("{:<5} {:<10} {}  ({:.2f} s, peak RSS {} MiB, {})\n",
+  std::string out = fmt::format("{:<5} {:<12} {}  ({:.2f} s, peak RSS {} MiB, {})\n",
                                 is_failure(v.kind) ? "FAIL" : "ok", verdict_name(v.kind), v.shape,
                                 v.wall_s, v.peak_rss_bytes >> 20, v.backend);
   if (!v.message.empty()) out += fmt::format("  {}\n", v.message);

@@ -6,14 +6,10 @@
 #include <cstdint>
 
 #include "runtime/hip_portable.hpp"
+#include "runtime/intentional_wrap.hpp"
 
 // The hash wraps modulo 2^64 on purpose: not a finding of an unsigned-overflow sanitizer
-// (ClusterFuzzLite's `undefined` build checks unsigned overflow too).
-#if defined(__clang__)
-#define DC_INTENTIONAL_WRAP __attribute__((no_sanitize("unsigned-integer-overflow")))
-#else
-#define DC_INTENTIONAL_WRAP
-#endif
+// (ClusterFuzzLite's `undefined` build checks unsigned overflow too), nor of --check overflow.
 
 namespace dc::rng {
 

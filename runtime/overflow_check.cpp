@@ -62,10 +62,12 @@ __int128 value(const Integer& t, ValueHandle h) {
 }
 
 std::string text(__int128 x) {
-  if (x >= std::numeric_limits<std::int64_t>::min() && x <= std::numeric_limits<std::int64_t>::max())
+  if (x >= std::numeric_limits<std::int64_t>::min() &&
+      x <= std::numeric_limits<std::int64_t>::max())
     return std::to_string(static_cast<std::int64_t>(x));
   const bool negative = x < 0;
-  auto u = negative ? static_cast<unsigned __int128>(-(x + 1)) + 1 : static_cast<unsigned __int128>(x);
+  auto u =
+      negative ? static_cast<unsigned __int128>(-(x + 1)) + 1 : static_cast<unsigned __int128>(x);
   std::string digits;
   do {
     digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(u % 10)));
@@ -77,7 +79,8 @@ std::string text(__int128 x) {
 // What `x` becomes in `t`: its low bits, read as t reads them.
 __int128 wrapped(const Integer& t, __int128 x) {
   if (t.bits >= 128) return x;
-  const auto low = static_cast<unsigned __int128>(x) & ((static_cast<unsigned __int128>(1) << t.bits) - 1);
+  const auto low =
+      static_cast<unsigned __int128>(x) & ((static_cast<unsigned __int128>(1) << t.bits) - 1);
   if (t.is_signed && (low >> (t.bits - 1)) != 0)
     return static_cast<__int128>(low) - (static_cast<__int128>(1) << t.bits);
   return static_cast<__int128>(low);
@@ -100,13 +103,13 @@ bool earlier_than_first(const Record& r, const Order& o) {
 }
 
 template <class Describe>
-void record(const SourceLocation& where, Describe&& what) {
+[[maybe_unused]] void record(const SourceLocation& where, Describe&& what) {
   Record* r = g_record;
   if (r == nullptr || r->enabled == 0) return;
   __atomic_fetch_add(&r->events, 1, __ATOMIC_RELAXED);
   const Order o = current_order();
   if (!earlier_than_first(*r, o)) return;  // most events: a later one than the first
-  while (r->lock.exchange(1, std::memory_order_acquire) != 0) {
+  while (__atomic_exchange_n(&r->lock, 1, __ATOMIC_ACQUIRE) != 0) {
   }
   if (r->present == 0 || o < r->first.order) {
     Event& e = r->first;
@@ -124,11 +127,11 @@ void record(const SourceLocation& where, Describe&& what) {
     }
     __atomic_store_n(&r->present, 1, __ATOMIC_RELEASE);
   }
-  r->lock.store(0, std::memory_order_release);
+  __atomic_store_n(&r->lock, 0, __ATOMIC_RELEASE);
 }
 
-void arithmetic(const OverflowData* d, const char* operation, char symbol, ValueHandle a,
-                ValueHandle b) {
+[[maybe_unused]] void arithmetic(const OverflowData* d, const char* operation, char symbol,
+                                 ValueHandle a, ValueHandle b) {
   record(d->location, [&] {
     const Integer t = integer(d->type);
     const __int128 x = value(t, a), y = value(t, b);
@@ -149,9 +152,11 @@ void arithmetic(const OverflowData* d, const char* operation, char symbol, Value
         exact = -x;
         break;
     }
-    if (!known) return fmt::format("{} {} {} {} {} (type {})", describe(t), operation, text(x), symbol, text(y), t.name);
-    return fmt::format("{} {} {} {} {} = {}, wraps to {} (type {})", describe(t), operation, text(x),
-                       symbol, text(y), text(exact), text(wrapped(t, exact)), t.name);
+    if (!known)
+      return fmt::format("{} {} {} {} {} (type {})", describe(t), operation, text(x), symbol,
+                         text(y), t.name);
+    return fmt::format("{} {} {} {} {} = {}, wraps to {} (type {})", describe(t), operation,
+                       text(x), symbol, text(y), text(exact), text(wrapped(t, exact)), t.name);
   });
 }
 
@@ -208,9 +213,11 @@ void __ubsan_handle_negate_overflow(OverflowData* d, ValueHandle a) {
 void __ubsan_handle_implicit_conversion(ImplicitConversionData* d, ValueHandle from,
                                         ValueHandle to) {
   dc::overflow::record(d->location, [&] {
-    const dc::overflow::Integer f = dc::overflow::integer(d->from), t = dc::overflow::integer(d->to);
-    const char* change = d->kind == 3 ? "changes sign" : d->kind == 4 ? "is truncated and changes sign"
-                                                                      : "is truncated";
+    const dc::overflow::Integer f = dc::overflow::integer(d->from),
+                                t = dc::overflow::integer(d->to);
+    const char* change = d->kind == 3   ? "changes sign"
+                         : d->kind == 4 ? "is truncated and changes sign"
+                                        : "is truncated";
     return fmt::format("implicit conversion of {} from {} ({}) to {} ({}) {}: {}",
                        dc::overflow::text(dc::overflow::value(f, from)), f.name,
                        dc::overflow::describe(f), t.name, dc::overflow::describe(t), change,

@@ -9,7 +9,6 @@
 // block, then thread) is kept in a Record that the harness shares with its case process.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 
 namespace dc::overflow {
@@ -38,7 +37,7 @@ struct Event {
 struct Record {
   int enabled;  // set by the harness before the case runs; events are ignored while 0
   int present;  // an event was recorded
-  std::atomic<int> lock;
+  int lock;  // taken with __atomic builtins (the record stays plain data)
   std::uint64_t events;  // every event of the case, in whatever order
   Event first;
 };

@@ -62,10 +62,11 @@ struct ThreadPosition {
 // A thread's place in the deterministic order of a launch (blocks start in increasing linear
 // id): linear block id * 2^20 + linear thread id (x fastest).
 constexpr std::uint64_t linear_position(const ThreadPosition& p) {
-  const std::uint64_t block =
-      p.block.x + std::uint64_t{p.grid_dim.x} * (p.block.y + std::uint64_t{p.grid_dim.y} * p.block.z);
+  const std::uint64_t block = p.block.x + std::uint64_t{p.grid_dim.x} *
+                                              (p.block.y + std::uint64_t{p.grid_dim.y} * p.block.z);
   const std::uint64_t thread =
-      p.thread.x + std::uint64_t{p.block_dim.x} * (p.thread.y + std::uint64_t{p.block_dim.y} * p.thread.z);
+      p.thread.x +
+      std::uint64_t{p.block_dim.x} * (p.thread.y + std::uint64_t{p.block_dim.y} * p.thread.z);
   return (block << 20) + thread;
 }
 

@@ -111,9 +111,10 @@ void add_run_options(CLI::App& app, CheckArgs& a) {
   app.add_option("--mem-budget", a.mem_budget_gib,
                  "GiB a case may use; 0: what the machine has available")
       ->check(finite_number(false));
-  app.add_option("--check", a.check,
-                 "overflow: also check every integer operation of the kernel code for overflow, "
-                 "truncation and sign change (CPU backend; verdict int_overflow at the source line)")
+  app.add_option(
+         "--check", a.check,
+         "overflow: also check every integer operation of the kernel code for overflow, "
+         "truncation and sign change (CPU backend; verdict int_overflow at the source line)")
       ->check(CLI::IsMember({"none", "overflow"}));
 }
 
@@ -253,7 +254,7 @@ int run_replay(const CheckArgs& a, const std::vector<std::string>& paths,
   std::size_t done = 0;
   const auto start = std::chrono::steady_clock::now();
   if (!a.json)
-    std::cout << fmt::format("{:<4} {:<10} {:<10} {:>8}  {:<14} {}\n", "", "expect", "got",
+    std::cout << fmt::format("{:<4} {:<12} {:<12} {:>8}  {:<14} {}\n", "", "expect", "got",
                              "wall s", "done", "file");
   const std::string base = paths.size() == 1 ? paths.front() : "";
   dc::run_in_parallel(entries.size(), a.jobs, [&](std::size_t i) {
@@ -293,7 +294,7 @@ int run_replay(const CheckArgs& a, const std::vector<std::string>& paths,
     }
     const double t =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    std::cout << fmt::format("{:<4} {:<10} {:<10} {:>8.2f}  {:<14} {}\n",
+    std::cout << fmt::format("{:<4} {:<12} {:<12} {:>8.2f}  {:<14} {}\n",
                              skipped       ? "skip"
                              : result.ok() ? "ok"
                                            : "FAIL",
@@ -450,7 +451,7 @@ std::optional<int> resolve_devices(const std::string& text, dc::FuzzOptions& o) 
 
 // How a campaign was asked for, beyond FuzzOptions: where its outputs go.
 struct FuzzOutputs {
-  std::string backend, devices, report, events;
+  std::string backend, devices, report, events, check = "none";
   bool time_given = false, runs_given = false, index_given = false;
   bool minimize_time_given = false, minimize_cases_given = false;
 };
@@ -469,6 +470,11 @@ int run_fuzz(dc::FuzzOptions options, const FuzzOutputs& out, const std::string&
   if (const std::optional<int> failed = resolve_devices(out.devices, options)) return *failed;
   if (out.devices.empty())
     if (const std::string why = dc::backend_unavailable(options.backend); !why.empty()) {
+      std::cerr << "diffcheck fuzz: " << why << '\n';
+      return kExitEnvironment;
+    }
+  if (options.check_overflow)
+    if (const std::string why = dc::overflow_check_unavailable(options.backend); !why.empty()) {
       std::cerr << "diffcheck fuzz: " << why << '\n';
       return kExitEnvironment;
     }
@@ -605,6 +611,11 @@ int run_list(bool names_only, bool mutants, const std::string& kernel) {
 
 int run_selftest(const dc::SelftestOptions& o, const std::string& report,
                  const std::string& command) {
+  if (o.check_overflow)
+    if (const std::string why = dc::overflow_check_unavailable(dc::Backend::cpu); !why.empty()) {
+      std::cerr << "diffcheck selftest: " << why << '\n';
+      return kExitEnvironment;
+    }
   const dc::SelftestSummary s = dc::selftest(o, std::cout);
   if (!report.empty()) {
     dc::ReportInput input{"diffcheck selftest", command, {}, {}};
@@ -721,6 +732,14 @@ int run_main(int argc, char** argv) {
   selftest->add_option("--seed", selftest_options.seed, "fuzzing seed")->transform(kUnsigned);
   selftest->add_option("--mutant", selftest_options.only, "run only these mutants (repeatable)");
   selftest->add_option("--except", selftest_options.except, "leave these mutants out (repeatable)");
+  std::string selftest_check = "none";
+  selftest
+      ->add_option("--check", selftest_check,
+                   "overflow: every case with the integer-overflow check")
+      ->check(CLI::IsMember({"none", "overflow"}))
+      ->each([&selftest_options](const std::string& v) {
+        selftest_options.check_overflow = v == "overflow";
+      });
   selftest->add_option("--report", selftest_report,
                        "write the reports and the table (selftest.txt) there");
   CLI::App* list = app.add_subcommand("list", "kernels, their keys, ranges and defaults");
@@ -761,6 +780,10 @@ int run_main(int argc, char** argv) {
                    "shard over these GPUs: `all` or indices such as 0,1 (one worker process "
                    "per case, --jobs per device); with --backend cpu, stand-ins");
   fuzz->add_option("--seed", fuzz_args.seed, "campaign seed")->transform(kUnsigned);
+  fuzz->add_option("--check", fuzz_out.check,
+                   "overflow: every case with the integer-overflow check (CPU backend)")
+      ->check(CLI::IsMember({"none", "overflow"}))
+      ->each([&fuzz_args](const std::string& v) { fuzz_args.check_overflow = v == "overflow"; });
   fuzz->add_option("--out", fuzz_args.out, "folder for finding files (corpus format)");
   CLI::Option* minimize_time =
       fuzz->add_option("--minimize-time", fuzz_args.minimize_s,

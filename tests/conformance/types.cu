@@ -201,17 +201,22 @@ __global__ void vectors(const float4* in, float4* out, const int4* iin, int4* io
 std::vector<float4> float4s() {
   std::vector<float4> v(kN);
   std::uint32_t s = 8;
-  for (float4& x : v)
-    x = make_float4(static_cast<float>(conformance::lcg(s)), 1.0f, -2.0f,
-                    static_cast<float>(conformance::lcg(s)));
+  // the draws in a fixed order (an argument list's is unspecified: GCC and clang differ),
+  // the one the recorded GPU values were made with
+  for (float4& x : v) {
+    const auto w = static_cast<float>(conformance::lcg(s));
+    x = make_float4(static_cast<float>(conformance::lcg(s)), 1.0f, -2.0f, w);
+  }
   return v;
 }
 std::vector<int4> int4s() {
   std::vector<int4> v(kN);
   std::uint32_t s = 9;
-  for (int4& x : v)
-    x = make_int4(static_cast<int>(conformance::lcg(s)) - (1 << 23),
-                  static_cast<int>(conformance::lcg(s)), static_cast<int>(conformance::lcg(s)), -7);
+  for (int4& x : v) {  // in a fixed order, as above
+    const auto z = static_cast<int>(conformance::lcg(s));
+    const auto y = static_cast<int>(conformance::lcg(s));
+    x = make_int4(static_cast<int>(conformance::lcg(s)) - (1 << 23), y, z, -7);
+  }
   return v;
 }
 

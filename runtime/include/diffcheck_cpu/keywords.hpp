@@ -6,6 +6,7 @@
 
 #include <memory>  // before __noinline__ is defined: libstdc++'s shared_ptr spells it as an attribute
 
+#include "../../intentional_wrap.hpp"
 #include "../../simt.hpp"
 
 // NOLINTBEGIN(bugprone-reserved-identifier,cppcoreguidelines-macro-usage): CUDA's own names
