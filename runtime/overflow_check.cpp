@@ -52,7 +52,9 @@ Integer integer(const TypeDescriptor* t) {
 // The operand's value, exactly (up to 128 bits).
 __int128 value(const Integer& t, ValueHandle h) {
   if (t.bits > 64) {
-    const auto* p = reinterpret_cast<const unsigned __int128*>(h);  // larger: passed by address
+    // larger integers are passed by address
+    const auto* p =
+        reinterpret_cast<const unsigned __int128*>(h);  // NOLINT(performance-no-int-to-ptr)
     return static_cast<__int128>(*p);
   }
   const auto raw = static_cast<std::uint64_t>(h);
@@ -187,6 +189,7 @@ using dc::overflow::ImplicitConversionData;
 using dc::overflow::OverflowData;
 using dc::overflow::ValueHandle;
 
+// NOLINTBEGIN(bugprone-reserved-identifier): the names the compiler's checks call
 extern "C" {
 
 void __ubsan_handle_add_overflow(OverflowData* d, ValueHandle a, ValueHandle b) {
@@ -226,4 +229,5 @@ void __ubsan_handle_implicit_conversion(ImplicitConversionData* d, ValueHandle f
 }
 
 }  // extern "C"
+// NOLINTEND(bugprone-reserved-identifier)
 #endif  // DIFFCHECK_OVERFLOW_CHECK
