@@ -110,6 +110,13 @@ CorpusEntry finding_entry(const FuzzOptions& o, const Verdict& v, const Verdict&
                                                   o.backend == Backend::gpu ? "gpu" : "cpu",
                                                   fmt::join(o.devices, ",")));
   e.date = today();
+  // an overflow that led to a failure is expected as that failure (met with the check and
+  // without it); an overflow and nothing else only with the check, which its entry asks for
+  if (v.kind == VerdictKind::int_overflow && is_failure(v.also))
+    e.expect = std::string(verdict_name(v.also));
+  else if (v.kind == VerdictKind::int_overflow)
+    e.check = "overflow";
+  if (o.check_overflow) e.origin += " --check overflow";
   e.comments.push_back(v.message);
   if (!v.crossing.empty()) e.comments.push_back(v.crossing);
   e.comments.push_back("minimized: " + minimized);

@@ -2,10 +2,12 @@
 // integer overflow of a kernel's code, at its source line, in the verdict with what it led to.
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include <gtest/gtest.h>
 
 #include "harness/corpus.hpp"
+#include "harness/fuzz.hpp"
 #include "harness/runner.hpp"
 #include "harness/shape.hpp"
 #include "harness/verdict.hpp"
@@ -135,6 +137,31 @@ TEST_F(OverflowCheck, DeliberateWrapsAreNotFindings) {
   for (std::uint32_t i = 0; i < r.first.line; ++i) std::getline(source, line);
   EXPECT_TRUE(line.find("i * stride") != std::string::npos) << r.first.line << ": " << line;
   EXPECT_TRUE(std::string(r.first.file).ends_with("tests/overflow_wraps/wraps.cu")) << r.first.file;
+}
+
+// A campaign with the check: each finding is the overflow at its line, its corpus file expects
+// what it led to (met with the check or without it) or, when nothing else fails, asks for the
+// check; every file replays as it expects.
+TEST_F(OverflowCheck, FuzzFindingsReplayAsTheyExpect) {
+  const auto dir = std::filesystem::temp_directory_path() / "diffcheck_overflow_fuzz";
+  std::filesystem::remove_all(dir);
+  dc::FuzzOptions o = dc::FuzzOptions::bounded_by_cases("rms_norm", "i32", 20);
+  o.check_overflow = true;
+  o.out = dir.string();
+  std::ostringstream progress;
+  const dc::FuzzSummary s = dc::fuzz(o, progress);
+  ASSERT_FALSE(s.finding_verdicts.empty()) << progress.str();
+  for (const dc::Verdict& v : s.finding_verdicts) {
+    EXPECT_EQ(v.kind, dc::VerdictKind::int_overflow) << v.message;
+    ASSERT_TRUE(v.overflow);
+    EXPECT_TRUE(v.overflow->location.find("rms_norm.cu:") != std::string::npos);
+  }
+  for (const std::string& f : s.files) {
+    const dc::CorpusEntry e = dc::read_corpus_entry(f);
+    const dc::Verdict v = run(e.shape, e.check == "overflow");
+    EXPECT_TRUE(dc::meets_expectation(e.expect, v)) << f << ": " << dc::to_text(v);
+  }
+  std::filesystem::remove_all(dir);
 }
 
 TEST(OverflowCorpus, ACheckLineIsReadWrittenAndValidated) {

@@ -70,7 +70,18 @@ const CLI::Validator kUnsigned(
     },
     "UINT");
 
-constexpr int kMaxJobs = 256;  // each worker thread carries every kernel's shared memory
+constexpr int kMaxJobs = 256;
+
+// --check: `overflow` asks for the integer-overflow check (refused where it cannot run),
+// `none` leaves it out, `auto` (the default) runs it wherever this build can: the CPU backend
+// of a build whose kernels have the checks (it costs nothing measurable: bench/README.md).
+constexpr const char* kCheckHelp =
+    "auto (default): the integer-overflow check wherever it can run (the CPU backend of a build "
+    "with clang 19); overflow: ask for it; none: leave it out";
+bool wants_overflow_check(const std::string& check, dc::Backend backend) {
+  return check == "overflow" ||
+         (check == "auto" && dc::overflow_check_unavailable(backend).empty());
+}  // each worker thread carries every kernel's shared memory
 
 struct CheckArgs {
   std::vector<std::string> shapes;
@@ -78,7 +89,7 @@ struct CheckArgs {
   bool json = false;
   double timeout_s = 0;
   double mem_budget_gib = 0;
-  std::string check = "none";
+  std::string check = "auto";
   std::string report;
   int jobs = 1;
   std::string shapes_from;
@@ -88,7 +99,7 @@ struct CheckArgs {
     std::string out;
     if (timeout_s > 0) out += fmt::format(" --timeout {}", timeout_s);
     if (mem_budget_gib > 0) out += fmt::format(" --mem-budget {}", mem_budget_gib);
-    if (check != "none") out += " --check " + check;
+    if (check != "auto") out += " --check " + check;
     return out;  // --backend gpu: the verdict's own repro line says it
   }
 
@@ -97,7 +108,7 @@ struct CheckArgs {
     o.timeout_s = timeout_s;
     o.memory_budget = static_cast<std::uint64_t>(mem_budget_gib * (1ull << 30));
     o.backend = backend == "gpu" ? dc::Backend::gpu : dc::Backend::cpu;
-    o.check_overflow = check == "overflow";
+    o.check_overflow = wants_overflow_check(check, o.backend);
     return o;
   }
 };
@@ -111,11 +122,8 @@ void add_run_options(CLI::App& app, CheckArgs& a) {
   app.add_option("--mem-budget", a.mem_budget_gib,
                  "GiB a case may use; 0: what the machine has available")
       ->check(finite_number(false));
-  app.add_option(
-         "--check", a.check,
-         "overflow: also check every integer operation of the kernel code for overflow, "
-         "truncation and sign change (CPU backend; verdict int_overflow at the source line)")
-      ->check(CLI::IsMember({"none", "overflow"}));
+  app.add_option("--check", a.check, kCheckHelp)
+      ->check(CLI::IsMember({"auto", "none", "overflow"}));
 }
 
 void add_check_options(CLI::App& app, CheckArgs& a) {
@@ -451,7 +459,7 @@ std::optional<int> resolve_devices(const std::string& text, dc::FuzzOptions& o) 
 
 // How a campaign was asked for, beyond FuzzOptions: where its outputs go.
 struct FuzzOutputs {
-  std::string backend, devices, report, events, check = "none";
+  std::string backend, devices, report, events, check = "auto";
   bool time_given = false, runs_given = false, index_given = false;
   bool minimize_time_given = false, minimize_cases_given = false;
 };
@@ -473,11 +481,12 @@ int run_fuzz(dc::FuzzOptions options, const FuzzOutputs& out, const std::string&
       std::cerr << "diffcheck fuzz: " << why << '\n';
       return kExitEnvironment;
     }
-  if (options.check_overflow)
+  if (out.check == "overflow")
     if (const std::string why = dc::overflow_check_unavailable(options.backend); !why.empty()) {
       std::cerr << "diffcheck fuzz: " << why << '\n';
       return kExitEnvironment;
     }
+  options.check_overflow = wants_overflow_check(out.check, options.backend);
   // bounded by cases alone when only --runs is given; findings then minimized by cases too
   if (out.runs_given && !out.time_given) options.time_s = 0;
   if (options.time_s == 0 && !out.minimize_time_given) options.minimize_s = 0;
@@ -609,13 +618,14 @@ int run_list(bool names_only, bool mutants, const std::string& kernel) {
   return kExitPass;
 }
 
-int run_selftest(const dc::SelftestOptions& o, const std::string& report,
+int run_selftest(dc::SelftestOptions o, const std::string& check, const std::string& report,
                  const std::string& command) {
-  if (o.check_overflow)
+  if (check == "overflow")
     if (const std::string why = dc::overflow_check_unavailable(dc::Backend::cpu); !why.empty()) {
       std::cerr << "diffcheck selftest: " << why << '\n';
       return kExitEnvironment;
     }
+  o.check_overflow = wants_overflow_check(check, dc::Backend::cpu);
   const dc::SelftestSummary s = dc::selftest(o, std::cout);
   if (!report.empty()) {
     dc::ReportInput input{"diffcheck selftest", command, {}, {}};
@@ -732,14 +742,9 @@ int run_main(int argc, char** argv) {
   selftest->add_option("--seed", selftest_options.seed, "fuzzing seed")->transform(kUnsigned);
   selftest->add_option("--mutant", selftest_options.only, "run only these mutants (repeatable)");
   selftest->add_option("--except", selftest_options.except, "leave these mutants out (repeatable)");
-  std::string selftest_check = "none";
-  selftest
-      ->add_option("--check", selftest_check,
-                   "overflow: every case with the integer-overflow check")
-      ->check(CLI::IsMember({"none", "overflow"}))
-      ->each([&selftest_options](const std::string& v) {
-        selftest_options.check_overflow = v == "overflow";
-      });
+  std::string selftest_check = "auto";
+  selftest->add_option("--check", selftest_check, kCheckHelp)
+      ->check(CLI::IsMember({"auto", "none", "overflow"}));
   selftest->add_option("--report", selftest_report,
                        "write the reports and the table (selftest.txt) there");
   CLI::App* list = app.add_subcommand("list", "kernels, their keys, ranges and defaults");
@@ -780,10 +785,8 @@ int run_main(int argc, char** argv) {
                    "shard over these GPUs: `all` or indices such as 0,1 (one worker process "
                    "per case, --jobs per device); with --backend cpu, stand-ins");
   fuzz->add_option("--seed", fuzz_args.seed, "campaign seed")->transform(kUnsigned);
-  fuzz->add_option("--check", fuzz_out.check,
-                   "overflow: every case with the integer-overflow check (CPU backend)")
-      ->check(CLI::IsMember({"none", "overflow"}))
-      ->each([&fuzz_args](const std::string& v) { fuzz_args.check_overflow = v == "overflow"; });
+  fuzz->add_option("--check", fuzz_out.check, kCheckHelp)
+      ->check(CLI::IsMember({"auto", "none", "overflow"}));
   fuzz->add_option("--out", fuzz_args.out, "folder for finding files (corpus format)");
   CLI::Option* minimize_time =
       fuzz->add_option("--minimize-time", fuzz_args.minimize_s,
@@ -862,7 +865,7 @@ int run_main(int argc, char** argv) {
   fuzz_out.minimize_cases_given = minimize_cases->count() > 0;
   dc::install_interrupt_handlers();
   if (*list) return run_list(names_only, list_mutants, list_kernel);
-  if (*selftest) return run_selftest(selftest_options, selftest_report, command);
+  if (*selftest) return run_selftest(selftest_options, selftest_check, selftest_report, command);
   if (*fuzz) return run_fuzz(fuzz_args, fuzz_out, command);
   if (*replay) return run_replay(replay_args, replay_paths, command);
   if (*minimize) return run_minimize(minimize_args, minimize_budget, minimize_max_cases);
