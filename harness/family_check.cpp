@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <fstream>
 #include <memory>
+#include <optional>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -127,13 +129,15 @@ FamilyCheckResult deterministic(const KernelFamily& f) {
   return r;
 }
 
-FamilyCheckResult crossing(const KernelFamily& f) {
-  FamilyCheckResult r{.check = "the 32-bit variant fails exactly at its crossing, the fix passes"};
+// The family's large shape in its 32-bit variant and the value of its growing key where an
+// offset first crosses 2^31 (or 2^32); nothing, with `r` saying why, when there is none.
+std::optional<std::pair<Shape, std::int64_t>> crossing_of(const KernelFamily& f,
+                                                          FamilyCheckResult& r) {
   const KeySpec* grows = key_of(f, f.examples.grows);
   if (!grows || !key_of(f, "index")) {
     r.skipped = true;
     r.detail = "the family names no key that takes its offsets past 2^31";
-    return r;
+    return std::nullopt;
   }
   const Shape base =
       shape_of(f, f.examples.large,
@@ -142,15 +146,25 @@ FamilyCheckResult crossing(const KernelFamily& f) {
   if (!onset) {
     r.shape = base.print();
     r.detail = "no offset computed in 32 bits crosses 2^31 along " + f.examples.grows;
-    return r;
+    return std::nullopt;
   }
+  return std::pair{base, *onset};
+}
+
+FamilyCheckResult crossing(const KernelFamily& f) {
+  FamilyCheckResult r{.check = "the 32-bit variant fails exactly at its crossing, the fix passes"};
+  const auto found = crossing_of(f, r);
+  if (!found) return r;
+  const Shape& base = found->first;
+  const std::int64_t onset = found->second;
+  const KeySpec* grows = key_of(f, f.examples.grows);
   const auto at = [&](std::int64_t v, const char* index) {
     return parse_shape(base.with(f.examples.grows, std::to_string(v)).with("index", index).print());
   };
-  const Shape before = at(*onset - 1, "i32"), after = at(*onset, "i32"), fixed = at(*onset, "i64");
+  const Shape before = at(onset - 1, "i32"), after = at(onset, "i32"), fixed = at(onset, "i64");
   r.shape = after.print();
   const Verdict vb = run_case(before), va = run_case(after), vf = run_case(fixed);
-  if (*onset > grows->min && vb.kind != VerdictKind::pass)
+  if (onset > grows->min && vb.kind != VerdictKind::pass)
     r.detail = fmt::format("one before the crossing ({}) {}", before.print(), said(vb));
   else if (!is_failure(va.kind))
     r.detail = fmt::format("at the crossing the 32-bit variant {}", said(va));
@@ -158,7 +172,7 @@ FamilyCheckResult crossing(const KernelFamily& f) {
     r.detail = fmt::format("the fix at the crossing {}", said(vf));
   else {
     r.passed = true;
-    r.detail = fmt::format("{}={}: {} before, {} at it; the fix passes", f.examples.grows, *onset,
+    r.detail = fmt::format("{}={}: {} before, {} at it; the fix passes", f.examples.grows, onset,
                            verdict_name(vb.kind), verdict_name(va.kind));
   }
   return r;
@@ -170,27 +184,21 @@ FamilyCheckResult overflow_at_crossing(const KernelFamily& f) {
   FamilyCheckResult r{.check =
                           "with the overflow check the 32-bit variant at its crossing names "
                           "a line of its kernel, the fix passes"};
-  const KeySpec* grows = key_of(f, f.examples.grows);
   if (const std::string why = overflow_check_unavailable(Backend::cpu); !why.empty()) {
     r.skipped = true;
     r.detail = why;
     return r;
   }
-  if (!grows || !key_of(f, "index")) {
+  if (!f.overflow_checked) {
     r.skipped = true;
-    r.detail = "the family names no key that takes its offsets past 2^31";
+    r.detail =
+        "its kernel files were compiled without the integer checks (they need clang 19: "
+        "cmake/DiffcheckKernels.cmake)";
     return r;
   }
-  const Shape base =
-      shape_of(f, f.examples.large,
-               {{f.examples.grows.c_str(), std::to_string(grows->min)}, {"index", "i32"}});
-  const auto onset = first_overflow(base, f.examples.grows, "i32", grows->min, grows->max);
-  if (!onset) {
-    r.shape = base.print();
-    r.detail = "no offset computed in 32 bits crosses 2^31 along " + f.examples.grows;
-    return r;
-  }
-  const Shape after = base.with(f.examples.grows, std::to_string(*onset));
+  const auto found = crossing_of(f, r);
+  if (!found) return r;
+  const Shape after = found->first.with(f.examples.grows, std::to_string(found->second));
   const Shape fixed = after.with("index", "i64");
   r.shape = after.print();
   const Verdict va = run_case(after, checked()), vf = run_case(fixed, checked());

@@ -121,6 +121,10 @@ struct KernelFamily {
   // from `diffcheck list` unless asked (--mutants); named "<mutant_of>~<defect>".
   std::string mutant_of;
   FamilyExamples examples;
+  // Its kernel files were compiled with the integer checks of `--check overflow` (clang 19
+  // and DIFFCHECK_OVERFLOW_CHECK: cmake/DiffcheckKernels.cmake); a family built otherwise runs
+  // with the check asked for but reports no overflow of its own.
+  bool overflow_checked = false;
 };
 
 // Registration: one static `Registration` object per family, in the family's driver.
@@ -138,6 +142,11 @@ std::vector<double> regenerate(const Problem& p, DType dtype, std::size_t tensor
 // of microseconds), in flop-equivalents: what plans add to a case's work estimate.
 inline constexpr double kPageTouchFlops = 1e5;
 
+// Set by diffcheck_add_kernel_family on a family's driver when its kernels get the checks.
+#ifndef DIFFCHECK_KERNELS_CHECKED
+#define DIFFCHECK_KERNELS_CHECKED 0
+#endif
+
 // The registration of family P, a Problem constructed from a validated Shape.
 template <class P>
 Registration register_family(const std::string& name, const std::string& summary,
@@ -148,6 +157,7 @@ Registration register_family(const std::string& name, const std::string& summary
       .keys = keys,
       .make = [](const Shape& s) { return std::make_unique<P>(s); },
       .examples = examples,
+      .overflow_checked = DIFFCHECK_KERNELS_CHECKED != 0,
   });
 }
 

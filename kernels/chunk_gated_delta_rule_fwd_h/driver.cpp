@@ -456,6 +456,7 @@ const Registration registration{KernelFamily{
     .keys = keys(),
     .make = [](const Shape& s) { return std::make_unique<Problem>(s); },
     .examples = {.small = "T=100,H=2,h0=1,gk=1", .large = "H=2048,Hg=16", .grows = "T"},
+    .overflow_checked = DIFFCHECK_KERNELS_CHECKED != 0,
 }};
 
 // The mutants (kernel.hpp, Mutation): bf16 and 64-bit offsets only, so that whatever fails

@@ -14,7 +14,11 @@ step "cmake --install $build --prefix <tmp>/prefix"
 cmake --install "$build" --prefix "$work/prefix" > "$work/install.log"
 cp -r "$source/examples/out_of_tree" "$work/example"
 step "configure and build examples/out_of_tree against the prefix"
+# with diffcheck's compiler: clang 19 gives the example's kernel the overflow checks too
+compiler=$(sed -n 's/^CMAKE_CXX_COMPILER:[A-Z]*=//p' "$build/CMakeCache.txt")
+checked=$(sed -n 's/^DIFFCHECK_OVERFLOW_CHECK:BOOL=//p' "$build/CMakeCache.txt")
 cmake -S "$work/example" -B "$work/build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  -DCMAKE_CXX_COMPILER="$compiler" \
   -DCMAKE_PREFIX_PATH="$work/prefix" -DCMAKE_EXPORT_COMPILE_COMMANDS=ON > "$work/configure.log" ||
   { cat "$work/configure.log"; exit 1; }
 cmake --build "$work/build"
@@ -30,9 +34,16 @@ step "its pre-fix variant fails at its crossing"
 status=0
 "$bin" --shape 'scale_rows:tokens=524289,cols=4096,index=i32' > "$work/onset.txt" || status=$?
 cat "$work/onset.txt"
-[[ $status == 1 ]] && grep -q "^FAIL  oob_read" "$work/onset.txt" &&
-  grep -q "first bad row 524288 .*where blockIdx.x \* cols reaches 2^31" "$work/onset.txt" ||
-  { echo "FAIL: expected oob_read at row 524288 (exit 1), got exit $status"; exit 1; }
+[[ $status == 1 ]] && grep -q "first bad row 524288 .*where blockIdx.x \* cols reaches 2^31" "$work/onset.txt" ||
+  { echo "FAIL: expected a failure at row 524288 (exit 1), got exit $status"; exit 1; }
+if [[ $checked == ON ]]; then  # the overflow at the kernel's line, then the guard hit
+  grep -q "^FAIL  int_overflow" "$work/onset.txt" &&
+    grep -q "integer overflow at .*scale_rows.cu:[0-9]*:[0-9]*: signed 32-bit product 524288 \* 4096" "$work/onset.txt" &&
+    grep -q "; then oob_read: " "$work/onset.txt" ||
+    { echo "FAIL: expected int_overflow at scale_rows.cu, then oob_read"; exit 1; }
+else
+  grep -q "^FAIL  oob_read" "$work/onset.txt" || { echo "FAIL: expected oob_read"; exit 1; }
+fi
 step "its corpus"
 "$bin" replay "$work/example/corpus"
 step "the generic checks of its family"
