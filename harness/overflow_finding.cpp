@@ -1,7 +1,6 @@
 #include "overflow_finding.hpp"
 
 #include <filesystem>
-#include <string_view>
 
 #include <fmt/format.h>
 
@@ -31,12 +30,7 @@ std::string position(const overflow::Event& e) {
 std::string relate_overflow(const overflow::Event& e, const Shape& shape, const Problem& problem) {
   if (!shape.has("index")) return {};
   const std::string& variant = shape.text("index");
-  // "signed 32-bit product ..." / "implicit conversion ... to 'unsigned int' (unsigned 32-bit)"
-  const std::string_view what = e.what;
-  const bool is_unsigned =
-      what.starts_with("unsigned") ||
-      (what.starts_with("implicit") && what.find("(unsigned") != std::string_view::npos &&
-       what.rfind("(unsigned") > what.find(" to "));
+  const bool is_unsigned = e.wraps_unsigned != 0;
   const IndexProduct* best = nullptr;
   const Reach* first = nullptr;
   const std::vector<IndexProduct> products = problem.index_products();

@@ -399,11 +399,12 @@ std::string html_report(const ReportInput& in) {
           escape_xml(v.first_bad->coordinates), v.first_bad->flat, v.first_bad->got,
           v.first_bad->expected);
     if (v.overflow)
-      out += fmt::format(
-          "<p>Integer overflow at <code>{}</code>: {}, in {}.{}</p>",
-          escape_xml(v.overflow->location), escape_xml(v.overflow->what),
-          escape_xml(v.overflow->position),
-          v.overflow->relation.empty() ? "" : " " + escape_xml(v.overflow->relation) + ".");
+      out += fmt::format("<p>Integer overflow at <code>{}</code>: {}, in {}.{}</p>",
+                         escape_xml(v.overflow->location), escape_xml(v.overflow->what),
+                         escape_xml(v.overflow->position),
+                         v.overflow->relation.empty()
+                             ? std::string()
+                             : fmt::format(" {}.", escape_xml(v.overflow->relation)));
     out += case_pictures(v) + "</section>";
   }
   return out + "</body></html>\n";

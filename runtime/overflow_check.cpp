@@ -104,8 +104,10 @@ bool earlier_than_first(const Record& r, const Order& o) {
                    __atomic_load_n(&r.first.order.position, __ATOMIC_RELAXED)};
 }
 
+// `type`: the type that could not hold the value (the operation's, or the conversion's target).
 template <class Describe>
-[[maybe_unused]] void record(const SourceLocation& where, Describe&& what) {
+[[maybe_unused]] void record(const SourceLocation& where, const TypeDescriptor* type,
+                             Describe&& what) {
   Record* r = g_record;
   if (r == nullptr || r->enabled == 0) return;
   __atomic_fetch_add(&r->events, 1, __ATOMIC_RELAXED);
@@ -121,6 +123,7 @@ template <class Describe>
     e.line = where.line;
     e.column = where.column;
     std::snprintf(e.what, sizeof e.what, "%s", what().c_str());
+    e.wraps_unsigned = integer(type).is_signed ? 0 : 1;
     const simt::ThreadPosition* pos = simt::position_if_in_kernel();
     e.in_kernel = pos != nullptr ? 1 : 0;
     if (pos != nullptr) {
@@ -134,7 +137,7 @@ template <class Describe>
 
 [[maybe_unused]] void arithmetic(const OverflowData* d, const char* operation, char symbol,
                                  ValueHandle a, ValueHandle b) {
-  record(d->location, [&] {
+  record(d->location, d->type, [&] {
     const Integer t = integer(d->type);
     const __int128 x = value(t, a), y = value(t, b);
     __int128 exact = 0;
@@ -205,7 +208,7 @@ void __ubsan_handle_divrem_overflow(OverflowData* d, ValueHandle a, ValueHandle 
   dc::overflow::arithmetic(d, "quotient", '/', a, b);
 }
 void __ubsan_handle_negate_overflow(OverflowData* d, ValueHandle a) {
-  dc::overflow::record(d->location, [&] {
+  dc::overflow::record(d->location, d->type, [&] {
     const dc::overflow::Integer t = dc::overflow::integer(d->type);
     const __int128 x = dc::overflow::value(t, a);
     return fmt::format("{} negation of {} = {}, wraps to {} (type {})", dc::overflow::describe(t),
@@ -215,7 +218,7 @@ void __ubsan_handle_negate_overflow(OverflowData* d, ValueHandle a) {
 }
 void __ubsan_handle_implicit_conversion(ImplicitConversionData* d, ValueHandle from,
                                         ValueHandle to) {
-  dc::overflow::record(d->location, [&] {
+  dc::overflow::record(d->location, d->to, [&] {
     const dc::overflow::Integer f = dc::overflow::integer(d->from),
                                 t = dc::overflow::integer(d->to);
     const char* change = d->kind == 3   ? "changes sign"

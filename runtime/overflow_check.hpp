@@ -29,7 +29,8 @@ struct Event {
   Order order;
   char file[200];  // as the compiler saw it (#line of diffcheck-cpu-source: the kernel's file)
   std::uint32_t line, column;
-  char what[200];  // "unsigned 32-bit product 1048576 * 4096 (4294967296 does not fit: 0)"
+  char what[200];  // "unsigned 32-bit product 1048576 * 4096 = 4294967296, wraps to 0 ..."
+  int wraps_unsigned;  // the type that could not hold the value is unsigned (wraps at 2^N)
   int in_kernel;   // 0: host code of a kernel translation unit
   unsigned block[3], thread[3];
 };

@@ -35,11 +35,11 @@ TEST(WrapI32, SeedBugProductWrapsAtChunk4096) {
 TEST(IndexVariant, DispatchesOneTypePerVariant) {
   auto loop_is_wrapped = [](dc::IndexVariant v) {
     return dc::with_index_variant(
-        v, []<class Ix>(Ix) { return std::is_same_v<typename Ix::loop_t, dc::i32>; });
+        v, []<class Ix>(Ix) { return std::is_same_v<typename Ix::loop_t, dc::offset_i32>; });
   };
   auto base_is_wrapped = [](dc::IndexVariant v) {
     return dc::with_index_variant(
-        v, []<class Ix>(Ix) { return std::is_same_v<typename Ix::base_t, dc::i32>; });
+        v, []<class Ix>(Ix) { return std::is_same_v<typename Ix::base_t, dc::offset_i32>; });
   };
   EXPECT_FALSE(loop_is_wrapped(dc::IndexVariant::i64));
   EXPECT_FALSE(base_is_wrapped(dc::IndexVariant::i64));

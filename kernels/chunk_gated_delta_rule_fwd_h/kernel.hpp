@@ -86,7 +86,7 @@ inline constexpr const char* mutation_name(Mutation m) {
 
 // The type an offset term is computed in: 32 bits when the mutation narrows it.
 template <bool narrowed, class X>
-using Width = std::conditional_t<narrowed, i32, X>;
+using Width = std::conditional_t<narrowed, offset_i32, X>;
 
 // MaxK bounds K (the shared state's row length): the CPU backend uses kMaxK; a GPU build
 // instantiates MaxK = 128 where K <= 128, to stay within 48 KiB of static shared memory.

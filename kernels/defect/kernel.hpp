@@ -79,7 +79,7 @@ __global__ void twice(Params p) {
   }
   const bf16 out = from_float<bf16>(2.0f * v);
   if constexpr (D == Defect::wrapped_offset) {
-    p.y[widen(i32(p.y_base) + i)] = out;  // 2^31 + i computed in 32 bits
+    p.y[widen(offset_i32(p.y_base) + i)] = out;  // 2^31 + i computed in 32 bits
     return;
   }
   p.y[p.y_base + i] = out;

@@ -1,5 +1,5 @@
-// Offset arithmetic in the widths a kernel really used. `i32` is the 32-bit type of an offset
-// term: on the CPU backend plain `std::int32_t` (kernel code is compiled with -fwrapv, so it
+// Offset arithmetic in the widths a kernel really used. `offset_i32` is the 32-bit type of an
+// offset term: on the CPU backend plain `std::int32_t` (kernel code is compiled with -fwrapv, so it
 // wraps as the hardware does, and the overflow check sees each operation at its own line of
 // the kernel); under a device compiler (no -fwrapv there) `wrap_i32`, 32-bit two's-complement
 // arithmetic computed through uint32 so that it is never undefined behaviour. Both give the
@@ -47,9 +47,9 @@ DC_HD constexpr std::int64_t widen(wrap_i32 x) {
 }
 
 #ifdef DC_DEVICE_COMPILE
-using i32 = wrap_i32;
+using offset_i32 = wrap_i32;
 #else
-using i32 = std::int32_t;
+using offset_i32 = std::int32_t;
 #endif
 
 enum class IndexVariant : std::uint8_t { i64, i32, mixed };
@@ -60,13 +60,13 @@ struct IndexI64 {
 };
 // Before vLLM PR #39087: every offset term in 32-bit.
 struct IndexI32 {
-  using loop_t = i32;
-  using base_t = i32;
+  using loop_t = offset_i32;
+  using base_t = offset_i32;
 };
 // After it: loop terms widened, base offsets still 32-bit products widened afterwards.
 struct IndexMixed {
   using loop_t = std::int64_t;
-  using base_t = i32;
+  using base_t = offset_i32;
 };
 
 // Calls f(IndexI64{}) etc. for the runtime variant: one instantiation per variant.
