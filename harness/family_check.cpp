@@ -206,11 +206,9 @@ FamilyCheckResult overflow_at_crossing(const KernelFamily& f) {
     r.detail = fmt::format("at the crossing the 32-bit variant {}", said(va));
     return r;
   }
-  const std::string& at = va.overflow->location;  // file:line:column
-  const std::string file_line = at.substr(0, at.rfind(':'));
-  const std::string file = file_line.substr(0, file_line.rfind(':'));
-  const auto line = static_cast<std::uint32_t>(std::stoul(file_line.substr(file.size() + 1)));
-  const std::string text = source_line(file, line);
+  const std::string& file = va.overflow->file;
+  const std::string at = va.overflow->location();
+  const std::string text = source_line(file, va.overflow->line);
   if (text.find_first_of("*+-") == std::string::npos ||
       file.find("/runtime/") != std::string::npos || file.find("/harness/") != std::string::npos) {
     r.detail = fmt::format(

@@ -13,8 +13,7 @@ namespace dc {
 std::string failure_class(const Verdict& v) {
   // an overflow is the operation at its source line (file:line, without the column)
   if (v.kind == VerdictKind::int_overflow && v.overflow)
-    return fmt::format("int_overflow at {}",
-                       v.overflow->location.substr(0, v.overflow->location.rfind(':')));
+    return fmt::format("int_overflow at {}:{}", v.overflow->file, v.overflow->line);
   return v.tensor.empty() ? std::string(verdict_name(v.kind))
                           : fmt::format("{} in {}", verdict_name(v.kind), v.tensor);
 }

@@ -8,7 +8,7 @@ namespace dc {
 namespace {
 
 // The kernel's file as a reader finds it: relative to the working directory when under it.
-std::string location(const overflow::Event& e) {
+std::string display_file(const overflow::Event& e) {
   std::string file = e.file;
   std::error_code ec;
   const std::filesystem::path cwd = std::filesystem::current_path(ec);
@@ -16,7 +16,7 @@ std::string location(const overflow::Event& e) {
     const std::string prefix = cwd.string() + "/";
     if (file.starts_with(prefix)) file.erase(0, prefix.size());
   }
-  return fmt::format("{}:{}:{}", file, e.line, e.column);
+  return file;
 }
 
 std::string position(const overflow::Event& e) {
@@ -58,9 +58,14 @@ void add_overflow(Verdict& v, const overflow::Record& record, const FaultRecord*
   // after the fault: never reached (the same thread's overflow comes first: the arithmetic
   // precedes the access it forms)
   if (faulted && fault->order < e.order) return;
-  v.overflow = OverflowFinding{location(e), e.what, position(e), faulted ? 0 : record.events,
+  v.overflow = OverflowFinding{display_file(e),
+                               e.line,
+                               e.column,
+                               e.what,
+                               position(e),
+                               faulted ? 0 : record.events,
                                relate_overflow(e, shape, problem)};
-  const std::string line = fmt::format("integer overflow at {}: {}, in {}", v.overflow->location,
+  const std::string line = fmt::format("integer overflow at {}: {}, in {}", v.overflow->location(),
                                        v.overflow->what, v.overflow->position);
   switch (v.kind) {
     case VerdictKind::pass:

@@ -400,7 +400,7 @@ std::string html_report(const ReportInput& in) {
           v.first_bad->expected);
     if (v.overflow)
       out += fmt::format("<p>Integer overflow at <code>{}</code>: {}, in {}.{}</p>",
-                         escape_xml(v.overflow->location), escape_xml(v.overflow->what),
+                         escape_xml(v.overflow->location()), escape_xml(v.overflow->what),
                          escape_xml(v.overflow->position),
                          v.overflow->relation.empty()
                              ? std::string()

@@ -59,6 +59,10 @@ bool is_failure(VerdictKind v) {
   return v != VerdictKind::pass && v != VerdictKind::skipped;
 }
 
+std::string OverflowFinding::location() const {
+  return fmt::format("{}:{}:{}", file, line, column);
+}
+
 bool has_failure(const Verdict& v, VerdictKind kind) {
   return v.kind == kind || (v.also == kind && is_failure(kind));
 }
@@ -83,7 +87,7 @@ nlohmann::json to_json(const Verdict& v) {
                    {"also", is_failure(v.also) ? nlohmann::json(verdict_name(v.also)) : nullptr},
                    {"overflow", nullptr}};
   if (v.overflow)
-    j["overflow"] = {{"location", v.overflow->location},
+    j["overflow"] = {{"location", v.overflow->location()},
                      {"operation", v.overflow->what},
                      {"position", v.overflow->position},
                      {"events", v.overflow->events},
@@ -175,9 +179,19 @@ Verdict verdict_from_json(const nlohmann::json& j) {
   }
   if (j.contains("overflow") && !j["overflow"].is_null()) {
     const auto& o = j["overflow"];
-    v.overflow =
-        OverflowFinding{o.at("location").get<std::string>(), o.at("operation").get<std::string>(),
-                        o.value("position", ""), o.value("events", std::uint64_t{0}), ""};
+    // "file:line:column", the file possibly holding colons of its own
+    const std::string at = o.at("location").get<std::string>();
+    const std::size_t c2 = at.rfind(':'), c1 = c2 == 0 ? std::string::npos : at.rfind(':', c2 - 1);
+    v.overflow = OverflowFinding{.what = o.at("operation").get<std::string>(),
+                                 .position = o.value("position", ""),
+                                 .events = o.value("events", std::uint64_t{0})};
+    if (c1 != std::string::npos && c2 != std::string::npos) {
+      v.overflow->file = at.substr(0, c1);
+      v.overflow->line = static_cast<std::uint32_t>(std::stoul(at.substr(c1 + 1, c2 - c1 - 1)));
+      v.overflow->column = static_cast<std::uint32_t>(std::stoul(at.substr(c2 + 1)));
+    } else {
+      v.overflow->file = at;
+    }
     if (o.contains("relation") && o["relation"].is_string())
       v.overflow->relation = o["relation"].get<std::string>();
   }

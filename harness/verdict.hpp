@@ -47,11 +47,15 @@ struct GuardHit {
 // The first integer overflow of a case's kernel code, in the deterministic order of blocks
 // and threads (--check overflow; runtime/overflow_check.hpp).
 struct OverflowFinding {
-  std::string location;  // "kernels/rms_norm/rms_norm.cu:24:41" (file:line:column)
+  std::string
+      file;  // "kernels/rms_norm/rms_norm.cu" (relative to the working directory if under it)
+  std::uint32_t line = 0, column = 0;
   std::string what;      // "unsigned 32-bit product 1048576 * 4096 = 4294967296, wraps to 0 ..."
   std::string position;  // "block (1048576,0,0) thread (0,0,0)", or "host code"
   std::uint64_t events = 0;  // overflow events the case met in all (0: a fault cut it short)
   std::string relation;      // how it relates to the family's declared offsets ("": none)
+
+  std::string location() const;  // "file:line:column"
 };
 
 // What ran and what was verified (Plan, as run).

@@ -40,8 +40,8 @@ TEST_F(OverflowCheck, NamesTheOperationItsOperandsAndLineThenWhatItLedTo) {
   ASSERT_EQ(v.kind, dc::VerdictKind::int_overflow) << v.message;
   EXPECT_EQ(v.also, dc::VerdictKind::unwritten);
   ASSERT_TRUE(v.overflow);
-  EXPECT_TRUE(v.overflow->location.find("kernels/rms_norm/rms_norm.cu:32:") != std::string::npos)
-      << v.overflow->location;
+  EXPECT_TRUE(v.overflow->location().find("kernels/rms_norm/rms_norm.cu:32:") != std::string::npos)
+      << v.overflow->location();
   EXPECT_TRUE(v.overflow->what.starts_with(
       "unsigned 32-bit product 1048576 * 4096 = 4294967296, wraps to 0"))
       << v.overflow->what;
@@ -88,7 +88,7 @@ TEST_F(OverflowCheck, CatchesAWrapNothingElseCanSee) {
   EXPECT_EQ(a.also, dc::VerdictKind::pass);
   ASSERT_TRUE(a.overflow && b.overflow);
   // deterministic: the same first event and the same count, however the workers ran
-  EXPECT_EQ(a.overflow->location, b.overflow->location);
+  EXPECT_EQ(a.overflow->location(), b.overflow->location());
   EXPECT_EQ(a.overflow->position, b.overflow->position);
   EXPECT_GT(a.overflow->events, 0U);
   EXPECT_EQ(a.overflow->events, b.overflow->events);
@@ -102,7 +102,7 @@ TEST_F(OverflowCheck, SurvivesJson) {
   EXPECT_EQ(back.kind, v.kind);
   EXPECT_EQ(back.also, v.also);
   ASSERT_TRUE(back.overflow);
-  EXPECT_EQ(back.overflow->location, v.overflow->location);
+  EXPECT_EQ(back.overflow->location(), v.overflow->location());
   EXPECT_EQ(back.overflow->what, v.overflow->what);
   EXPECT_EQ(back.overflow->relation, v.overflow->relation);
 }
@@ -154,7 +154,7 @@ TEST_F(OverflowCheck, FuzzFindingsReplayAsTheyExpect) {
   for (const dc::Verdict& v : s.finding_verdicts) {
     EXPECT_EQ(v.kind, dc::VerdictKind::int_overflow) << v.message;
     ASSERT_TRUE(v.overflow);
-    EXPECT_TRUE(v.overflow->location.find("rms_norm.cu:") != std::string::npos);
+    EXPECT_TRUE(v.overflow->location().find("rms_norm.cu:") != std::string::npos);
   }
   for (const std::string& f : s.files) {
     const dc::CorpusEntry e = dc::read_corpus_entry(f);

@@ -145,8 +145,9 @@ std::string command_line(int argc, char** argv) {
   return s;
 }
 
-// Exit 3 before anything runs when the backend cannot run here (no GPU backend, no device).
-int refuse_gpu(const CheckArgs& a) {
+// Exit 3 before anything runs when the backend cannot run here (no GPU backend, no device),
+// or the overflow check asked for cannot.
+int refuse_unrunnable(const CheckArgs& a) {
   std::string why = dc::backend_unavailable(a.run_options().backend);
   if (why.empty() && a.check == "overflow")
     why = dc::overflow_check_unavailable(a.run_options().backend);
@@ -190,7 +191,7 @@ int run_check(CheckArgs a, const std::string& command) {
   // a single case needs no separate device probe (it costs a device start-up): its own
   // case process reports a missing device (EnvironmentError, exit 3)
   if (a.shapes.size() > 1)
-    if (const int refused = refuse_gpu(a)) return refused;
+    if (const int refused = refuse_unrunnable(a)) return refused;
   std::vector<dc::Shape> shapes;
   for (const std::string& text : a.shapes) {  // every shape is checked before any runs
     try {
@@ -239,7 +240,7 @@ int run_check(CheckArgs a, const std::string& command) {
 
 int run_replay(const CheckArgs& a, const std::vector<std::string>& paths,
                const std::string& command) {
-  if (const int refused = refuse_gpu(a)) return refused;
+  if (const int refused = refuse_unrunnable(a)) return refused;
   std::vector<dc::CorpusEntry> entries;
   try {  // every file is read before anything runs: a malformed corpus is a usage error
     for (const auto& file : dc::corpus_files(paths)) entries.push_back(dc::read_corpus_entry(file));
@@ -359,7 +360,7 @@ int run_minimize(const CheckArgs& a, double budget_s, int max_cases) {
     std::cerr << "diffcheck minimize: give one --shape 'KERNEL:key=value,...'\n";
     return kExitUsage;
   }
-  if (const int refused = refuse_gpu(a)) return refused;
+  if (const int refused = refuse_unrunnable(a)) return refused;
   dc::MinimizeOptions mo;
   mo.budget_s = budget_s;
   mo.max_cases = max_cases;
