@@ -80,6 +80,12 @@ CorpusEntry read_corpus_entry(const std::filesystem::path& file) {
         throw CorpusError(e.file, number,
                           fmt::format("check: '{}' is not a check (valid: overflow)", value));
       e.check = value;
+    } else if (key == "buffers") {
+      once(e.buffers);
+      if (value != "amd")
+        throw CorpusError(e.file, number,
+                          fmt::format("buffers: '{}' is not a semantics (valid: amd)", value));
+      e.buffers = value;
     } else if (key == "kills") {
       std::istringstream names(value);
       for (std::string name; names >> name;) e.kills.push_back(name);
@@ -97,6 +103,7 @@ std::string corpus_text(const CorpusEntry& e) {
   std::string out = e.shape + "\n# expect: " + e.expect + "\n# origin: " + e.origin + "\n";
   if (!e.date.empty()) out += "# date: " + e.date + "\n";
   if (!e.check.empty()) out += "# check: " + e.check + "\n";
+  if (!e.buffers.empty()) out += "# buffers: " + e.buffers + "\n";
   if (!e.kills.empty()) out += fmt::format("# kills: {}\n", fmt::join(e.kills, " "));
   for (const std::string& c : e.comments) out += "# " + c + "\n";
   return out;

@@ -10,7 +10,8 @@
 // for any failing verdict; origin: where it came from; date:; kills: the self-test's mutants
 // this shape has killed, by defect name, which `diffcheck selftest` tries first; check:
 // `overflow` for an entry that only the integer-overflow check catches, which replay then
-// always runs with that check), then free comments.
+// always runs with that check; buffers: `amd` for an entry replayed with AMD buffer semantics,
+// --amd-buffers), then free comments.
 #pragma once
 
 #include <filesystem>
@@ -29,6 +30,7 @@ struct CorpusEntry {
   std::string origin, date;
   std::vector<std::string> kills;     // defect names of mutants it killed ("narrow_g_base")
   std::string check;                  // "overflow": replayed with --check overflow
+  std::string buffers;                // "amd": replayed with --amd-buffers
   std::vector<std::string> comments;  // free comment lines, without "# "
 };
 

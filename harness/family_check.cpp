@@ -163,7 +163,10 @@ FamilyCheckResult crossing(const KernelFamily& f) {
   };
   const Shape before = at(onset - 1, "i32"), after = at(onset, "i32"), fixed = at(onset, "i64");
   r.shape = after.print();
-  const Verdict vb = run_case(before), va = run_case(after), vf = run_case(fixed);
+  RunOptions as_declared;
+  as_declared.amd_buffers = f.examples.amd_buffers;
+  const Verdict vb = run_case(before, as_declared), va = run_case(after, as_declared),
+                vf = run_case(fixed, as_declared);
   if (onset > grows->min && vb.kind != VerdictKind::pass)
     r.detail = fmt::format("one before the crossing ({}) {}", before.print(), said(vb));
   else if (!is_failure(va.kind))

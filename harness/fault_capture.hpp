@@ -5,6 +5,7 @@
 
 #include <cstdint>
 
+#include "runtime/amd_buffer.hpp"
 #include "runtime/overflow_check.hpp"
 
 namespace dc {
@@ -40,6 +41,7 @@ struct FaultRecord {
   int pending_count;
   PendingFault pending[kMaxPending];
   overflow::Record overflow;  // the case's first integer overflow (--check overflow)
+  amd_buffer::Record buffers;  // its raw buffer loads past their range (--amd-buffers)
 };
 
 // One case's record, mapped MAP_SHARED before its case process forks: each case has its own,

@@ -107,6 +107,9 @@ struct FamilyExamples {
   std::string small;  // keys of a small shape: "tokens=17,hidden=96" (index, dtype, seed vary)
   std::string large;  // keys of a large shape, but `grows`: "hidden=4096"
   std::string grows;  // the key whose growth takes the offsets past 2^31 or 2^32: "tokens"
+  // Its 32-bit variant fails only under AMD buffer semantics (a range that wraps: loads past
+  // it read 0): the crossing checks run with --amd-buffers (RunOptions::amd_buffers).
+  bool amd_buffers = false;
 };
 
 struct KernelFamily {

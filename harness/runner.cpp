@@ -21,6 +21,7 @@
 #include "fault_capture.hpp"
 #include "guarded_buffer.hpp"
 #include "interrupt.hpp"
+#include "buffer_loads.hpp"
 #include "overflow_finding.hpp"
 #include "poison.hpp"
 #include "runtime/simt.hpp"
@@ -525,9 +526,14 @@ Verdict run_case(const Shape& shape, const RunOptions& options) {
     overflow::Record record{};
     record.enabled = options.check_overflow ? 1 : 0;
     overflow::use_record(&record);
+    amd_buffer::Record buffers{};
+    buffers.zero_out_of_range = options.amd_buffers ? 1 : 0;
+    amd_buffer::use_record(&buffers);
     Verdict v = execute(shape, *problem, plan, device);
     overflow::use_record(nullptr);
+    amd_buffer::use_record(nullptr);
     add_overflow(v, record, nullptr, shape, *problem);
+    add_buffer_loads(v, buffers, nullptr, *problem);
     v.crossing = relate_to_crossings(v, shape, *problem);
     v.wall_s = std::chrono::duration<double>(Clock::now() - start).count();
     return v;
@@ -552,6 +558,8 @@ Verdict run_case(const Shape& shape, const RunOptions& options) {
     use_fault_record(record.get());
     record.get().overflow.enabled = options.check_overflow ? 1 : 0;
     overflow::use_record(&record.get().overflow);
+    record.get().buffers.zero_out_of_range = options.amd_buffers ? 1 : 0;
+    amd_buffer::use_record(&record.get().buffers);
     install_fault_handlers();
     if (device != nullptr && options.device >= 0) select_device(options.device);
     std::string out;
@@ -628,6 +636,7 @@ Verdict run_case(const Shape& shape, const RunOptions& options) {
   }
   if (device != nullptr) v.backend = "gpu";
   add_overflow(v, record.get().overflow, &record.get(), shape, *problem);
+  add_buffer_loads(v, record.get().buffers, &record.get(), *problem);
   v.run = run_summary(plan, device);
   v.crossing = relate_to_crossings(v, shape, *problem);
   v.wall_s = std::chrono::duration<double>(Clock::now() - start).count();

@@ -47,6 +47,9 @@ struct RunOptions {
   // Report the kernel code's integer overflows (runtime/overflow_check.hpp; the CPU backend of
   // a build whose kernels have the checks: overflow_check_available()).
   bool check_overflow = false;
+  // AMD buffer semantics on the CPU backend: a raw buffer load past its resource's range
+  // reads 0, as on an MI300 (runtime/amd_buffer.hpp); without it, it reads the address.
+  bool amd_buffers = false;
 };
 
 // "" when `--check overflow` can run here; else why not.

@@ -85,7 +85,13 @@ nlohmann::json to_json(const Verdict& v) {
                    {"verify_s", v.verify_s},
                    {"plan", nullptr},
                    {"also", is_failure(v.also) ? nlohmann::json(verdict_name(v.also)) : nullptr},
-                   {"overflow", nullptr}};
+                   {"overflow", nullptr},
+                   {"buffer_loads", nullptr}};
+  if (v.buffer_loads)
+    j["buffer_loads"] = {{"count", v.buffer_loads->count},
+                         {"read_zero", v.buffer_loads->read_zero},
+                         {"first", v.buffer_loads->first},
+                         {"elsewhere", v.buffer_loads->elsewhere}};
   if (v.overflow)
     j["overflow"] = {{"location", v.overflow->location()},
                      {"operation", v.overflow->what},
@@ -195,6 +201,13 @@ Verdict verdict_from_json(const nlohmann::json& j) {
     if (o.contains("relation") && o["relation"].is_string())
       v.overflow->relation = o["relation"].get<std::string>();
   }
+  if (j.contains("buffer_loads") && !j["buffer_loads"].is_null()) {
+    const auto& b = j["buffer_loads"];
+    v.buffer_loads = BufferLoads{.count = b.at("count").get<std::uint64_t>(),
+                                 .read_zero = b.at("read_zero").get<bool>(),
+                                 .first = b.at("first").get<std::string>(),
+                                 .elsewhere = b.at("elsewhere").get<std::string>()};
+  }
   if (j.contains("also") && j["also"].is_string())
     v.also = verdict_from_name(j["also"].get<std::string>()).value_or(VerdictKind::pass);
   v.crossing = text("crossing");
@@ -272,6 +285,13 @@ std::string to_text(const Verdict& v, std::string_view options) {
   if (v.overflow && !v.overflow->relation.empty())
     out += fmt::format("  {}\n", v.overflow->relation);
   if (!v.crossing.empty()) out += fmt::format("  {}\n", v.crossing);
+  if (const auto& b = v.buffer_loads)
+    out += fmt::format("  {} raw buffer load{} past the resource's range {}; first: {}. {}\n",
+                       b->count, b->count == 1 ? "" : "s",
+                       b->read_zero ? "read 0 (--amd-buffers: what an MI300 does)"
+                                    : "read the address (as a global load; on an AMD GPU they "
+                                      "read 0: --amd-buffers)",
+                       b->first, b->elsewhere);
   if (v.run.grid_blocks != 0) {
     if (v.run.blocks.empty())
       out += fmt::format("  ran the whole grid ({} blocks); verified {}\n", v.run.grid_blocks,

@@ -58,6 +58,14 @@ struct OverflowFinding {
   std::string location() const;  // "file:line:column"
 };
 
+// Raw buffer loads past their resource's range (AMD buffer semantics: runtime/amd_buffer.hpp).
+struct BufferLoads {
+  std::uint64_t count = 0;
+  bool read_zero = false;  // under --amd-buffers they read 0; else they read the address
+  std::string first;       // the first in block and thread order: offset, range, where it points
+  std::string elsewhere;   // what a global load (another path) does with the same address
+};
+
 // What ran and what was verified (Plan, as run).
 struct RunSummary {
   std::uint64_t grid_blocks = 0;
@@ -81,6 +89,7 @@ struct Verdict {
   std::vector<TensorCheck> checks;
   std::optional<GuardHit> guard_hit;
   std::optional<OverflowFinding> overflow;
+  std::optional<BufferLoads> buffer_loads;
   // A second failure of the same case: `kind` happened first, then this (an overflow and the
   // fault or the wrong values it led to); pass when there is none.
   VerdictKind also = VerdictKind::pass;

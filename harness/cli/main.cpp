@@ -90,6 +90,7 @@ struct CheckArgs {
   double timeout_s = 0;
   double mem_budget_gib = 0;
   std::string check = "auto";
+  bool amd_buffers = false;
   std::string report;
   int jobs = 1;
   std::string shapes_from;
@@ -100,6 +101,7 @@ struct CheckArgs {
     if (timeout_s > 0) out += fmt::format(" --timeout {}", timeout_s);
     if (mem_budget_gib > 0) out += fmt::format(" --mem-budget {}", mem_budget_gib);
     if (check != "auto") out += " --check " + check;
+    if (amd_buffers) out += " --amd-buffers";
     return out;  // --backend gpu: the verdict's own repro line says it
   }
 
@@ -109,6 +111,7 @@ struct CheckArgs {
     o.memory_budget = static_cast<std::uint64_t>(mem_budget_gib * (1ull << 30));
     o.backend = backend == "gpu" ? dc::Backend::gpu : dc::Backend::cpu;
     o.check_overflow = wants_overflow_check(check, o.backend);
+    o.amd_buffers = amd_buffers;
     return o;
   }
 };
@@ -124,6 +127,9 @@ void add_run_options(CLI::App& app, CheckArgs& a) {
       ->check(finite_number(false));
   app.add_option("--check", a.check, kCheckHelp)
       ->check(CLI::IsMember({"auto", "none", "overflow"}));
+  app.add_flag("--amd-buffers", a.amd_buffers,
+               "AMD buffer semantics on the CPU backend: a raw buffer load past its resource's "
+               "range reads 0, as on an MI300 (without it, it reads the address)");
 }
 
 void add_check_options(CLI::App& app, CheckArgs& a) {
@@ -151,6 +157,8 @@ int refuse_unrunnable(const CheckArgs& a) {
   std::string why = dc::backend_unavailable(a.run_options().backend);
   if (why.empty() && a.check == "overflow")
     why = dc::overflow_check_unavailable(a.run_options().backend);
+  if (why.empty() && a.amd_buffers && a.backend == "gpu")
+    why = "--amd-buffers is a semantics of the CPU backend; a GPU loads as it does";
   if (why.empty()) return kExitPass;
   std::cerr << "diffcheck: " << why << '\n';
   return kExitEnvironment;
@@ -272,6 +280,7 @@ int run_replay(const CheckArgs& a, const std::vector<std::string>& paths,
     try {
       dc::RunOptions entry_options = options;
       entry_options.check_overflow = options.check_overflow || entries[i].check == "overflow";
+      entry_options.amd_buffers = options.amd_buffers || entries[i].buffers == "amd";
       const std::string no_check =
           entry_options.check_overflow ? dc::overflow_check_unavailable(options.backend) : "";
       if (no_check.empty()) {
@@ -312,7 +321,8 @@ int run_replay(const CheckArgs& a, const std::vector<std::string>& paths,
                              dc::display_path(entries[i].file, base));
     if (!result.ok() || skipped)
       std::cout << "     " << v.message << "\n     repro: diffcheck --shape '" << v.shape << "'"
-                << (v.backend == "gpu" ? " --backend gpu" : "") << a.repro_options() << "\n";
+                << (v.backend == "gpu" ? " --backend gpu" : "") << a.repro_options()
+                << (entries[i].buffers == "amd" && !a.amd_buffers ? " --amd-buffers" : "") << "\n";
     std::cout.flush();
   });
   dc::ReportInput input{"diffcheck replay", command, {}, {}};

@@ -27,6 +27,11 @@ Eigen::VectorXd softmax(const Eigen::VectorXd& x) {
   return (e / e.sum()).matrix();
 }
 
+Eigen::VectorXd attention(const Eigen::VectorXd& q, const Eigen::MatrixXd& k,
+                          const Eigen::MatrixXd& v, double scale) {
+  return v.transpose() * softmax(scale * (k * q));
+}
+
 LayerNorm layer_norm(const Eigen::VectorXd& x, const Eigen::VectorXd& gamma,
                      const Eigen::VectorXd& beta, double eps) {
   LayerNorm r;

@@ -18,6 +18,10 @@ Eigen::MatrixXd cumsum_down(const Eigen::MatrixXd& x);
 // softmax(x) = exp(x - max x) / sum exp(x - max x)
 Eigen::VectorXd softmax(const Eigen::VectorXd& x);
 
+// One query's attention: softmax(scale K q)^T V, K and V one key per row.
+Eigen::VectorXd attention(const Eigen::VectorXd& q, const Eigen::MatrixXd& k,
+                          const Eigen::MatrixXd& v, double scale);
+
 struct LayerNorm {
   Eigen::VectorXd y;
   double mean = 0, rstd = 0;
