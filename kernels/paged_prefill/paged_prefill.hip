@@ -51,7 +51,9 @@ struct PageReader {
       space += (s.num_pages - 1) * stride_page;
       space += (s.kv_heads - 1) * s.head_dim;
       space += s.head_dim - 1;
-      whole = __builtin_amdgcn_make_buffer_rsrc(const_cast<T*>(pool), 0, space * sizeof(T), 0);
+      const uint32_t num_records = space * sizeof(T);
+      whole = __builtin_amdgcn_make_buffer_rsrc(const_cast<T*>(pool), 0,
+                                                static_cast<int>(num_records), 0);
     }
   }
 
