@@ -136,7 +136,8 @@ std::int64_t RowProblem::bound_stop(const RowOffset& o) const {
 
 std::int64_t RowProblem::row_offset(const RowOffset& o, std::int64_t r) const {
   const auto i = static_cast<std::size_t>(&o - offsets_.data());
-  return (o.via.empty() ? r : via_values_[i][static_cast<std::size_t>(r)]) * o.stride;
+  if (!o.via.empty()) return via_values_[i][static_cast<std::size_t>(r)] * o.stride;
+  return (o.row_index ? o.row_index(r) : r) * o.stride;
 }
 
 std::vector<RowProblem::Crossing> RowProblem::find_crossings() const {
@@ -151,6 +152,13 @@ std::vector<RowProblem::Crossing> RowProblem::find_crossings() const {
     }
     for (int bits : o.is_unsigned ? std::vector<int>{32} : std::vector<int>{31, 32}) {
       const std::int64_t limit = std::int64_t{1} << bits;
+      if (o.row_index) {  // the first row at the limit, by bisection
+        std::int64_t at = 0;
+        for (std::int64_t step = std::int64_t{1} << 40; step > 0; step /= 2)
+          if (at + step <= rows && row_offset(o, at + step - 1) < limit) at += step;
+        if (at < rows) out.push_back({i, bits, at});
+        continue;
+      }
       if (o.via.empty()) {
         const std::int64_t at = o.column_too ? limit / o.stride : (limit + o.stride - 1) / o.stride;
         if (at < rows) out.push_back({i, bits, at});
@@ -297,7 +305,9 @@ std::vector<IndexProduct> RowProblem::index_products() const {
                                   .where = o.column_too ? fmt::format("row {}, column {}", c.row,
                                                                       limit - c.row * o.stride)
                                                         : fmt::format("row {}", c.row),
-                                  .flat = o.column_too ? limit : at,
+                                  // the first element at the limit: mid-row, or in a
+                                  // padded slice whose last row is `at`
+                                  .flat = o.column_too || o.row_index ? limit : at,
                                   .output = specs_[out.tensor].name,
                                   .output_flat = c.row * out.width});
         continue;

@@ -14,6 +14,7 @@
 
 #include <Eigen/Dense>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
@@ -43,6 +44,9 @@ struct RowOffset {
   // The row's elements are addressed in the same 32 bits (row * stride + column): the first
   // element past the limit, possibly mid-row, is where the offset crosses.
   bool column_too = false;
+  // The multiple of `stride` at row r when it is not r itself: a layout with padding rows
+  // (r + 128 * (r / seqlen)); nondecreasing in r.
+  std::function<std::int64_t(std::int64_t)> row_index{};
 };
 
 // A tensor of a row family: its spec and, for an input, its values: mean + scale * a seeded,
