@@ -110,17 +110,17 @@ void RowProblem::set_up(RowLayout layout, std::vector<RowTensor> tensors,
   for (Output& o : outputs_)
     if (o.width == 0) o.width = layout_.width;
   for (const RowOffset& o : offsets_) {
-    std::vector<std::int64_t> values;
+    std::vector<std::int32_t> values;
     if (!o.via.empty() && layout_.rows() > kMaxIndexedRows)
       throw ShapeError(o.via, fmt::format("an offset read through {} takes at most {} rows", o.via,
                                           kMaxIndexedRows));
-    if (!o.via.empty()) {
+    if (!o.via.empty()) {  // the index tensor as fill() writes it, once
       const auto t = static_cast<std::size_t>(
           std::find_if(specs_.begin(), specs_.end(),
                        [&](const TensorSpec& s) { return s.name == o.via; }) -
           specs_.begin());
-      for (const double v : input(t, 0, layout_.rows()))
-        values.push_back(static_cast<std::int64_t>(v));
+      values.resize(static_cast<std::size_t>(layout_.rows()));
+      fill(t, 0, layout_.rows(), values.data());
     }
     via_values_.push_back(std::move(values));
   }

@@ -152,7 +152,7 @@ class RowProblem : public Problem {
 
   std::vector<TensorSpec> specs_;
   std::vector<RowTensor> declared_;
-  std::vector<std::vector<std::int64_t>> via_values_;  // per offset: its index tensor's values
+  std::vector<std::vector<std::int32_t>> via_values_;  // per offset: its index tensor's values
   RowLayout layout_;
   std::vector<RowOffset> offsets_;
   std::vector<Output> outputs_;
