@@ -3,7 +3,8 @@
 #
 # diffcheck_add_kernel_family(NAME name SOURCES files... [REFERENCE files...]
 #                             [EXTERNAL files...] [HEADERS files...] [WARP_SIZE 32|64]
-#                             [WRAPS ignore-list] [TARGET object-library])
+#                             [WRAPS ignore-list] [MUTANTS file [NAMESPACE ns]]
+#                             [TARGET object-library])
 #   A kernel family: its driver (*.cpp: keys, tensors, inputs, launch, check; it registers the
 #   family), its kernel files as they are written (*.cu, *.hip: compiled for the CPU backend),
 #   and its float64 reference (REFERENCE, *.cpp). EXTERNAL: kernel files the project did not
@@ -11,7 +12,12 @@
 #   launch with <<<...>>>. WRAPS: the deliberate wraps of its kernels, not to be reported by
 #   `--check overflow` (see diffcheck_overflow_checks). The family becomes the object library
 #   `name` (the registration is a static object: every object must reach the executable), or
-#   joins TARGET.
+#   joins TARGET. MUTANTS: the family's mutants for `diffcheck selftest`, each a few lines of
+#   its kernel files replaced (the file's format: runtime/tools/cpu_source.cpp). Each mutant
+#   compiles the kernel files and the driver again, the kernel's namespace NAMESPACE (default:
+#   the family's name; the driver must use that name for nothing else) renamed for it, and
+#   registers as `name~mutant` (bf16-or-first dtype and index=i64 only: whatever fails is the
+#   planted defect).
 #
 # diffcheck_add_executable(name [FAMILIES families...] [NO_BUILTIN])
 #   A `diffcheck` command with diffcheck's own families (unless NO_BUILTIN) and FAMILIES.
@@ -64,8 +70,16 @@ function(diffcheck_overflow_checks)
 endfunction()
 
 function(diffcheck_cpu_kernel_sources target)
-  cmake_parse_arguments(PARSE_ARGV 1 arg "EXTERNAL" "WARP_SIZE" "SOURCES;HEADERS;WRAPS")
+  cmake_parse_arguments(PARSE_ARGV 1 arg "EXTERNAL" "WARP_SIZE" "SOURCES;HEADERS;WRAPS;MUTANT")
   set(out_dir ${CMAKE_CURRENT_BINARY_DIR}/diffcheck_cpu/${target})
+  set(mutant_args "")
+  if(arg_MUTANT)  # (name file namespace): that mutant planted, the namespace renamed
+    list(GET arg_MUTANT 0 mutant_name)
+    list(GET arg_MUTANT 1 mutant_file)
+    list(GET arg_MUTANT 2 mutant_namespace)
+    string(APPEND out_dir /mutants/${mutant_name})
+    set(mutant_args --mutant ${mutant_file} ${mutant_name})
+  endif()
   set(generated_sources "")
   set(generated_headers "")
   foreach(file IN LISTS arg_SOURCES arg_HEADERS)
@@ -81,9 +95,9 @@ function(diffcheck_cpu_kernel_sources target)
       list(APPEND generated_headers ${gen})
     endif()
     add_custom_command(OUTPUT ${gen}
-                       COMMAND diffcheck::cpu-source ${abs} ${gen}
-                       DEPENDS ${abs} diffcheck::cpu-source
-                       COMMENT "CPU backend source of ${rel}" VERBATIM)
+                       COMMAND diffcheck::cpu-source ${abs} ${gen} ${mutant_args}
+                       DEPENDS ${abs} diffcheck::cpu-source ${mutant_file}
+                       COMMENT "CPU backend source of ${rel} ${mutant_name}" VERBATIM)
     set_property(SOURCE ${gen} APPEND PROPERTY COMPILE_OPTIONS -iquote ${dir})
   endforeach()
   target_sources(${target} PRIVATE ${generated_sources} ${generated_headers})
@@ -95,12 +109,16 @@ function(diffcheck_cpu_kernel_sources target)
     set_property(SOURCE ${generated_sources} APPEND PROPERTY COMPILE_DEFINITIONS
                  DIFFCHECK_WARP_SIZE=${arg_WARP_SIZE})
   endif()
+  if(arg_MUTANT)
+    set_property(SOURCE ${generated_sources} APPEND PROPERTY COMPILE_DEFINITIONS
+                 ${mutant_namespace}=${mutant_namespace}__${mutant_name})
+  endif()
   diffcheck_overflow_checks(SOURCES ${generated_sources} WRAPS ${arg_WRAPS})
   target_link_libraries(${target} PRIVATE diffcheck::cpu_runtime)
 endfunction()
 
 function(diffcheck_add_kernel_family)
-  cmake_parse_arguments(PARSE_ARGV 0 arg "" "NAME;TARGET;WARP_SIZE"
+  cmake_parse_arguments(PARSE_ARGV 0 arg "" "NAME;TARGET;WARP_SIZE;MUTANTS;NAMESPACE"
                         "SOURCES;REFERENCE;EXTERNAL;HEADERS;WRAPS")
   if(NOT arg_NAME OR NOT arg_SOURCES)
     message(FATAL_ERROR "diffcheck_add_kernel_family: NAME and SOURCES are required")
@@ -131,8 +149,53 @@ function(diffcheck_add_kernel_family)
     diffcheck_cpu_kernel_sources(${target} EXTERNAL ${warp_size} SOURCES ${arg_EXTERNAL}
                                  WRAPS ${arg_WRAPS})
   endif()
+  if(arg_MUTANTS)
+    _diffcheck_add_mutants()
+  endif()
   set_property(GLOBAL APPEND PROPERTY DIFFCHECK_FAMILIES ${arg_NAME})
 endfunction()
+
+# (diffcheck_add_kernel_family's scope) each mutant of the MUTANTS file: the kernel files with
+# it planted, and the driver again, through a wrapper that names the mutant and renames the
+# kernel's namespace
+macro(_diffcheck_add_mutants)
+  get_filename_component(mutants_file ${arg_MUTANTS} ABSOLUTE)
+  set(namespace ${arg_NAMESPACE})
+  if(NOT namespace)
+    set(namespace ${arg_NAME})
+  endif()
+  set(drivers ${arg_SOURCES})
+  list(FILTER drivers EXCLUDE REGEX "\\.(cu|hip)$")
+  file(STRINGS ${mutants_file} mutant_lines REGEX "^mutant ")
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${mutants_file})
+  foreach(mutant_line IN LISTS mutant_lines)
+    if(NOT mutant_line MATCHES "^mutant ([A-Za-z0-9_]+): *(.+)$")
+      message(FATAL_ERROR "${mutants_file}: '${mutant_line}' is not `mutant NAME: what it does`")
+    endif()
+    set(mutant ${CMAKE_MATCH_1})
+    string(REPLACE "\\" "\\\\" what "${CMAKE_MATCH_2}")
+    string(REPLACE "\"" "\\\"" what "${what}")
+    diffcheck_cpu_kernel_sources(${target} ${warp_size} SOURCES ${kernels} HEADERS ${arg_HEADERS}
+                                 WRAPS ${arg_WRAPS} MUTANT ${mutant} ${mutants_file} ${namespace})
+    foreach(driver IN LISTS drivers)
+      get_filename_component(driver_abs ${driver} ABSOLUTE)
+      get_filename_component(driver_name ${driver} NAME)
+      set(wrapper ${CMAKE_CURRENT_BINARY_DIR}/diffcheck_mutants/${arg_NAME}/${mutant}/${driver_name})
+      file(CONFIGURE OUTPUT ${wrapper} @ONLY CONTENT
+"// generated: mutant ${mutant} of ${arg_NAME} (${mutants_file})
+#define DIFFCHECK_MUTANT \"${mutant}\"
+#define DIFFCHECK_MUTANT_WHAT \"${what}\"
+#define ${namespace} ${namespace}__${mutant}
+#include \"${driver_abs}\"
+")
+      target_sources(${target} PRIVATE ${wrapper})
+      if(DIFFCHECK_OVERFLOW_CHECK)
+        set_property(SOURCE ${wrapper} APPEND PROPERTY COMPILE_DEFINITIONS
+                     DIFFCHECK_KERNELS_CHECKED=1)
+      endif()
+    endforeach()
+  endforeach()
+endmacro()
 
 function(diffcheck_add_executable name)
   cmake_parse_arguments(PARSE_ARGV 1 arg "NO_BUILTIN" "" "FAMILIES")

@@ -98,4 +98,19 @@ std::optional<Shape> accepted(const Shape& shape) {
   }
 }
 
+KeyTable mutant_keys(KeyTable keys) {
+  for (KeySpec& spec : keys) {
+    if (spec.name == "dtype" && !spec.choices.empty()) {
+      spec.choices.resize(1);
+      spec.default_value = spec.choices.front();
+    }
+    if (spec.name == "index") {
+      spec.choices = {"i64"};
+      spec.default_value = "i64";
+      spec.help = "i64 only: the mutant's defect is what fails";
+    }
+  }
+  return keys;
+}
+
 }  // namespace dc

@@ -150,10 +150,28 @@ inline constexpr double kPageTouchFlops = 1e5;
 #define DIFFCHECK_KERNELS_CHECKED 0
 #endif
 
-// The registration of family P, a Problem constructed from a validated Shape.
+// A mutant's keys: the family's, its dtype narrowed to the first choice and its index to i64
+// (whatever then fails is the planted defect).
+KeyTable mutant_keys(KeyTable keys);
+
+// The registration of family P, a Problem constructed from a validated Shape. Compiled as a
+// mutant (DIFFCHECK_MUTANT, DIFFCHECK_MUTANT_WHAT: diffcheck_add_kernel_family's MUTANTS), it
+// registers the mutant `name~mutant` instead.
 template <class P>
 Registration register_family(const std::string& name, const std::string& summary,
                              const KeyTable& keys, const FamilyExamples& examples = {}) {
+#ifdef DIFFCHECK_MUTANT
+  (void)summary;
+  return Registration(KernelFamily{
+      .name = name + "~" + DIFFCHECK_MUTANT,
+      .summary = "mutant of " + name + ": " + DIFFCHECK_MUTANT_WHAT,
+      .keys = mutant_keys(keys),
+      .make = [](const Shape& s) { return std::make_unique<P>(s); },
+      .mutant_of = name,
+      .examples = examples,
+      .overflow_checked = DIFFCHECK_KERNELS_CHECKED != 0,
+  });
+#else
   return Registration(KernelFamily{
       .name = name,
       .summary = summary,
@@ -162,6 +180,7 @@ Registration register_family(const std::string& name, const std::string& summary
       .examples = examples,
       .overflow_checked = DIFFCHECK_KERNELS_CHECKED != 0,
   });
+#endif
 }
 
 const std::deque<KernelFamily>& kernel_families();

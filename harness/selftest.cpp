@@ -39,6 +39,7 @@ struct CorpusCase {
   std::string file;
   bool killed_before;  // the entry's `kills:` names this mutant
   double cost;
+  bool amd_buffers;  // the entry's `buffers: amd`
 };
 
 // The corpus entries of kernel `of` expected to pass, as shapes of `kernel` (those its keys
@@ -59,7 +60,7 @@ std::vector<CorpusCase> corpus_cases(const std::string& corpus, const std::strin
       const double cost = find_family(kernel).make(shape)->plan().work_flops;
       const bool killed_before =
           !defect.empty() && std::find(e.kills.begin(), e.kills.end(), defect) != e.kills.end();
-      out.push_back({std::move(shape), file.string(), killed_before, cost});
+      out.push_back({std::move(shape), file.string(), killed_before, cost, e.buffers == "amd"});
     } catch (const ShapeError&) {  // a dtype or an index variant the mutants do not take
     }
   }
@@ -109,6 +110,7 @@ Trial run_trial(const std::string& kernel, const std::string& of, const std::str
     try {
       RunOptions run;
       run.check_overflow = o.check_overflow;
+      run.amd_buffers = cases[i].amd_buffers;
       run.stop = [&] { return o.budget_s > 0 && since(start) >= o.budget_s; };
       const Verdict v = run_case(cases[i].shape, run);
       const std::lock_guard lock(mutex);
@@ -163,17 +165,32 @@ Trial run_trial(const std::string& kernel, const std::string& of, const std::str
 }
 
 std::string line(const Trial& t) {
-  const std::string name = t.of.empty() ? t.kernel : t.kernel.substr(t.of.size() + 1);
+  const std::string& name = t.kernel;
   if (!t.failed)
-    return fmt::format("{:<28} {:<44} {:<11} {:>7.1f} {:>6}", name,
+    return fmt::format("{:<44} {:<40} {:<12} {:>7.1f} {:>6}", name,
                        t.of.empty() ? "no false alarm" : "SURVIVED", "-", t.time_s, t.cases);
-  return fmt::format("{:<28} {:<44} {:<11} {:>7.1f} {:>6}  {}", name, t.by,
+  return fmt::format("{:<44} {:<40} {:<12} {:>7.1f} {:>6}  {}", name, t.by,
                      verdict_name(t.verdict.kind), t.time_s, t.cases, t.minimized);
 }
 
 std::string header(const char* first, const char* second) {
-  return fmt::format("{:<28} {:<44} {:<11} {:>7} {:>6}  {}\n", first, second, "verdict", "time s",
+  return fmt::format("{:<44} {:<40} {:<12} {:>7} {:>6}  {}\n", first, second, "verdict", "time s",
                      "cases", "minimized shape");
+}
+
+// Each family's kill rate: "moe_permute 4/4, paged_prefill 3/4, ..." (families in order).
+std::string family_rates(const SelftestSummary& s) {
+  std::vector<std::pair<std::string, std::pair<int, int>>> rates;
+  for (const Trial& t : s.mutants) {
+    auto at = std::find_if(rates.begin(), rates.end(), [&](const auto& r) { return r.first == t.of; });
+    if (at == rates.end()) at = rates.insert(rates.end(), {t.of, {0, 0}});
+    at->second.first += t.failed ? 1 : 0;
+    ++at->second.second;
+  }
+  std::vector<std::string> parts;
+  for (const auto& [family, rate] : rates)
+    parts.push_back(fmt::format("{} {}/{}", family, rate.first, rate.second));
+  return fmt::format("kill rate per family: {}\n", fmt::join(parts, ", "));
 }
 
 std::string rate_line(const SelftestSummary& s) {
@@ -236,7 +253,7 @@ SelftestSummary selftest(const SelftestOptions& o, std::ostream& progress) {
                             summary.mutants.size() + summary.clean.size(), total);
   }
   summary.elapsed_s = since(start);
-  progress << rate_line(summary);
+  progress << family_rates(summary) << rate_line(summary);
   return summary;
 }
 
@@ -245,7 +262,7 @@ std::string selftest_table(const SelftestSummary& s) {
   for (const Trial& t : s.mutants) out += line(t) + '\n';
   out += header("clean kernel", "outcome");
   for (const Trial& t : s.clean) out += line(t) + '\n';
-  return out + rate_line(s);
+  return out + family_rates(s) + rate_line(s);
 }
 
 }  // namespace dc

@@ -59,7 +59,7 @@ class Problem final : public RowProblem {
     const std::vector<double> w = input(kWeight, 0, dim_ * width), b = input(kBias, 0, dim_);
     const Eigen::MatrixXd weight =
         Eigen::Map<const Eigen::Matrix<double, -1, -1, Eigen::RowMajor>>(w.data(), dim_, width);
-    const Eigen::VectorXd want = reference::rows::causal_conv1d(
+    const Eigen::VectorXd want = reference::rows::causal_convolution(
         window, weight, Eigen::Map<const Eigen::VectorXd>(b.data(), dim_));
     // each output's error is bounded by its terms' magnitudes: judged against the row's RMS of
     // sum |w x| + |bias|

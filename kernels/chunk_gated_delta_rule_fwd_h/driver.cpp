@@ -459,20 +459,8 @@ const Registration registration{KernelFamily{
     .overflow_checked = DIFFCHECK_KERNELS_CHECKED != 0,
 }};
 
-// The mutants (kernel.hpp, Mutation): bf16 and 64-bit offsets only, so that whatever fails
-// is the planted defect.
-KeyTable mutant_keys() {
-  KeyTable k = keys();
-  for (KeySpec& spec : k) {
-    if (spec.name == "dtype") spec.choices = {"bf16"};
-    if (spec.name == "index") {
-      spec.choices = {"i64"};
-      spec.help = "i64 only: the mutant's one 32-bit product (if any) is its defect";
-    }
-  }
-  return k;
-}
-
+// The mutants (kernel.hpp, Mutation): bf16 and 64-bit offsets only (mutant_keys), so that
+// whatever fails is the planted defect.
 const bool mutants_registered = [] {
   for (int i = 1; i < static_cast<int>(Mutation::count); ++i) {
     const auto m = static_cast<Mutation>(i);
@@ -480,7 +468,7 @@ const bool mutants_registered = [] {
         .name = fmt::format("chunk_gated_delta_rule_fwd_h~{}", mutation_name(m)),
         .summary = fmt::format("mutant of chunk_gated_delta_rule_fwd_h: {} (kernel.hpp, Mutation)",
                                mutation_name(m)),
-        .keys = mutant_keys(),
+        .keys = mutant_keys(keys()),
         .make = [m](const Shape& s) { return std::make_unique<Problem>(s, m); },
         .mutant_of = "chunk_gated_delta_rule_fwd_h",
     });

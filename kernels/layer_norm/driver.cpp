@@ -43,7 +43,7 @@ class Problem final : public RowProblem {
   void check_row(std::span<const TensorView> t, std::int64_t r,
                  std::span<Comparer> cmp) const override {
     const reference::rows::LayerNorm want =
-        reference::rows::layer_norm(input_vector(kX, r * N_, N_), input_vector(kGamma, 0, N_),
+        reference::rows::layer_normalize(input_vector(kX, r * N_, N_), input_vector(kGamma, 0, N_),
                                     input_vector(kBeta, 0, N_), kEps);
     compare_row(cmp[kOutY], kOutY, t[kY], r, want.y);
     // the mean is judged against the row's spread (its error comes from summing the row)

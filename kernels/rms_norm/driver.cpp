@@ -39,7 +39,7 @@ class Problem final : public RowProblem {
   void check_row(std::span<const TensorView> t, std::int64_t r,
                  std::span<Comparer> cmp) const override {
     compare_row(cmp[0], 0, t[kOut], r,
-                reference::rows::rms_norm(input_vector(kInput, r * hidden_, hidden_),
+                reference::rows::rms_normalize(input_vector(kInput, r * hidden_, hidden_),
                                           input_vector(kWeight, 0, hidden_), kEpsilon));
   }
 

@@ -5,7 +5,7 @@
 
 namespace dc::reference::rows {
 
-Eigen::VectorXd rms_norm(const Eigen::VectorXd& x, const Eigen::VectorXd& w, double eps) {
+Eigen::VectorXd rms_normalize(const Eigen::VectorXd& x, const Eigen::VectorXd& w, double eps) {
   const double inv_rms = 1.0 / std::sqrt(x.squaredNorm() / static_cast<double>(x.size()) + eps);
   return x.cwiseProduct(w) * inv_rms;
 }
@@ -32,7 +32,7 @@ Eigen::VectorXd attention(const Eigen::VectorXd& q, const Eigen::MatrixXd& k,
   return v.transpose() * softmax(scale * (k * q));
 }
 
-LayerNorm layer_norm(const Eigen::VectorXd& x, const Eigen::VectorXd& gamma,
+LayerNorm layer_normalize(const Eigen::VectorXd& x, const Eigen::VectorXd& gamma,
                      const Eigen::VectorXd& beta, double eps) {
   LayerNorm r;
   r.mean = x.mean();
@@ -42,7 +42,7 @@ LayerNorm layer_norm(const Eigen::VectorXd& x, const Eigen::VectorXd& gamma,
   return r;
 }
 
-Eigen::VectorXd causal_conv1d(const Eigen::MatrixXd& window, const Eigen::MatrixXd& w,
+Eigen::VectorXd causal_convolution(const Eigen::MatrixXd& window, const Eigen::MatrixXd& w,
                               const Eigen::VectorXd& bias) {
   Eigen::VectorXd out = bias;
   for (Eigen::Index k = 0; k < window.rows(); ++k)

@@ -7,7 +7,7 @@
 namespace dc::reference::rows {
 
 // y = x / sqrt(mean(x^2) + eps) * w
-Eigen::VectorXd rms_norm(const Eigen::VectorXd& x, const Eigen::VectorXd& w, double eps);
+Eigen::VectorXd rms_normalize(const Eigen::VectorXd& x, const Eigen::VectorXd& w, double eps);
 
 // gelu(x) = x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), elementwise
 Eigen::VectorXd gelu_tanh(const Eigen::VectorXd& x);
@@ -27,12 +27,12 @@ struct LayerNorm {
   double mean = 0, rstd = 0;
 };
 // y = (x - mean) * rstd * gamma + beta, rstd = 1 / sqrt(var + eps), var the biased variance
-LayerNorm layer_norm(const Eigen::VectorXd& x, const Eigen::VectorXd& gamma,
+LayerNorm layer_normalize(const Eigen::VectorXd& x, const Eigen::VectorXd& gamma,
                      const Eigen::VectorXd& beta, double eps);
 
 // One token of a causal depthwise convolution: out[c] = bias[c] + sum_k w(c, k) x(k, c), where
 // row k of `window` is token t - (width - 1) + k (zeros before the sequence's start).
-Eigen::VectorXd causal_conv1d(const Eigen::MatrixXd& window, const Eigen::MatrixXd& w,
+Eigen::VectorXd causal_convolution(const Eigen::MatrixXd& window, const Eigen::MatrixXd& w,
                               const Eigen::VectorXd& bias);
 
 }  // namespace dc::reference::rows

@@ -6,6 +6,13 @@
 //                                        grid, block, ...)(a)
 // The output starts with `#line 1 "IN"`: diagnostics, __FILE__ and the runtime's reports name
 // the original file and line. OUT is rewritten only when its text changes.
+//
+// diffcheck-cpu-source IN OUT --mutant FILE NAME: the same, with mutant NAME of the mutants
+// file FILE planted first (diffcheck selftest's mutants of a family; docs/design.md):
+//   mutant NAME: what the defect is
+//   - a line of IN, as written (leading and trailing blanks are not compared)
+//   + the line that replaces it
+// The `-` lines must occur in IN exactly once, as consecutive lines.
 #include <cctype>
 #include <cstdio>
 #include <fstream>
@@ -13,6 +20,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -206,15 +214,72 @@ std::string read(const std::string& path) {
   return s.str();
 }
 
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+std::string trimmed(const std::string& s) {
+  const auto first = s.find_first_not_of(" \t\r");
+  if (first == std::string::npos) return "";
+  return s.substr(first, s.find_last_not_of(" \t\r") - first + 1);
+}
+
+// `text` (the file `path`) with mutant `name` of the mutants file `file` planted.
+std::string mutate(const std::string& text, const std::string& path, const std::string& file,
+                   const std::string& name) {
+  std::vector<std::string> from, to;
+  bool found = false, in_block = false;
+  for (const std::string& line : lines_of(read(file))) {
+    if (line.rfind("mutant ", 0) == 0) {
+      in_block = trimmed(line.substr(7, line.find(':') - 7)) == name;
+      found = found || in_block;
+      continue;
+    }
+    if (!in_block || line.empty()) continue;
+    if (line[0] == '-') from.push_back(trimmed(line.substr(1)));
+    if (line[0] == '+') to.push_back(line.size() > 1 ? line.substr(line[1] == ' ' ? 2 : 1) : "");
+  }
+  if (!found) throw std::runtime_error(file + ": no mutant " + name);
+  if (from.empty()) throw std::runtime_error(file + ": mutant " + name + " replaces no line");
+  const std::vector<std::string> lines = lines_of(text);
+  std::size_t at = lines.size(), matches = 0;
+  for (std::size_t i = 0; i + from.size() <= lines.size(); ++i) {
+    std::size_t k = 0;
+    while (k < from.size() && trimmed(lines[i + k]) == from[k]) ++k;
+    if (k == from.size()) at = i, ++matches;
+  }
+  if (matches != 1)
+    throw std::runtime_error(file + ": mutant " + name + ": its `-` lines occur " +
+                             std::to_string(matches) + " times in " + path + " (must be once)");
+  const std::string indent = lines[at].substr(0, lines[at].find_first_not_of(" \t"));
+  std::string out;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    if (i == at) {
+      for (const std::string& t : to) out += indent + t + "\n";
+      // the lines after it keep their numbers
+      out += "#line " + std::to_string(at + from.size() + 1) + " \"" + path + "\"\n";
+      i += from.size() - 1;
+      continue;
+    }
+    out += lines[i] + "\n";
+  }
+  return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 3) {
-    std::cerr << "usage: diffcheck-cpu-source IN OUT\n";
+  if (argc != 3 && !(argc == 6 && std::string(argv[3]) == "--mutant")) {
+    std::cerr << "usage: diffcheck-cpu-source IN OUT [--mutant FILE NAME]\n";
     return 2;
   }
   try {
-    Rewriter r{argv[1], read(argv[1]), {}};
+    std::string text = read(argv[1]);
+    if (argc == 6) text = mutate(text, argv[1], argv[4], argv[5]);
+    Rewriter r{argv[1], text, {}};
     r.run();
     std::string out = "#line 1 \"" + r.path + "\"\n" + r.text;
     std::string old;
