@@ -48,12 +48,11 @@ void add_buffer_loads(Verdict& v, const amd_buffer::Record& record, const FaultR
           ? "host code"
           : fmt::format("block ({},{},{}) thread ({},{},{})", record.block[0], record.block[1],
                         record.block[2], record.thread[0], record.thread[1], record.thread[2]);
-  v.buffer_loads = BufferLoads{
-      .count = record.loads,
-      .read_zero = record.zero_out_of_range != 0,
-      .first = fmt::format("byte offset {} of a resource of {} bytes, {}", record.offset,
-                           record.range, position),
-      .elsewhere = elsewhere(record.address, fault, problem)};
+  v.buffer_loads = BufferLoads{.count = record.loads,
+                               .read_zero = record.zero_out_of_range != 0,
+                               .first = fmt::format("byte offset {} of a resource of {} bytes, {}",
+                                                    record.offset, record.range, position),
+                               .elsewhere = elsewhere(record.address, fault, problem)};
 }
 
 }  // namespace dc

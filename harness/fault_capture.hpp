@@ -40,7 +40,7 @@ struct FaultRecord {
   GuardRange ranges[kMaxRanges];
   int pending_count;
   PendingFault pending[kMaxPending];
-  overflow::Record overflow;  // the case's first integer overflow (--check overflow)
+  overflow::Record overflow;   // the case's first integer overflow (--check overflow)
   amd_buffer::Record buffers;  // its raw buffer loads past their range (--amd-buffers)
 };
 

@@ -17,11 +17,11 @@
 
 #include <fmt/format.h>
 
+#include "buffer_loads.hpp"
 #include "demand_pager.hpp"
 #include "fault_capture.hpp"
 #include "guarded_buffer.hpp"
 #include "interrupt.hpp"
-#include "buffer_loads.hpp"
 #include "overflow_finding.hpp"
 #include "poison.hpp"
 #include "runtime/simt.hpp"

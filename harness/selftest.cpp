@@ -182,7 +182,8 @@ std::string header(const char* first, const char* second) {
 std::string family_rates(const SelftestSummary& s) {
   std::vector<std::pair<std::string, std::pair<int, int>>> rates;
   for (const Trial& t : s.mutants) {
-    auto at = std::find_if(rates.begin(), rates.end(), [&](const auto& r) { return r.first == t.of; });
+    auto at =
+        std::find_if(rates.begin(), rates.end(), [&](const auto& r) { return r.first == t.of; });
     if (at == rates.end()) at = rates.insert(rates.end(), {t.of, {0, 0}});
     at->second.first += t.failed ? 1 : 0;
     ++at->second.second;

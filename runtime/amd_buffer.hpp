@@ -16,12 +16,12 @@
 namespace dc::amd_buffer {
 
 struct Record {
-  int zero_out_of_range;  // set by the harness before the case runs (--amd-buffers)
-  int present;            // an out-of-range load was seen
-  int lock;               // taken with __atomic builtins (the record stays plain data)
-  std::uint64_t loads;    // out-of-range loads of the case, in whatever order
-  overflow::Order order;  // of the first
-  std::uintptr_t address;  // base + offset of the first: where a global load would read
+  int zero_out_of_range;        // set by the harness before the case runs (--amd-buffers)
+  int present;                  // an out-of-range load was seen
+  int lock;                     // taken with __atomic builtins (the record stays plain data)
+  std::uint64_t loads;          // out-of-range loads of the case, in whatever order
+  overflow::Order order;        // of the first
+  std::uintptr_t address;       // base + offset of the first: where a global load would read
   std::uint32_t offset, range;  // its byte offset, and the resource's num_records
   unsigned block[3], thread[3];
 };

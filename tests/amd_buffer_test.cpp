@@ -32,7 +32,7 @@ TEST(AmdBuffers, ALoadPastTheRangeReadsZeroOnlyUnderTheOption) {
   EXPECT_EQ(record.loads, 1u);
   EXPECT_EQ(record.offset, 10u);
   record.zero_out_of_range = 1;
-  EXPECT_EQ(__builtin_amdgcn_raw_buffer_load_b16(r, 8, 0, 0), 0);  // past it: 0
+  EXPECT_EQ(__builtin_amdgcn_raw_buffer_load_b16(r, 8, 0, 0), 0);   // past it: 0
   EXPECT_EQ(__builtin_amdgcn_raw_buffer_load_b32(r, 6, 0, 0), 0u);  // straddling the end
   EXPECT_EQ(record.loads, 3u);
   dc::amd_buffer::use_record(nullptr);

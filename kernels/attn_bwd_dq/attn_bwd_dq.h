@@ -19,6 +19,8 @@ enum class Index { i64, i32, mixed };
 void dq(void* out, float* dq_accum, const float* ds, const void* k, int batch, int seqlen,
         int heads, int head_dim, float scale, DType dtype, Index index);
 
-inline int d_rounded(int head_dim) { return (head_dim + 31) / 32 * 32; }
+inline int d_rounded(int head_dim) {
+  return (head_dim + 31) / 32 * 32;
+}
 
 }  // namespace attn_bwd_dq

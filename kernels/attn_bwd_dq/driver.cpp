@@ -6,7 +6,7 @@ namespace dc::kernels::bwd {
 namespace {
 
 enum Tensor : std::size_t { kDs, kK, kAccum, kDq };
-constexpr int kThreads = 128;  // attn_bwd_dq.cu
+constexpr int kThreads = 128;           // attn_bwd_dq.cu
 constexpr std::int64_t kPadding = 128;  // accumulator rows after each sequence's
 
 class Problem final : public RowProblem {
@@ -20,31 +20,35 @@ class Problem final : public RowProblem {
         d_rounded_(attn_bwd_dq::d_rounded(static_cast<int>(head_dim_))) {
     const std::int64_t tokens = batch_ * seqlen_;
     const std::vector<Dim> qk{{"token", tokens}, {"head", heads_}, {"d", head_dim_}};
-    set_up({.batches = batch_,
-            .rows_per_batch = seqlen_,
-            .width = heads_ * head_dim_,
-            .rows_per_block = seqlen_,
-            .column_blocks = heads_,
-            .threads = kThreads},
-           {{{"ds", DType::f32, Role::input,
-              {{"batch", batch_}, {"head", heads_}, {"i", seqlen_}, {"j", seqlen_}}}},
-            {{"k", dtype_, Role::input, qk}},
-            {{"dq_accum", DType::f32, Role::output,
-              {{"row", batch_ * (seqlen_ + kPadding)}, {"head", heads_}, {"d", d_rounded_}}}},
-            {{"dq", dtype_, Role::output, qk}}},
-           // the block of a row's sequence zeroes its rows up to the padding's last, the largest
-           // offset it forms
-           {{.tensor = "dq_accum",
-             .expression = "(q_offset + 128 * bidb + i) * h * d_rounded",
-             .stride = heads_ * d_rounded_,
-             .narrow_in = {"i32", "mixed"},
-             .row_index = [seqlen = seqlen_](std::int64_t r) {
-               return (r / seqlen + 1) * (seqlen + kPadding) - 1;
-             }}},
-           // fp32: a sum of seqlen products (in blocks of 64), the scale, rounded to dtype
-           {{kDq, fp32_then_rounded(dtype_, static_cast<double>(seqlen_) + 2)}},
-           2.0 * static_cast<double>(heads_ * head_dim_ * seqlen_) +
-               static_cast<double>(heads_ * d_rounded_ * (seqlen_ + kPadding)) / seqlen_);
+    set_up(
+        {.batches = batch_,
+         .rows_per_batch = seqlen_,
+         .width = heads_ * head_dim_,
+         .rows_per_block = seqlen_,
+         .column_blocks = heads_,
+         .threads = kThreads},
+        {{{"ds",
+           DType::f32,
+           Role::input,
+           {{"batch", batch_}, {"head", heads_}, {"i", seqlen_}, {"j", seqlen_}}}},
+         {{"k", dtype_, Role::input, qk}},
+         {{"dq_accum",
+           DType::f32,
+           Role::output,
+           {{"row", batch_ * (seqlen_ + kPadding)}, {"head", heads_}, {"d", d_rounded_}}}},
+         {{"dq", dtype_, Role::output, qk}}},
+        // the block of a row's sequence zeroes its rows up to the padding's last, the largest
+        // offset it forms
+        {{.tensor = "dq_accum",
+          .expression = "(q_offset + 128 * bidb + i) * h * d_rounded",
+          .stride = heads_ * d_rounded_,
+          .narrow_in = {"i32", "mixed"},
+          .row_index = [seqlen = seqlen_](
+                           std::int64_t r) { return (r / seqlen + 1) * (seqlen + kPadding) - 1; }}},
+        // fp32: a sum of seqlen products (in blocks of 64), the scale, rounded to dtype
+        {{kDq, fp32_then_rounded(dtype_, static_cast<double>(seqlen_) + 2)}},
+        2.0 * static_cast<double>(heads_ * head_dim_ * seqlen_) +
+            static_cast<double>(heads_ * d_rounded_ * (seqlen_ + kPadding)) / seqlen_);
   }
 
   void run(std::span<void* const> t) const override {
@@ -64,7 +68,8 @@ class Problem final : public RowProblem {
       Eigen::MatrixXd k(seqlen_, head_dim_);
       for (std::int64_t j = 0; j < seqlen_; ++j)
         k.row(j) = input_vector(kK, ((b * seqlen_ + j) * heads_ + h) * head_dim_, head_dim_);
-      const Eigen::VectorXd ds = input_vector(kDs, ((b * heads_ + h) * seqlen_ + i) * seqlen_, seqlen_);
+      const Eigen::VectorXd ds =
+          input_vector(kDs, ((b * heads_ + h) * seqlen_ + i) * seqlen_, seqlen_);
       want.segment(h * head_dim_, head_dim_) = static_cast<double>(scale()) * (k.transpose() * ds);
     }
     compare_row(cmp[0], 0, t[kDq], r, want);
@@ -83,7 +88,7 @@ const Registration registration = register_family<Problem>(
     "accumulator row offset (q_offset + 128 * bidb) * h * d_rounded in int before the fix: "
     "flash-attention PR 1500)",
     row_keys({integer_key("batch", 1, 65535, "sequences (one block per head of each)"),
-              integer_key("seqlen", 1, 4096, "tokens per sequence (queries and keys)"),
+              integer_key("seqlen", 1, 1024, "tokens per sequence (queries and keys)"),
               integer_key("heads", 1, 256, "heads", "16"),
               integer_key("head_dim", 1, 256, "head dimension (d_rounded: up to a multiple of 32)",
                           "128")},

@@ -44,7 +44,7 @@ class Problem final : public RowProblem {
                  std::span<Comparer> cmp) const override {
     const reference::rows::LayerNorm want =
         reference::rows::layer_normalize(input_vector(kX, r * N_, N_), input_vector(kGamma, 0, N_),
-                                    input_vector(kBeta, 0, N_), kEps);
+                                         input_vector(kBeta, 0, N_), kEps);
     compare_row(cmp[kOutY], kOutY, t[kY], r, want.y);
     // the mean is judged against the row's spread (its error comes from summing the row)
     compare_row(cmp[kOutMean], kOutMean, t[kMean], r, Eigen::VectorXd::Constant(1, want.mean),

@@ -15,23 +15,25 @@ class Problem final : public RowProblem {
         top_k_(s.integer("top_k")),
         hidden_(s.integer("hidden")) {
     if (tokens_ * top_k_ > 0x7fffffff)
-      throw ShapeError("tokens", "tokens * top_k (the permuted rows, one block each) must fit in int");
+      throw ShapeError("tokens",
+                       "tokens * top_k (the permuted rows, one block each) must fit in int");
     const std::int64_t permuted = tokens_ * top_k_;
-    set_up({.rows_per_batch = permuted, .width = hidden_, .threads = 256},
-           {{{"in", dtype_, Role::input, {{"token", tokens_}, {"h", hidden_}}}},
-            {{"permuted_to_token", DType::i32, Role::input, {{"permuted", permuted}}}, 0, 0, tokens_},
-            {{"out", dtype_, Role::output, {{"permuted", permuted}, {"h", hidden_}}}}},
-           {{.tensor = "out",
-             .expression = "permutedIdx * hiddenDim",
-             .stride = hidden_,
-             .narrow_in = {"i32", "mixed"}},
-            {.tensor = "in",
-             .expression = "tokenIdx * hiddenDim",
-             .stride = hidden_,
-             .narrow_in = {"i32", "mixed"},
-             .via = "permuted_to_token"}},
-           {{kOut, {0, 0}}},  // a copy: exact
-           2.0 * static_cast<double>(hidden_));
+    set_up(
+        {.rows_per_batch = permuted, .width = hidden_, .threads = 256},
+        {{{"in", dtype_, Role::input, {{"token", tokens_}, {"h", hidden_}}}},
+         {{"permuted_to_token", DType::i32, Role::input, {{"permuted", permuted}}}, 0, 0, tokens_},
+         {{"out", dtype_, Role::output, {{"permuted", permuted}, {"h", hidden_}}}}},
+        {{.tensor = "out",
+          .expression = "permutedIdx * hiddenDim",
+          .stride = hidden_,
+          .narrow_in = {"i32", "mixed"}},
+         {.tensor = "in",
+          .expression = "tokenIdx * hiddenDim",
+          .stride = hidden_,
+          .narrow_in = {"i32", "mixed"},
+          .via = "permuted_to_token"}},
+        {{kOut, {0, 0}}},  // a copy: exact
+        2.0 * static_cast<double>(hidden_));
   }
 
   void run(std::span<void* const> t) const override {

@@ -38,10 +38,9 @@ __global__ void __launch_bounds__(kThreads)
 }
 
 template <typename T, Index kIndex>
-void launch(void* out, const void* in, const int32_t* permuted_to_token, int permuted,
-            int hidden) {
-  permute_kernel<T, kIndex><<<permuted, kThreads>>>(
-      static_cast<T*>(out), static_cast<const T*>(in), permuted_to_token, hidden);
+void launch(void* out, const void* in, const int32_t* permuted_to_token, int permuted, int hidden) {
+  permute_kernel<T, kIndex><<<permuted, kThreads>>>(static_cast<T*>(out), static_cast<const T*>(in),
+                                                    permuted_to_token, hidden);
 }
 
 template <typename T>

@@ -113,12 +113,12 @@ class Problem final : public RowProblem {
         std::int64_t onset = 1;  // the first page count where it reaches the limit
         for (std::int64_t step = std::int64_t{1} << 32; step > 0; step /= 2)
           if (at(onset + step - 1) < limit) onset += step;
-        p.reaches.push_back(Reach{.bits = bits,
-                                  .where = fmt::format("num_pages {} on; {}", onset, damage),
-                                  .flat = p.max,
-                                  .output = "o",
-                                  .output_flat = std::max<std::int64_t>(first_row, 0) *
-                                                 q_heads_ * head_dim_});
+        p.reaches.push_back(
+            Reach{.bits = bits,
+                  .where = fmt::format("num_pages {} on; {}", onset, damage),
+                  .flat = p.max,
+                  .output = "o",
+                  .output_flat = std::max<std::int64_t>(first_row, 0) * q_heads_ * head_dim_});
       }
       out.push_back(std::move(p));
     };
@@ -139,15 +139,15 @@ class Problem final : public RowProblem {
   // The i32 variant's resource range: the element-space size with its page term wrapped to
   // int32, in bytes, in the 32-bit num_records field.
   std::uint32_t range_bytes() const {
-    const auto space = 1 + static_cast<std::int64_t>(static_cast<std::int32_t>(
-                               (pages_ - 1) * kv_heads_ * head_dim_)) +
-                       (kv_heads_ - 1) * head_dim_ + head_dim_ - 1;
+    const auto space =
+        1 +
+        static_cast<std::int64_t>(static_cast<std::int32_t>((pages_ - 1) * kv_heads_ * head_dim_)) +
+        (kv_heads_ - 1) * head_dim_ + head_dim_ - 1;
     return static_cast<std::uint32_t>(space * static_cast<std::int64_t>(dtype_bytes(dtype_)));
   }
   // The first page not wholly inside that range.
   std::int64_t first_zero_page() const {
-    return static_cast<std::int64_t>(range_bytes() / dtype_bytes(dtype_)) /
-           (kv_heads_ * head_dim_);
+    return static_cast<std::int64_t>(range_bytes() / dtype_bytes(dtype_)) / (kv_heads_ * head_dim_);
   }
 
   // k and v are not per token: their coordinates alone

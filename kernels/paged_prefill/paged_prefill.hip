@@ -43,7 +43,8 @@ struct PageReader {
   int stride_page;
   __amdgpu_buffer_rsrc_t whole;  // i32: one resource over the pool
 
-  __device__ PageReader(const T* p, const Shape& s) : pool(p), stride_page(s.kv_heads * s.head_dim) {
+  __device__ PageReader(const T* p, const Shape& s)
+      : pool(p), stride_page(s.kv_heads * s.head_dim) {
     if constexpr (kIndex == Index::i32) {
       // the descriptor's element-space size: 1 + sum (length - 1) * stride, each product in
       // int32 (before the fix), and the resource's range in bytes: num_records, 32 bits
@@ -76,15 +77,16 @@ __global__ void __launch_bounds__(kThreads)
     prefill_kernel(T* __restrict__ o, const T* __restrict__ q, const T* __restrict__ k,
                    const T* __restrict__ v, const int32_t* __restrict__ kv_indices, Shape s) {
   HIP_DYNAMIC_SHARED(float, smem)
-  float* scores = smem;                    // [seqlen]
-  float* q_row = smem + s.seqlen;          // [head_dim]
+  float* scores = smem;            // [seqlen]
+  float* q_row = smem + s.seqlen;  // [head_dim]
   const int t = blockIdx.x, h = blockIdx.y, seq = blockIdx.z;
   const int kvh = h / (s.q_heads / s.kv_heads);
   const int64_t token = static_cast<int64_t>(seq) * s.seqlen + t;
   const int64_t row = (token * s.q_heads + h) * s.head_dim;
   const PageReader<T, kIndex> keys(k, s), values(v, s);
 
-  for (int c = threadIdx.x; c < s.head_dim; c += blockDim.x) q_row[c] = static_cast<float>(q[row + c]);
+  for (int c = threadIdx.x; c < s.head_dim; c += blockDim.x)
+    q_row[c] = static_cast<float>(q[row + c]);
   __syncthreads();
   // the scores of keys 0..t, a share of them per thread
   for (int j = threadIdx.x; j <= t; j += blockDim.x) {

@@ -40,7 +40,7 @@ class Problem final : public RowProblem {
                  std::span<Comparer> cmp) const override {
     compare_row(cmp[0], 0, t[kOut], r,
                 reference::rows::rms_normalize(input_vector(kInput, r * hidden_, hidden_),
-                                          input_vector(kWeight, 0, hidden_), kEpsilon));
+                                               input_vector(kWeight, 0, hidden_), kEpsilon));
   }
 
  private:

@@ -236,7 +236,8 @@ void RowProblem::make_plan(double cost_per_row) {
     add_row(static_cast<std::int64_t>(rng::bits(seed_, 0x7035, static_cast<std::uint64_t>(i)) %
                                       static_cast<std::uint64_t>(rows)),
             "seeded random");
-  std::sort(checked_rows_.begin(), checked_rows_.end());
+  std::sort(checked_rows_.begin(), checked_rows_.end());  // each row once
+  checked_rows_.erase(std::unique(checked_rows_.begin(), checked_rows_.end()), checked_rows_.end());
   plan_.verified = fmt::format("every element of the {} rows the {} blocks write",
                                checked_rows_.size(), plan_.blocks.size());
   plan_.working_bytes = std::uint64_t{16} << 20;
@@ -254,9 +255,7 @@ void RowProblem::add_row(std::int64_t r, const std::string& why) {
     plan_.work_flops += static_cast<double>(end - first) * sparse_row_cost_ /
                             static_cast<double>(layout_.column_blocks) +
                         kFiberFlops * layout_.threads + kCheckFlops;
-    for (std::int64_t row = first; row < end; ++row)
-      if (std::find(checked_rows_.begin(), checked_rows_.end(), row) == checked_rows_.end())
-        checked_rows_.push_back(row);
+    for (std::int64_t row = first; row < end; ++row) checked_rows_.push_back(row);
   }
 }
 

@@ -33,7 +33,7 @@ Eigen::VectorXd attention(const Eigen::VectorXd& q, const Eigen::MatrixXd& k,
 }
 
 LayerNorm layer_normalize(const Eigen::VectorXd& x, const Eigen::VectorXd& gamma,
-                     const Eigen::VectorXd& beta, double eps) {
+                          const Eigen::VectorXd& beta, double eps) {
   LayerNorm r;
   r.mean = x.mean();
   const Eigen::VectorXd centered = x.array() - r.mean;
@@ -43,7 +43,7 @@ LayerNorm layer_normalize(const Eigen::VectorXd& x, const Eigen::VectorXd& gamma
 }
 
 Eigen::VectorXd causal_convolution(const Eigen::MatrixXd& window, const Eigen::MatrixXd& w,
-                              const Eigen::VectorXd& bias) {
+                                   const Eigen::VectorXd& bias) {
   Eigen::VectorXd out = bias;
   for (Eigen::Index k = 0; k < window.rows(); ++k)
     out += w.col(k).cwiseProduct(window.row(k).transpose());

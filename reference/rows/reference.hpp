@@ -28,11 +28,11 @@ struct LayerNorm {
 };
 // y = (x - mean) * rstd * gamma + beta, rstd = 1 / sqrt(var + eps), var the biased variance
 LayerNorm layer_normalize(const Eigen::VectorXd& x, const Eigen::VectorXd& gamma,
-                     const Eigen::VectorXd& beta, double eps);
+                          const Eigen::VectorXd& beta, double eps);
 
 // One token of a causal depthwise convolution: out[c] = bias[c] + sum_k w(c, k) x(k, c), where
 // row k of `window` is token t - (width - 1) + k (zeros before the sequence's start).
 Eigen::VectorXd causal_convolution(const Eigen::MatrixXd& window, const Eigen::MatrixXd& w,
-                              const Eigen::VectorXd& bias);
+                                   const Eigen::VectorXd& bias);
 
 }  // namespace dc::reference::rows

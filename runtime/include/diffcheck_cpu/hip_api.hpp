@@ -7,9 +7,9 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "amd_buffer.hpp"
 #include "host_api.hpp"
 #include "launch.hpp"
-#include "amd_buffer.hpp"
 #include "warp.hpp"
 
 // NOLINTBEGIN(readability-identifier-naming,bugprone-reserved-identifier,cppcoreguidelines-macro-usage)
