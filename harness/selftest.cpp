@@ -189,6 +189,7 @@ std::string family_rates(const SelftestSummary& s) {
     ++at->second.second;
   }
   std::vector<std::string> parts;
+  parts.reserve(rates.size());
   for (const auto& [family, rate] : rates)
     parts.push_back(fmt::format("{} {}/{}", family, rate.first, rate.second));
   return fmt::format("kill rate per family: {}\n", fmt::join(parts, ", "));
