@@ -130,14 +130,19 @@ std::optional<BoundaryMove> boundary_move(const Shape& aimed_from, const std::st
     if (k.kind == KeyKind::list) list = &k;
   if (keys.empty()) return std::nullopt;
   const KeySpec& k = *keys[rng() % keys.size()];
-  const int bits = rng() % 4 == 0 ? 32 : 31;
+  int bits = rng() % 4 == 0 ? 32 : 31;
   std::string product;  // "": the first offset to cross
   if (at_one_product) {
     const std::vector<std::string> products = narrow_products(base, variant);
     if (!products.empty()) product = products[rng() % products.size()];
   }
   const std::string aimed = product.empty() ? "" : " (" + product + ")";
-  const auto crossing = first_overflow(base, k.name, variant, k.min, k.max, bits, product);
+  auto crossing = first_overflow(base, k.name, variant, k.min, k.max, bits, product);
+  if (!crossing) {  // the other limit (an unsigned offset reaches 2^32 only; a signed one may
+                    // reach 2^31 only within the key's range)
+    bits = 63 - bits;
+    crossing = first_overflow(base, k.name, variant, k.min, k.max, bits, product);
+  }
   const std::int64_t top = crossing.value_or(std::min<std::int64_t>(k.max, 1 << 20));
   const auto moved = [&](std::int64_t v, const std::string& what) -> std::optional<BoundaryMove> {
     const auto s = valid_with(base, k.name, std::to_string(std::clamp(v, k.min, k.max)));

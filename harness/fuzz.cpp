@@ -62,11 +62,19 @@ std::optional<Shape> random_base(const KernelFamily& family, const std::string& 
       family.make(shape);  // cross-key constraints (e.g. Hg divides H)
       return shape;
     } catch (const ShapeError& e) {
-      if (e.key.empty() || !values.contains(e.key)) return std::nullopt;
+      if (e.key.empty() || !values.contains(e.key)) break;
       values.erase(e.key);  // back to its default
     }
   }
-  return std::nullopt;
+  // a key no random value satisfies (a multiple of 8, a divisor): the family's small example,
+  // with the index variant and a seed drawn, is a valid base to move from
+  if (family.examples.small.empty()) return std::nullopt;
+  try {
+    return parse_shape(fmt::format("{}:{},index={},seed={}", family.name, family.examples.small,
+                                   index, values["seed"]));
+  } catch (const ShapeError&) {
+    return std::nullopt;
+  }
 }
 
 // "(verdict, buffer, offset)": what makes a finding distinct (an integer overflow: its

@@ -224,7 +224,6 @@ SelftestSummary selftest(const SelftestOptions& o, std::ostream& progress) {
   std::vector<const KernelFamily*> chosen;
   for (const KernelFamily& f : kernel_families()) {
     if (f.mutant_of.empty()) continue;
-    space.emplace(f.mutant_of, f.name);
     const auto named = [&](const std::vector<std::string>& names) {  // full or short name
       return std::find(names.begin(), names.end(), f.name) != names.end() ||
              std::find(names.begin(), names.end(), f.name.substr(f.mutant_of.size() + 1)) !=
@@ -232,6 +231,7 @@ SelftestSummary selftest(const SelftestOptions& o, std::ostream& progress) {
     };
     if ((!o.only.empty() && !named(o.only)) || named(o.except)) continue;
     chosen.push_back(&f);
+    space.emplace(f.mutant_of, f.name);  // the clean kernels of the mutants chosen
   }
   const std::size_t total = chosen.size() + space.size();
   const auto counter = [&] {
