@@ -98,7 +98,7 @@ class Problem final : public RowProblem {
         first_row < seqs_ * seqlen_
             ? fmt::format(", first in token {}", std::max<std::int64_t>(first_row, 0))
             : ", none of them in this case's page table");
-    // one declared product: its tensor, its expression, its signedness and its value at a page count
+    // one declared product: its tensor, expression, signedness and value at a page count
     const auto product = [&](const char* tensor, const char* expression, bool is_unsigned,
                              const auto& at) {
       IndexProduct p{.tensor = tensor,
