@@ -4,7 +4,7 @@
 # diffcheck_add_kernel_family(NAME name SOURCES files... [REFERENCE files...]
 #                             [EXTERNAL files...] [HEADERS files...] [WARP_SIZE 32|64]
 #                             [WRAPS ignore-list] [MUTANTS file [NAMESPACE ns]]
-#                             [TARGET object-library])
+#                             [GPU_TARGETS nvidia|amd...] [TARGET object-library])
 #   A kernel family: its driver (*.cpp: keys, tensors, inputs, launch, check; it registers the
 #   family), its kernel files as they are written (*.cu, *.hip: compiled for the CPU backend),
 #   and its float64 reference (REFERENCE, *.cpp). EXTERNAL: kernel files the project did not
@@ -18,6 +18,13 @@
 #   the family's name; the driver must use that name for nothing else) renamed for it, and
 #   registers as `name~mutant` (bf16-or-first dtype and index=i64 only: whatever fails is the
 #   planted defect).
+#   In a GPU build (DIFFCHECK_GPU nvidia or amd) the same description also gives the family's
+#   device side: its kernel files compiled for the GPU as they are written (nvcc, or HIP's
+#   clang), the namespace NAMESPACE renamed for them, and the driver compiled again with
+#   DIFFCHECK_DEVICE_SIDE, so that its registration gives the GPU backend the same problem
+#   class, launching the whole grid through the kernel's own host entry
+#   (harness/device/device_side.hpp). GPU_TARGETS: the GPUs its kernel files are written for
+#   (default: both); on another, `diffcheck list` says the family has no device side and why.
 #
 # diffcheck_add_executable(name [FAMILIES families...] [NO_BUILTIN])
 #   A `diffcheck` command with diffcheck's own families (unless NO_BUILTIN) and FAMILIES.
@@ -119,7 +126,7 @@ endfunction()
 
 function(diffcheck_add_kernel_family)
   cmake_parse_arguments(PARSE_ARGV 0 arg "" "NAME;TARGET;WARP_SIZE;MUTANTS;NAMESPACE"
-                        "SOURCES;REFERENCE;EXTERNAL;HEADERS;WRAPS")
+                        "SOURCES;REFERENCE;EXTERNAL;HEADERS;WRAPS;GPU_TARGETS")
   if(NOT arg_NAME OR NOT arg_SOURCES)
     message(FATAL_ERROR "diffcheck_add_kernel_family: NAME and SOURCES are required")
   endif()
@@ -149,23 +156,72 @@ function(diffcheck_add_kernel_family)
     diffcheck_cpu_kernel_sources(${target} EXTERNAL ${warp_size} SOURCES ${arg_EXTERNAL}
                                  WRAPS ${arg_WRAPS})
   endif()
-  if(arg_MUTANTS)
-    _diffcheck_add_mutants()
-  endif()
-  set_property(GLOBAL APPEND PROPERTY DIFFCHECK_FAMILIES ${arg_NAME})
-endfunction()
-
-# (diffcheck_add_kernel_family's scope) each mutant of the MUTANTS file: the kernel files with
-# it planted, and the driver again, through a wrapper that names the mutant and renames the
-# kernel's namespace
-macro(_diffcheck_add_mutants)
-  get_filename_component(mutants_file ${arg_MUTANTS} ABSOLUTE)
   set(namespace ${arg_NAMESPACE})
   if(NOT namespace)
     set(namespace ${arg_NAME})
   endif()
   set(drivers ${arg_SOURCES})
   list(FILTER drivers EXCLUDE REGEX "\\.(cu|hip)$")
+  if(arg_MUTANTS)
+    _diffcheck_add_mutants()
+  endif()
+  if(kernels AND DEFINED DIFFCHECK_GPU AND NOT DIFFCHECK_GPU STREQUAL "none")
+    _diffcheck_add_device_side()
+  endif()
+  set_property(GLOBAL APPEND PROPERTY DIFFCHECK_FAMILIES ${arg_NAME})
+endfunction()
+
+# (diffcheck_add_kernel_family's scope) the family's device side in a GPU build: its kernel
+# files compiled for the GPU, the namespace renamed, and the driver again through a wrapper
+# that registers the GPU side instead of the family; or, when its kernel files are not written
+# for this GPU, a registration that says so
+macro(_diffcheck_add_device_side)
+  set(device_dir ${CMAKE_CURRENT_BINARY_DIR}/diffcheck_device/${arg_NAME})
+  if(arg_GPU_TARGETS AND NOT DIFFCHECK_GPU IN_LIST arg_GPU_TARGETS)
+    string(REPLACE ";" " and " written_for "${arg_GPU_TARGETS}")
+    file(CONFIGURE OUTPUT ${device_dir}/no_device_side.cpp @ONLY CONTENT
+"// generated: ${arg_NAME} has no device side in this (${DIFFCHECK_GPU}) build
+#include \"harness/device/gpu_kernel.hpp\"
+
+namespace {
+const dc::gpu::GpuRegistration registration(
+    \"${arg_NAME}\", dc::gpu::no_device_side(
+                        \"its kernel files are written for ${written_for} GPUs only (GPU_TARGETS)\"));
+}  // namespace
+")
+    target_sources(${target} PRIVATE ${device_dir}/no_device_side.cpp)
+  else()
+    set(device_kernels ${kernels} ${arg_EXTERNAL})
+    set_source_files_properties(${device_kernels} PROPERTIES LANGUAGE ${DIFFCHECK_GPU_LANGUAGE})
+    set_property(SOURCE ${device_kernels} APPEND PROPERTY COMPILE_DEFINITIONS
+                 ${namespace}=${namespace}__device)
+    target_sources(${target} PRIVATE ${device_kernels})
+    set_property(TARGET ${target} PROPERTY ${DIFFCHECK_GPU_LANGUAGE}_ARCHITECTURES
+                 ${DIFFCHECK_GPU_ARCHITECTURES})
+    if(DIFFCHECK_GPU STREQUAL "nvidia")  # kernel files written in HIP: its spelling on CUDA
+      target_include_directories(
+        ${target} PRIVATE $<$<COMPILE_LANGUAGE:CUDA>:${_diffcheck_cmake_dir}/../runtime/nvidia_hip>)
+    endif()
+    foreach(driver IN LISTS drivers)
+      get_filename_component(driver_abs ${driver} ABSOLUTE)
+      get_filename_component(driver_name ${driver} NAME)
+      file(CONFIGURE OUTPUT ${device_dir}/${driver_name} @ONLY CONTENT
+"// generated: the device side of ${arg_NAME} (${DIFFCHECK_GPU})
+#define DIFFCHECK_DEVICE_SIDE 1
+#define ${namespace} ${namespace}__device
+#include \"${driver_abs}\"
+#include \"harness/device/device_side.hpp\"
+")
+      target_sources(${target} PRIVATE ${device_dir}/${driver_name})
+    endforeach()
+  endif()
+endmacro()
+
+# (diffcheck_add_kernel_family's scope) each mutant of the MUTANTS file: the kernel files with
+# it planted, and the driver again, through a wrapper that names the mutant and renames the
+# kernel's namespace
+macro(_diffcheck_add_mutants)
+  get_filename_component(mutants_file ${arg_MUTANTS} ABSOLUTE)
   file(STRINGS ${mutants_file} mutant_lines REGEX "^mutant ")
   set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${mutants_file})
   foreach(mutant_line IN LISTS mutant_lines)

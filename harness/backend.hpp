@@ -38,6 +38,8 @@ struct DeviceBackend {
       run;
   // Inside a probe process: how many devices are visible.
   std::function<int()> count;
+  // Why this build's GPU backend cannot run `family` at all (empty: it has its device side).
+  std::function<std::string(const std::string& family)> missing;
 };
 
 // In a case process, before the device runtime starts: makes device `index` (of those this

@@ -123,7 +123,7 @@ std::optional<BoundaryMove> boundary_move(const Shape& aimed_from, const std::st
   // half the moves aim at one offset product drawn at random (every optional tensor on, so
   // that each product can be drawn), the others at the first offset to cross
   const bool at_one_product = rng() % 2 == 0;
-  const Shape base = at_one_product ? with_every_flag(aimed_from) : aimed_from;
+  Shape base = at_one_product ? with_every_flag(aimed_from) : aimed_from;
   const std::vector<const KeySpec*> keys = movable_keys(base);
   const KeySpec* list = nullptr;
   for (const KeySpec& k : base.keys())
@@ -136,12 +136,30 @@ std::optional<BoundaryMove> boundary_move(const Shape& aimed_from, const std::st
     const std::vector<std::string> products = narrow_products(base, variant);
     if (!products.empty()) product = products[rng() % products.size()];
   }
-  const std::string aimed = product.empty() ? "" : " (" + product + ")";
-  auto crossing = first_overflow(base, k.name, variant, k.min, k.max, bits, product);
-  if (!crossing) {  // the other limit (an unsigned offset reaches 2^32 only; a signed one may
-                    // reach 2^31 only within the key's range)
-    bits = 63 - bits;
-    crossing = first_overflow(base, k.name, variant, k.min, k.max, bits, product);
+  std::string aimed = product.empty() ? "" : " (" + product + ")";
+  // where k crosses the limit drawn, else the other (an unsigned offset reaches 2^32 only; a
+  // signed one may reach 2^31 only within the key's range)
+  const auto solve = [&](const Shape& from) {
+    auto at = first_overflow(from, k.name, variant, k.min, k.max, bits, product);
+    if (!at) {
+      at = first_overflow(from, k.name, variant, k.min, k.max, 63 - bits, product);
+      if (at) bits = 63 - bits;
+    }
+    return at;
+  };
+  auto crossing = solve(base);
+  // no value of k alone reaches either limit (a product of two bounded keys: queries up to
+  // 65535 times a context): another key at its largest first, in random order
+  std::vector<const KeySpec*> others;
+  for (const KeySpec* o : keys)
+    if (o != &k) others.push_back(o);
+  std::shuffle(others.begin(), others.end(), rng);
+  for (std::size_t i = 0; !crossing && i < others.size(); ++i) {
+    const auto grown =
+        valid_with(base, others[i]->name, std::to_string(largest_valid(base, *others[i])));
+    if (!grown || !(crossing = solve(*grown))) continue;
+    base = *grown;
+    aimed += fmt::format(" with the largest {}", others[i]->name);
   }
   const std::int64_t top = crossing.value_or(std::min<std::int64_t>(k.max, 1 << 20));
   const auto moved = [&](std::int64_t v, const std::string& what) -> std::optional<BoundaryMove> {

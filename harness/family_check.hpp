@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "backend.hpp"
 #include "problem.hpp"
 
 namespace dc {
@@ -22,8 +23,10 @@ struct FamilyCheckResult {
   std::string detail;    // what was seen
 };
 
-// Every generic check of `family` (cases: a bounded number, never a time).
-std::vector<FamilyCheckResult> check_family(const KernelFamily& family);
+// Every generic check of `family` (cases: a bounded number, never a time), on `backend` (on
+// the GPU: the whole grid on the device, its outputs against the same reference).
+std::vector<FamilyCheckResult> check_family(const KernelFamily& family,
+                                            Backend backend = Backend::cpu);
 
 // The families the generic checks run over: every registered one but planted defects and
 // mutants.

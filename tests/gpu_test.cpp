@@ -12,6 +12,7 @@
 
 #include "harness/device/device_buffer.hpp"
 #include "harness/device/gpu_kernel.hpp"
+#include "harness/family_check.hpp"
 #include "harness/poison.hpp"
 #include "harness/problem.hpp"
 #include "harness/runner.hpp"
@@ -204,6 +205,24 @@ TEST_F(Gpu, SmallShapesPassOnTheDeviceAgainstTheReference) {
   // beyond the GPU build's shared memory: skipped, and said so
   const dc::Verdict wide = on_gpu("chunk_gated_delta_rule_fwd_h:T=10,H=1,K=256,V=8");
   EXPECT_EQ(wide.kind, dc::VerdictKind::skipped) << dc::to_text(wide);
+}
+
+// Every family whose kernels are files gets its device side from the same description
+// (diffcheck_add_kernel_family): the generic checks run there as on the CPU backend (its
+// small shapes pass in every variant and dtype, two runs agree, the 32-bit variant fails at
+// its declared crossing and the fix passes), the whole grid on the device. A family without a
+// device side says why.
+TEST_F(Gpu, EveryFamilyWithADeviceSidePassesItsGenericChecksThere) {
+  int families = 0;
+  for (const dc::KernelFamily* f : dc::checkable_families()) {
+    const std::string missing = dc::gpu::device_side_missing(f->name);
+    if (!missing.empty()) continue;
+    ++families;
+    for (const dc::FamilyCheckResult& r : dc::check_family(*f, dc::Backend::gpu))
+      EXPECT_TRUE(r.passed || r.skipped)
+          << f->name << ": " << r.check << ": " << r.detail << "\n  " << r.shape;
+  }
+  EXPECT_GE(families, 11);  // the seed kernel and ten of the kernel-file families at least
 }
 
 // The planted defects on the device: a device fault where the CPU backend names an

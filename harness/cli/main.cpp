@@ -576,7 +576,12 @@ int run_fuzz(dc::FuzzOptions options, const FuzzOutputs& out, const std::string&
 }
 
 // The generic checks (harness/family_check.hpp) of the named families, or of every one.
-int run_family_check(const std::vector<std::string>& kernels) {
+int run_family_check(const std::vector<std::string>& kernels, const std::string& backend_name) {
+  const dc::Backend backend = backend_name == "gpu" ? dc::Backend::gpu : dc::Backend::cpu;
+  if (const std::string why = dc::backend_unavailable(backend); !why.empty()) {
+    std::cerr << "diffcheck family-check: " << why << '\n';
+    return kExitEnvironment;
+  }
   std::vector<const dc::KernelFamily*> families;
   if (kernels.empty()) families = dc::checkable_families();
   try {
@@ -586,13 +591,23 @@ int run_family_check(const std::vector<std::string>& kernels) {
     return kExitUsage;
   }
   int failed = 0, skipped = 0, passed = 0;
-  for (const dc::KernelFamily* f : families)
-    for (const dc::FamilyCheckResult& r : dc::check_family(*f)) {
+  for (const dc::KernelFamily* f : families) {
+    const dc::DeviceBackend* gpu = dc::device_backend();
+    if (const std::string missing = backend == dc::Backend::gpu ? gpu->missing(f->name) : "";
+        !missing.empty()) {
+      ++skipped;
+      fmt::print("skip {:<24} on the GPU backend: {}\n", f->name, missing);
+      continue;
+    }
+    for (const dc::FamilyCheckResult& r : dc::check_family(*f, backend)) {
       const char* mark = r.skipped ? "skip" : r.passed ? "ok  " : "FAIL";
       (r.skipped ? skipped : r.passed ? passed : failed) += 1;
       fmt::print("{} {:<24} {}: {}\n", mark, f->name, r.check, r.detail);
-      if (!r.skipped && !r.passed) fmt::print("     repro: diffcheck --shape '{}'\n", r.shape);
+      if (!r.skipped && !r.passed)
+        fmt::print("     repro: diffcheck --shape '{}'{}\n", r.shape,
+                   backend == dc::Backend::gpu ? " --backend gpu" : "");
     }
+  }
   fmt::print("{} checks: {} passed, {} failed, {} skipped\n", passed + failed + skipped, passed,
              failed, skipped);
   return failed == 0 ? 0 : 1;
@@ -618,6 +633,10 @@ int run_list(bool names_only, bool mutants, const std::string& kernel) {
                : !f.mutant_of.empty() ? "  (mutant, for diffcheck selftest)"
                                       : "",
                f.summary);
+    if (const dc::DeviceBackend* gpu = dc::device_backend(); gpu != nullptr) {
+      const std::string why = gpu->missing(f.name);
+      fmt::print("  GPU backend: {}\n", why.empty() ? "runs it (--backend gpu)" : why);
+    }
     for (const dc::KeySpec& k : f.keys) {
       std::string def = k.default_value.empty()     ? "required"
                         : k.default_value == "-"    ? "none"
@@ -845,6 +864,9 @@ int run_main(int argc, char** argv) {
   std::vector<std::string> family_check_kernels;
   family_check->add_option("--kernel", family_check_kernels,
                            "only these families (repeatable; default: every one)");
+  std::string family_check_backend = "cpu";
+  family_check->add_option("--backend", family_check_backend, "where the kernels run")
+      ->check(CLI::IsMember({"cpu", "gpu"}));
 
   CheckArgs explain_args;
   CLI::App* explain = app.add_subcommand(
@@ -881,7 +903,7 @@ int run_main(int argc, char** argv) {
   if (*replay) return run_replay(replay_args, replay_paths, command);
   if (*minimize) return run_minimize(minimize_args, minimize_budget, minimize_max_cases);
   if (*explain) return run_explain(explain_args);
-  if (*family_check) return run_family_check(family_check_kernels);
+  if (*family_check) return run_family_check(family_check_kernels, family_check_backend);
   if (*check) return run_check(sub, command);
   return run_check(top, command);
 }

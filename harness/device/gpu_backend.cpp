@@ -3,15 +3,21 @@
 // the family's device generator, outputs poisoned; the whole grid runs; the device scans for
 // canary damage, unwritten and non-finite outputs; then only the elements the verification
 // reads cross to the host tensors, and the CPU reference judges them as on the CPU backend.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <exception>
 #include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
 
 #include <fmt/format.h>
 
 #include "device_buffer.hpp"
 #include "gpu_kernel.hpp"
 #include "harness/backend.hpp"
+#include "harness/parallel.hpp"
 #include "harness/poison.hpp"
 
 namespace dc::gpu {
@@ -36,6 +42,32 @@ std::uint32_t exponent_bits(DType t) {
   }
 }
 
+// Input `tensor` generated on the host by the problem's own fill() (so the same bits as on
+// the CPU backend) and copied to the device, in pieces generated on every core.
+void fill_from_host(const Problem& problem, std::size_t tensor, const TensorSpec& spec,
+                    void* device) {
+  constexpr std::int64_t kPieceBytes = std::int64_t{32} << 20;
+  const auto width = static_cast<std::int64_t>(dtype_bytes(spec.dtype));
+  const std::int64_t per_piece = kPieceBytes / width, n = spec.elements();
+  const auto pieces = static_cast<std::size_t>((n + per_piece - 1) / per_piece);
+  const int jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  std::exception_ptr failed;  // the first error of a piece, rethrown here
+  std::mutex failing;
+  run_in_parallel(pieces, jobs, [&](std::size_t k) {
+    const std::int64_t begin = static_cast<std::int64_t>(k) * per_piece;
+    const std::int64_t count = std::min(per_piece, n - begin);
+    try {
+      std::vector<std::byte> host(static_cast<std::size_t>(count * width));
+      problem.fill(tensor, begin, count, host.data());
+      copy_to_device(static_cast<std::byte*>(device) + begin * width, host.data(), host.size());
+    } catch (...) {
+      const std::lock_guard lock(failing);
+      if (!failed) failed = std::current_exception();
+    }
+  });
+  if (failed) std::rethrow_exception(failed);
+}
+
 std::string unavailable() {
   if (device_count() > 0) return {};
   return "--backend gpu: no GPU device is visible (no driver, or no device): run on the CPU "
@@ -44,12 +76,9 @@ std::string unavailable() {
 
 Verdict run(const Shape& shape, const Problem& problem, std::span<TensorView> views, Verdict v) {
   const GpuKernel* kernel = find_gpu_kernel(shape.kernel());
-  if (kernel == nullptr) {
+  if (const std::string why = device_side_missing(shape.kernel()); !why.empty()) {
     v.kind = VerdictKind::skipped;
-    v.message = fmt::format(
-        "{} has no GPU launcher (a *.hip file in its kernels/ folder "
-        "registers one); the CPU backend runs it",
-        shape.kernel());
+    v.message = fmt::format("{}: {}; the CPU backend runs it", shape.kernel(), why);
     return v;
   }
   if (const std::string why = kernel->unsupported ? kernel->unsupported(shape) : ""; !why.empty()) {
@@ -80,8 +109,10 @@ Verdict run(const Shape& shape, const Problem& problem, std::span<TensorView> vi
   const auto generating = Clock::now();
   for (std::size_t i = 0; i < specs.size(); ++i) {
     if (device[i] == nullptr) continue;
-    if (specs[i].role == Role::input)
+    if (specs[i].role == Role::input && kernel->fill)
       kernel->fill(shape, i, device[i], specs[i].elements());
+    else if (specs[i].role == Role::input)
+      fill_from_host(problem, i, specs[i], device[i]);
     else
       buffers[i]->poison(poison_bits(specs[i].dtype));
   }
@@ -151,8 +182,10 @@ Verdict run(const Shape& shape, const Problem& problem, std::span<TensorView> vi
 }
 
 const bool registered = [] {
-  register_device_backend(
-      DeviceBackend{.unavailable = unavailable, .run = run, .count = device_count});
+  register_device_backend(DeviceBackend{.unavailable = unavailable,
+                                        .run = run,
+                                        .count = device_count,
+                                        .missing = device_side_missing});
   return true;
 }();
 

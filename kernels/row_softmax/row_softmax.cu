@@ -53,7 +53,7 @@ __global__ void softmax_warp_forward(T* dst, const T* src, int batch_size, int s
 template <typename T, Index kIndex>
 void launch(void* out, const void* in, int rows, int cols) {
   const dim3 block(kWarpSize, kWarpsPerBlock);
-  const dim3 grid((rows + kWarpsPerBlock - 1) / kWarpsPerBlock);
+  const dim3 grid(static_cast<unsigned>((int64_t{rows} + kWarpsPerBlock - 1) / kWarpsPerBlock));
   softmax_warp_forward<T, kIndex>
       <<<grid, block>>>(static_cast<T*>(out), static_cast<const T*>(in), rows, cols, cols);
 }

@@ -97,6 +97,9 @@ class RowProblem : public Problem {
   void fill(std::size_t t, std::int64_t begin, std::int64_t count, void* out) const override;
   // runs the kernel (run) with this plan's blocks
   void launch(std::span<void* const> t) const final;
+  // The whole grid through the kernel's host entry, on the device its kernel files were
+  // compiled for: the family's device side in a GPU build (harness/device/device_side.hpp).
+  void launch_whole_grid(std::span<void* const> t) const { run(t); }
 
  protected:
   struct Output {
