@@ -3,8 +3,9 @@
 #
 # diffcheck_add_kernel_family(NAME name SOURCES files... [REFERENCE files...]
 #                             [EXTERNAL files...] [HEADERS files...] [WARP_SIZE 32|64]
-#                             [WRAPS ignore-list] [MUTANTS file [NAMESPACE ns]]
-#                             [GPU_TARGETS nvidia|amd...] [TARGET object-library])
+#                             [WRAPS ignore-list] [MUTANTS file [NAMESPACE ns]
+#                             [INCLUDED_KERNELS headers...]] [GPU_TARGETS nvidia|amd...]
+#                             [TARGET object-library])
 #   A kernel family: its driver (*.cpp: keys, tensors, inputs, launch, check; it registers the
 #   family), its kernel files as they are written (*.cu, *.hip: compiled for the CPU backend),
 #   and its float64 reference (REFERENCE, *.cpp). EXTERNAL: kernel files the project did not
@@ -17,7 +18,9 @@
 #   compiles the kernel files and the driver again, the kernel's namespace NAMESPACE (default:
 #   the family's name; the driver must use that name for nothing else) renamed for it, and
 #   registers as `name~mutant` (bf16-or-first dtype and index=i64 only: whatever fails is the
-#   planted defect).
+#   planted defect). INCLUDED_KERNELS: a kernel written as a header that the driver includes
+#   from its own folder (`#include "kernel.hpp"`, the gated-delta-rule stages): the mutants are
+#   planted in a copy of it, compiled with a copy of the driver beside it.
 #   In a GPU build (DIFFCHECK_GPU nvidia or amd) the same description also gives the family's
 #   device side: its kernel files compiled for the GPU as they are written (nvcc, or HIP's
 #   clang), the namespace NAMESPACE renamed for them, and the driver compiled again with
@@ -126,7 +129,7 @@ endfunction()
 
 function(diffcheck_add_kernel_family)
   cmake_parse_arguments(PARSE_ARGV 0 arg "" "NAME;TARGET;WARP_SIZE;MUTANTS;NAMESPACE"
-                        "SOURCES;REFERENCE;EXTERNAL;HEADERS;WRAPS;GPU_TARGETS")
+                        "SOURCES;REFERENCE;EXTERNAL;HEADERS;WRAPS;GPU_TARGETS;INCLUDED_KERNELS")
   if(NOT arg_NAME OR NOT arg_SOURCES)
     message(FATAL_ERROR "diffcheck_add_kernel_family: NAME and SOURCES are required")
   endif()
@@ -231,12 +234,43 @@ macro(_diffcheck_add_mutants)
     set(mutant ${CMAKE_MATCH_1})
     string(REPLACE "\\" "\\\\" what "${CMAKE_MATCH_2}")
     string(REPLACE "\"" "\\\"" what "${what}")
-    diffcheck_cpu_kernel_sources(${target} ${warp_size} SOURCES ${kernels} HEADERS ${arg_HEADERS}
-                                 WRAPS ${arg_WRAPS} MUTANT ${mutant} ${mutants_file} ${namespace})
+    if(kernels)
+      diffcheck_cpu_kernel_sources(${target} ${warp_size} SOURCES ${kernels} HEADERS ${arg_HEADERS}
+                                   WRAPS ${arg_WRAPS} MUTANT ${mutant} ${mutants_file} ${namespace})
+    endif()
+    set(mutant_dir ${CMAKE_CURRENT_BINARY_DIR}/diffcheck_mutants/${arg_NAME}/${mutant})
+    # a kernel header the driver includes from its own folder: planted in a copy, beside a
+    # copy of the driver (so that its quoted include finds the planted one), both keeping the
+    # original's name and lines (#line)
+    set(planted "")
+    foreach(file IN LISTS arg_INCLUDED_KERNELS drivers)
+      if(NOT arg_INCLUDED_KERNELS)
+        break()
+      endif()
+      get_filename_component(abs ${file} ABSOLUTE)
+      get_filename_component(name ${file} NAME)
+      set(plant --mutant ${mutants_file} ${mutant})
+      if(file IN_LIST drivers)
+        set(plant "")
+        string(APPEND name .inc)
+      endif()
+      add_custom_command(OUTPUT ${mutant_dir}/planted/${name}
+                         COMMAND diffcheck::cpu-source ${abs} ${mutant_dir}/planted/${name} ${plant}
+                         DEPENDS ${abs} diffcheck::cpu-source ${mutants_file}
+                         COMMENT "mutant ${mutant} of ${arg_NAME}: ${name}" VERBATIM)
+      list(APPEND planted ${mutant_dir}/planted/${name})
+    endforeach()
+    if(planted)
+      set_source_files_properties(${planted} PROPERTIES HEADER_FILE_ONLY ON)
+      target_sources(${target} PRIVATE ${planted})
+    endif()
     foreach(driver IN LISTS drivers)
       get_filename_component(driver_abs ${driver} ABSOLUTE)
       get_filename_component(driver_name ${driver} NAME)
-      set(wrapper ${CMAKE_CURRENT_BINARY_DIR}/diffcheck_mutants/${arg_NAME}/${mutant}/${driver_name})
+      if(arg_INCLUDED_KERNELS)
+        set(driver_abs ${mutant_dir}/planted/${driver_name}.inc)
+      endif()
+      set(wrapper ${mutant_dir}/${driver_name})
       file(CONFIGURE OUTPUT ${wrapper} @ONLY CONTENT
 "// generated: mutant ${mutant} of ${arg_NAME} (${mutants_file})
 #define DIFFCHECK_MUTANT \"${mutant}\"
@@ -245,6 +279,7 @@ macro(_diffcheck_add_mutants)
 #include \"${driver_abs}\"
 ")
       target_sources(${target} PRIVATE ${wrapper})
+      set_property(SOURCE ${wrapper} APPEND PROPERTY OBJECT_DEPENDS ${planted})
       if(DIFFCHECK_OVERFLOW_CHECK)
         set_property(SOURCE ${wrapper} APPEND PROPERTY COMPILE_DEFINITIONS
                      DIFFCHECK_KERNELS_CHECKED=1)

@@ -254,7 +254,7 @@ class Campaign {
       work_left -= work;
       ++started;
       RunOptions run;
-      run.timeout_s = case_timeout();
+      run.timeout_s = case_timeout(work);
       run.memory_budget = memory_;  // the same for any --jobs: the gate shares it out
       run.gate = &gate_;
       run.backend = o_.backend;
@@ -273,11 +273,13 @@ class Campaign {
     }
   }
 
-  // a hang is a finding after its family's timeout, else two minutes (a case within the work
-  // budget takes a few seconds)
-  double case_timeout() const {
+  // A hang is a finding after its family's timeout, else after two minutes or twenty times
+  // what its plan's work takes at the rate plans are costed for (about 1e9 flop-equivalents
+  // a second), whichever is longer: a case within the work budget takes seconds, and a busy
+  // machine slows it by a factor, not past that.
+  double case_timeout(double work_flops = 0) const {
     const double own = find_family(o_.kernel).timeout_s;
-    return own > 0 ? own : 120;
+    return own > 0 ? own : std::max(120.0, 20 * work_flops / 1e9);
   }
 
   int workers() const {

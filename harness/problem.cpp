@@ -63,9 +63,9 @@ KeySpec seed_key() {
 }
 
 bool Plan::add(std::uint64_t block, const std::string& where, const std::string& why) {
-  const auto known = std::find(blocks.begin(), blocks.end(), block);
-  if (known != blocks.end()) {
-    std::string& reason = reasons[static_cast<std::size_t>(known - blocks.begin())];
+  const auto [known, added] = position_.try_emplace(block, blocks.size());
+  if (!added) {
+    std::string& reason = reasons[known->second];
     if (reason.find(why) == std::string::npos) reason += "; " + why;
     return false;
   }

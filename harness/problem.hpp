@@ -11,6 +11,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "compare.hpp"
@@ -39,6 +40,9 @@ struct Plan {
   // in the plan gets `why` added to its reason. True when the block is new (the caller then
   // adds its cost and what it verifies). Every family's sparse plan is built through it.
   bool add(std::uint64_t block, const std::string& where, const std::string& why);
+
+ private:
+  std::unordered_map<std::uint64_t, std::size_t> position_;  // of each block in `blocks`
 };
 
 // Where one offset the kernel computes first reaches 2^bits at this shape.

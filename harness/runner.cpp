@@ -121,6 +121,11 @@ Verdict execute(const Shape& shape, const Problem& problem, const Plan& plan,
     v = device != nullptr ? device->run(shape, problem, views, std::move(v))
                           : run_on_cpu(problem, plan, specs, buffers, pointers, std::move(v));
     if (v.kind != VerdictKind::pass) return v;
+    // what the device found outside what a sparse plan verifies (unwritten or non-finite
+    // elements of the whole grid): the verdict when the verification, which decides as on
+    // the CPU backend, passes; else its second failure
+    const VerdictKind deferred = v.also;
+    const std::string deferred_message = is_failure(deferred) ? v.message : "";
 
     const auto verifying = Clock::now();
     v.checks = problem.verify(views);
@@ -143,13 +148,20 @@ Verdict execute(const Shape& shape, const Problem& problem, const Plan& plan,
                               c.tensor, c.first_bad->coordinates, c.first_bad->flat,
                               c.first_bad->got, c.first_bad->expected);
       for (std::size_t i = 0; i < specs.size(); ++i)
-        if (specs[i].name == c.tensor && pointers[i] != nullptr &&
-            is_poison(specs[i].dtype, pointers[i], c.first_bad->flat)) {
+        if (const void* at = views[i].address(c.first_bad->flat);
+            specs[i].name == c.tensor && at != nullptr && is_poison(specs[i].dtype, at, 0)) {
           v.kind = VerdictKind::unwritten;
           v.message = fmt::format("{}: element {} (flat {}) was never written by its block",
                                   c.tensor, c.first_bad->coordinates, c.first_bad->flat);
         }
       break;
+    }
+    if (is_failure(deferred) && v.kind == VerdictKind::pass) {
+      v.kind = deferred;
+      v.also = VerdictKind::pass;
+      v.message = deferred_message;
+    } else if (is_failure(deferred)) {
+      v.message += "; then " + deferred_message;
     }
     return v;
   };

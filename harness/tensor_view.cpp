@@ -59,4 +59,16 @@ double TensorView::operator()(std::int64_t flat) const {
   return load_as_double(dtype_, packed_->values.data(), at);
 }
 
+const void* TensorView::address(std::int64_t flat) const {
+  if (base_ == nullptr && packed_ == nullptr) return nullptr;
+  const std::byte* base = static_cast<const std::byte*>(base_);
+  std::int64_t at = flat;
+  if (packed_ != nullptr) {
+    base = packed_->values.data();
+    at = packed_index(flat);
+    if (at < 0) return nullptr;
+  }
+  return base + at * static_cast<std::int64_t>(dtype_bytes(dtype_));
+}
+
 }  // namespace dc

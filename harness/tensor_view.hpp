@@ -24,6 +24,8 @@ class TensorView {
   // Element `flat` of the tensor, widened to double. A packed view throws std::out_of_range
   // for an element outside its runs (a verification reading what it did not declare).
   double operator()(std::int64_t flat) const;
+  // Where element `flat`'s bytes are (its dtype's width), or null outside a packed view's runs.
+  const void* address(std::int64_t flat) const;
 
  private:
   struct Packed {

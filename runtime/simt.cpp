@@ -1,5 +1,7 @@
 #include "simt.hpp"
 
+#include <link.h>
+#include <pthread.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -22,6 +24,30 @@ namespace dc::simt {
 namespace ctx = boost::context;
 
 namespace {
+
+// The kernels' `__shared__` arrays are `thread_local` (every instantiation of every kernel
+// compiled for the CPU backend: megabytes of static TLS), and glibc carves a thread's static
+// TLS block out of its stack. Every thread the process creates gets the default stack size
+// plus that block, so that no worker starts with its stack already spent.
+int tls_bytes(dl_phdr_info* info, std::size_t, void* total) {
+  for (int i = 0; i < info->dlpi_phnum; ++i)
+    if (info->dlpi_phdr[i].p_type == PT_TLS)
+      *static_cast<std::size_t*>(total) += info->dlpi_phdr[i].p_memsz;
+  return 0;
+}
+
+const bool stacks_hold_tls = [] {
+  std::size_t tls = 0;
+  dl_iterate_phdr(tls_bytes, &tls);
+  pthread_attr_t attr;
+  if (pthread_attr_init(&attr) != 0) return false;
+  std::size_t stack = 0;
+  pthread_attr_getstacksize(&attr, &stack);
+  const bool set =
+      pthread_attr_setstacksize(&attr, stack + tls) == 0 && pthread_setattr_default_np(&attr) == 0;
+  pthread_attr_destroy(&attr);
+  return set;
+}();
 
 constexpr std::uint64_t kDone = ~std::uint64_t{0};
 constexpr std::uint64_t kParked = kDone - 1;  // a worker parked by the fault handler

@@ -11,7 +11,7 @@
 #include "reference/chunk_fwd_o/reference.hpp"
 #include "runtime/launch.hpp"
 
-namespace dc::kernels::out {
+namespace dc::kernels::fwd_o {
 namespace {
 
 enum Tensor : std::size_t { kQ, kK, kVNew, kH, kG, kCu, kChunkIndices, kO };
@@ -120,4 +120,4 @@ const Registration registration = register_family<Problem>(
     {.small = "B=2,T=300,H=2,K=32,V=32", .large = "H=2048,Hg=16", .grows = "T"});
 
 }  // namespace
-}  // namespace dc::kernels::out
+}  // namespace dc::kernels::fwd_o

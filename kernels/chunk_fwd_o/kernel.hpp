@@ -15,7 +15,7 @@
 #include "runtime/dtypes.hpp"
 #include "runtime/hip_portable.hpp"
 
-namespace dc::kernels::out {
+namespace dc::kernels::fwd_o {
 
 inline constexpr int kThreads = 256;
 
@@ -77,4 +77,4 @@ __global__ void __launch_bounds__(kThreads) chunk_fwd_o(Params<T> p) {
   }
 }
 
-}  // namespace dc::kernels::out
+}  // namespace dc::kernels::fwd_o

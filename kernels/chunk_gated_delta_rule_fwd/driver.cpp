@@ -212,10 +212,10 @@ class Problem final : public dc::Problem {
     launch_kernel(state_grid(), dim3{gdr::kThreads, 1, 1}, state_blocks,
                   [p5] { gdr::chunk_gated_delta_rule_fwd_h<T, Ix>(p5); });
 
-    const out::Params<T> p6{in(kQ), in(kK), in(kVNew), in(kH), f32(kGCumsum), out(kO),
-                            grid,   Hg,     K,         V,      scale()};
-    launch_kernel(chunks, dim3{out::kThreads, 1, 1}, chunk_blocks,
-                  [p6] { out::chunk_fwd_o<T, Ix>(p6); });
+    const fwd_o::Params<T> p6{in(kQ), in(kK), in(kVNew), in(kH), f32(kGCumsum), out(kO),
+                              grid,   Hg,     K,         V,      scale()};
+    launch_kernel(chunks, dim3{fwd_o::kThreads, 1, 1}, chunk_blocks,
+                  [p6] { fwd_o::chunk_fwd_o<T, Ix>(p6); });
   }
 
   // The seed kernel's grid: (ceil(V / 32), N*H).
@@ -338,7 +338,7 @@ class Problem final : public dc::Problem {
     // per chunk and head: a fiber per thread of the five chunk-local launches (about 2000
     // flop-equivalents each) and their set-up
     const double per_chunk = 2000.0 * (cumsum::kThreads + kkt::kThreads + tril::kThreads +
-                                       wy::kThreads + out::kThreads) +
+                                       wy::kThreads + fwd_o::kThreads) +
                              1e5;
     const dim3 chunks = chunk_grid_dims(b_);
     plan_.grid_blocks = std::uint64_t{chunks.x} * chunks.y;
