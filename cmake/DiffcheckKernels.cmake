@@ -27,7 +27,8 @@
 #   DIFFCHECK_DEVICE_SIDE, so that its registration gives the GPU backend the same problem
 #   class, launching the whole grid through the kernel's own host entry
 #   (harness/device/device_side.hpp). GPU_TARGETS: the GPUs its kernel files are written for
-#   (default: both); on another, `diffcheck list` says the family has no device side and why.
+#   (default: nvidia for CUDA sources, both for HIP); on another, `diffcheck list` says the
+#   family has no device side and why.
 #
 # diffcheck_add_executable(name [FAMILIES families...] [NO_BUILTIN])
 #   A `diffcheck` command with diffcheck's own families (unless NO_BUILTIN) and FAMILIES.
@@ -180,16 +181,25 @@ endfunction()
 # for this GPU, a registration that says so
 macro(_diffcheck_add_device_side)
   set(device_dir ${CMAKE_CURRENT_BINARY_DIR}/diffcheck_device/${arg_NAME})
-  if(arg_GPU_TARGETS AND NOT DIFFCHECK_GPU IN_LIST arg_GPU_TARGETS)
-    string(REPLACE ";" " and " written_for "${arg_GPU_TARGETS}")
+  set(gpu_targets ${arg_GPU_TARGETS})
+  if(NOT gpu_targets AND kernels MATCHES "\\.cu(;|$)")
+    set(gpu_targets nvidia)  # CUDA source: NVIDIA's (HIP runs on both)
+  endif()
+  set(no_device_side "")
+  if(gpu_targets AND NOT DIFFCHECK_GPU IN_LIST gpu_targets)
+    string(REPLACE ";" " and " written_for "${gpu_targets}")
+    set(no_device_side "its kernel files are written for ${written_for} GPUs only (GPU_TARGETS)")
+  elseif(DIFFCHECK_GPU_NO_DEVICE_SIDES)  # a GPU toolchain too old for kernel files as written
+    set(no_device_side "${DIFFCHECK_GPU_NO_DEVICE_SIDES}")
+  endif()
+  if(no_device_side)
     file(CONFIGURE OUTPUT ${device_dir}/no_device_side.cpp @ONLY CONTENT
 "// generated: ${arg_NAME} has no device side in this (${DIFFCHECK_GPU}) build
 #include \"harness/device/gpu_kernel.hpp\"
 
 namespace {
-const dc::gpu::GpuRegistration registration(
-    \"${arg_NAME}\", dc::gpu::no_device_side(
-                        \"its kernel files are written for ${written_for} GPUs only (GPU_TARGETS)\"));
+const dc::gpu::GpuRegistration registration(\"${arg_NAME}\",
+                                            dc::gpu::no_device_side(\"${no_device_side}\"));
 }  // namespace
 ")
     target_sources(${target} PRIVATE ${device_dir}/no_device_side.cpp)
