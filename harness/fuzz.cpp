@@ -225,8 +225,7 @@ class Campaign {
       }
       if (trace_)  // DIFFCHECK_FUZZ_TRACE=1: one line per case, for tuning the proposals
         progress_ << fmt::format("\ncase {:.2f} s {:.2g} flop-eq {} {}\n", v->wall_s,
-                                 family.make(*shape)->plan().work_flops, verdict_name(v->kind),
-                                 v->shape);
+                                 case_work(*family.make(*shape)), verdict_name(v->kind), v->shape);
       event({{"event", "case"},
              {"n", summary_.cases},
              {"verdict", verdict_name(v->kind)},
@@ -245,7 +244,7 @@ class Campaign {
   std::optional<Verdict> run_one(const KernelFamily& family, const Shape& shape, int device,
                                  std::int64_t& started, double& work_left) {
     try {
-      const double work = family.make(shape)->plan().work_flops;
+      const double work = case_work(*family.make(shape));
       if (work > o_.max_work_flops) return std::nullopt;
       if (work > work_left) {  // the campaign's work is spent: this worker ends
         work_left = 0;
@@ -464,7 +463,7 @@ Proposer boundary_proposer(const std::string& kernel, const std::string& index,
     for (int draw = 0; draw < 2; ++draw) {
       const std::optional<BoundaryMove> moved = boundary_move(*base, aim, rng);
       if (!moved) continue;
-      const double cost = family.make(moved->shape)->plan().work_flops;
+      const double cost = case_work(*family.make(moved->shape));
       const bool crosses = predicts_overflow(moved->shape, aim);
       if (!best || (crosses && !best_crosses) || (crosses == best_crosses && cost < best_cost))
         best = moved->shape, best_cost = cost, best_crosses = crosses;

@@ -303,6 +303,16 @@ MemoryEstimate memory_estimate(const Problem& problem, const Plan& plan) {
   return m;
 }
 
+double case_work(const Problem& problem) {
+  double table_bytes = 0;
+  for (const TensorSpec& s : problem.tensors()) {
+    const std::uint64_t unit = DemandPager::unit_bytes_for(s);
+    table_bytes += static_cast<double>((s.bytes() + unit - 1) / unit) *
+                   (s.role == Role::output ? 9 : 1);  // as memory_estimate counts them
+  }
+  return problem.plan().work_flops + table_bytes / 4096 * kPageTouchFlops;
+}
+
 std::uint64_t address_space_needed(const Problem& problem) {
   std::uint64_t total = 0;
   for (const TensorSpec& s : problem.tensors()) {

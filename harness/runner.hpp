@@ -73,6 +73,10 @@ struct MemoryEstimate {
 };
 
 MemoryEstimate memory_estimate(const Problem& problem, const Plan& plan);
+// What a case costs in flop-equivalents: its plan's work and the first touch of every page of
+// the demand pager's tables (gigabytes for terabyte tensors: more than the kernel's work).
+// What fuzzing and the self-test bound.
+double case_work(const Problem& problem);
 std::uint64_t resident_limit();  // bytes of demand-paged units kept resident at most
 // Address space the CPU backend reserves for a case's tensors, and what a case may reserve.
 std::uint64_t address_space_needed(const Problem& problem);

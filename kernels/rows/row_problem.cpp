@@ -124,7 +124,12 @@ void RowProblem::set_up(RowLayout layout, std::vector<RowTensor> tensors,
     }
     via_values_.push_back(std::move(values));
   }
-  make_plan(cost_per_row);
+  cost_per_row_ = cost_per_row;
+}
+
+const Plan& RowProblem::planned() const {
+  std::call_once(planned_once_, [this] { make_plan(); });
+  return plan_;
 }
 
 std::int64_t RowProblem::bound_stop(const RowOffset& o) const {
@@ -193,7 +198,8 @@ void RowProblem::launch(std::span<void* const> t) const {
   run(t);
 }
 
-void RowProblem::make_plan(double cost_per_row) {
+void RowProblem::make_plan() const {
+  const double cost_per_row = cost_per_row_;
   const std::int64_t rows = layout_.rows();
   plan_.grid_blocks = layout_.grid_blocks();
   // 4 KiB pages a row touches, over every tensor with a part per row: shared with the next
@@ -244,7 +250,7 @@ void RowProblem::make_plan(double cost_per_row) {
   plan_.written_bytes = static_cast<std::uint64_t>(checked_rows_.size()) * row_bytes;
 }
 
-void RowProblem::add_row(std::int64_t r, const std::string& why) {
+void RowProblem::add_row(std::int64_t r, const std::string& why) const {
   for (const std::uint64_t id : layout_.blocks_of_row(r)) {
     const auto [first, end] = layout_.rows_of_block(id);
     if (!plan_.add(id,
@@ -260,9 +266,10 @@ void RowProblem::add_row(std::int64_t r, const std::string& why) {
 }
 
 simt::LaunchPolicy RowProblem::launch_policy() const {
+  const Plan& plan = planned();
   return simt::LaunchPolicy{
-      .blocks = plan_.blocks,
-      .workers = static_cast<unsigned>(std::min(plan_.blocks.size(), kMaxConcurrentBlocks)),
+      .blocks = plan.blocks,
+      .workers = static_cast<unsigned>(std::min(plan.blocks.size(), kMaxConcurrentBlocks)),
   };
 }
 
@@ -336,7 +343,7 @@ std::string RowProblem::locate(std::size_t tensor, std::int64_t flat) const {
 }
 
 std::vector<ElementRun> RowProblem::verified_runs(std::size_t tensor) const {
-  if (plan_.whole_grid()) return {};
+  if (planned().whole_grid()) return {};
   const auto o = std::find_if(outputs_.begin(), outputs_.end(),
                               [tensor](const Output& x) { return x.tensor == tensor; });
   if (o == outputs_.end()) return {};
@@ -348,7 +355,7 @@ std::vector<ElementRun> RowProblem::verified_runs(std::size_t tensor) const {
 std::vector<TensorCheck> RowProblem::verify(std::span<const TensorView> t) const {
   std::vector<std::pair<TensorSpec, Tolerance>> outs;
   for (const Output& o : outputs_) outs.emplace_back(specs_[o.tensor], o.tolerance);
-  const bool whole = plan_.whole_grid();
+  const bool whole = planned().whole_grid();
   return check_in_parallel(
       outs, whole ? static_cast<std::uint64_t>(layout_.rows()) : checked_rows_.size(),
       [&](std::uint64_t i, std::span<Comparer> cmp) {

@@ -15,6 +15,7 @@
 #include <Eigen/Dense>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <span>
 #include <string>
 #include <vector>
@@ -88,7 +89,7 @@ class RowProblem : public Problem {
   explicit RowProblem(const Shape& s)
       : shape_(s), seed_(static_cast<std::uint64_t>(s.integer("seed"))), dtype_(row_dtype(s)) {}
 
-  Plan plan() const override { return plan_; }
+  Plan plan() const override { return planned(); }
   std::vector<IndexProduct> index_products() const override;
   std::string locate(std::size_t tensor, std::int64_t flat) const override;
   std::vector<ElementRun> verified_runs(std::size_t tensor) const override;
@@ -139,7 +140,10 @@ class RowProblem : public Problem {
   const DType dtype_;  // the activations' (the `dtype` key)
 
  private:
-  void make_plan(double cost_per_row);
+  // The plan, made on first use: a problem built only to validate a shape or to predict its
+  // offsets' crossings (the fuzzer's boundary moves build dozens per proposal) never needs it.
+  const Plan& planned() const;
+  void make_plan() const;
   // Row r's offset for `o` (via data or the row itself), and the rows where each offset
   // first reaches 2^31 and 2^32 (a via offset's are found by reading its index tensor).
   std::int64_t row_offset(const RowOffset& o, std::int64_t r) const;
@@ -151,7 +155,7 @@ class RowProblem : public Problem {
     std::int64_t row;
   };
   std::vector<Crossing> find_crossings() const;
-  void add_row(std::int64_t r, const std::string& why);
+  void add_row(std::int64_t r, const std::string& why) const;
 
   std::vector<TensorSpec> specs_;
   std::vector<RowTensor> declared_;
@@ -159,9 +163,11 @@ class RowProblem : public Problem {
   RowLayout layout_;
   std::vector<RowOffset> offsets_;
   std::vector<Output> outputs_;
-  Plan plan_;
-  std::vector<std::int64_t> checked_rows_;  // of a sparse plan, in plan order
-  double sparse_row_cost_ = 0;
+  double cost_per_row_ = 0;
+  mutable std::once_flag planned_once_;
+  mutable Plan plan_;
+  mutable std::vector<std::int64_t> checked_rows_;  // of a sparse plan, in plan order
+  mutable double sparse_row_cost_ = 0;
 };
 
 // The value of choice key `key` as enum E, whose enumerators follow the key's choices in order
