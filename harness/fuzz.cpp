@@ -243,6 +243,11 @@ class Campaign {
   // of the kernel, over the work budget, refused, cut short by the campaign's end).
   std::optional<Verdict> run_one(const KernelFamily& family, const Shape& shape, int device,
                                  std::int64_t& started, double& work_left) {
+    double counted = -1;  // the work of a case counted as started, given back if refused
+    const auto not_a_case = [&] {
+      if (counted >= 0) --started, work_left += counted;
+      return std::nullopt;
+    };
     try {
       const double work = case_work(*family.make(shape));
       if (work > o_.max_work_flops) return std::nullopt;
@@ -252,6 +257,7 @@ class Campaign {
       }
       work_left -= work;
       ++started;
+      counted = work;
       RunOptions run;
       run.timeout_s = case_timeout(work);
       run.memory_budget = memory_;  // the same for any --jobs: the gate shares it out
@@ -262,9 +268,9 @@ class Campaign {
       run.stop = [this] { return cut_short(); };
       return run_case(shape, run);
     } catch (const ShapeError&) {  // a key moved alone may break a cross-key constraint
-      return std::nullopt;
-    } catch (const Refusal&) {
-      return std::nullopt;
+      return not_a_case();
+    } catch (const Refusal&) {  // over the memory budget: refused before allocating
+      return not_a_case();
     } catch (const Cancelled&) {  // the campaign ended while it ran: not a case
       return std::nullopt;
     } catch (const EnvironmentError&) {  // e.g. the device vanished: not a finding
