@@ -8,7 +8,7 @@
 #include "kernels/chunk_gated_delta_rule_fwd_h/gpu_run.hpp"
 
 int main() {
-  namespace g = dc::kernels::gdr::gpu;
+  namespace g = dc::kernels::gdr_gpu;
   if (dc::gpu::device_count() == 0) {
     std::printf("no GPU device: nothing to time\n");
     return 0;

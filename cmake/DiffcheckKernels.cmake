@@ -3,6 +3,7 @@
 #
 # diffcheck_add_kernel_family(NAME name SOURCES files... [REFERENCE files...]
 #                             [EXTERNAL files...] [HEADERS files...] [WARP_SIZE 32|64]
+#                             [EMULATES nvidia|amd] [DEVICE_RENAMES namespaces...]
 #                             [WRAPS ignore-list] [MUTANTS file [NAMESPACE ns]
 #                             [INCLUDED_KERNELS headers...]] [GPU_TARGETS nvidia|amd...]
 #                             [TARGET object-library])
@@ -28,7 +29,11 @@
 #   class, launching the whole grid through the kernel's own host entry
 #   (harness/device/device_side.hpp). GPU_TARGETS: the GPUs its kernel files are written for
 #   (default: nvidia for CUDA sources, both for HIP); on another, `diffcheck list` says the
-#   family has no device side and why.
+#   family has no device side and why. DEVICE_RENAMES: the namespaces of other families'
+#   kernels whose host entries the driver calls (a pipeline of them), renamed in its device
+#   side as its own; such a family gets a device side without kernel files of its own.
+#   EMULATES: the GPU whose limits the CPU backend checks the family's launches against (its
+#   warp size, its shared memory; default: an H100 for CUDA sources, an MI300X for HIP).
 #
 # diffcheck_add_executable(name [FAMILIES families...] [NO_BUILTIN])
 #   A `diffcheck` command with diffcheck's own families (unless NO_BUILTIN) and FAMILIES.
@@ -81,15 +86,22 @@ function(diffcheck_overflow_checks)
 endfunction()
 
 function(diffcheck_cpu_kernel_sources target)
-  cmake_parse_arguments(PARSE_ARGV 1 arg "EXTERNAL" "WARP_SIZE" "SOURCES;HEADERS;WRAPS;MUTANT")
+  cmake_parse_arguments(PARSE_ARGV 1 arg "EXTERNAL" "WARP_SIZE;EMULATES"
+                        "SOURCES;HEADERS;WRAPS;MUTANT")
   set(out_dir ${CMAKE_CURRENT_BINARY_DIR}/diffcheck_cpu/${target})
   set(mutant_args "")
-  if(arg_MUTANT)  # (name file namespace): that mutant planted, the namespace renamed
+  set(beside "")
+  if(arg_MUTANT)  # (name file namespace [dir]): that mutant planted, the namespace renamed
     list(GET arg_MUTANT 0 mutant_name)
     list(GET arg_MUTANT 1 mutant_file)
     list(GET arg_MUTANT 2 mutant_namespace)
     string(APPEND out_dir /mutants/${mutant_name})
     set(mutant_args --mutant ${mutant_file} ${mutant_name})
+    list(LENGTH arg_MUTANT mutant_fields)
+    if(mutant_fields EQUAL 4)  # planted in an included header copied to dir: the files go beside it
+      list(GET arg_MUTANT 3 beside)
+      set(mutant_args "")
+    endif()
   endif()
   set(generated_sources "")
   set(generated_headers "")
@@ -99,6 +111,10 @@ function(diffcheck_cpu_kernel_sources target)
     file(RELATIVE_PATH rel ${CMAKE_CURRENT_SOURCE_DIR} ${abs})
     string(REPLACE "../" "__/" rel ${rel})
     set(gen ${out_dir}/${rel})
+    if(beside)
+      get_filename_component(name ${file} NAME)
+      set(gen ${beside}/${name})
+    endif()
     if(file IN_LIST arg_SOURCES)
       string(APPEND gen .cpp)
       list(APPEND generated_sources ${gen})
@@ -120,6 +136,15 @@ function(diffcheck_cpu_kernel_sources target)
     set_property(SOURCE ${generated_sources} APPEND PROPERTY COMPILE_DEFINITIONS
                  DIFFCHECK_WARP_SIZE=${arg_WARP_SIZE})
   endif()
+  if(arg_EMULATES STREQUAL "nvidia")
+    set_property(SOURCE ${generated_sources} APPEND PROPERTY COMPILE_DEFINITIONS
+                 DIFFCHECK_EMULATED_GPU=1)
+  elseif(arg_EMULATES STREQUAL "amd")
+    set_property(SOURCE ${generated_sources} APPEND PROPERTY COMPILE_DEFINITIONS
+                 DIFFCHECK_EMULATED_GPU=2)
+  elseif(arg_EMULATES)
+    message(FATAL_ERROR "EMULATES ${arg_EMULATES}: nvidia or amd")
+  endif()
   if(arg_MUTANT)
     set_property(SOURCE ${generated_sources} APPEND PROPERTY COMPILE_DEFINITIONS
                  ${mutant_namespace}=${mutant_namespace}__${mutant_name})
@@ -129,8 +154,8 @@ function(diffcheck_cpu_kernel_sources target)
 endfunction()
 
 function(diffcheck_add_kernel_family)
-  cmake_parse_arguments(PARSE_ARGV 0 arg "" "NAME;TARGET;WARP_SIZE;MUTANTS;NAMESPACE"
-                        "SOURCES;REFERENCE;EXTERNAL;HEADERS;WRAPS;GPU_TARGETS;INCLUDED_KERNELS")
+  cmake_parse_arguments(PARSE_ARGV 0 arg "" "NAME;TARGET;WARP_SIZE;EMULATES;MUTANTS;NAMESPACE"
+                        "SOURCES;REFERENCE;EXTERNAL;HEADERS;WRAPS;GPU_TARGETS;INCLUDED_KERNELS;DEVICE_RENAMES")
   if(NOT arg_NAME OR NOT arg_SOURCES)
     message(FATAL_ERROR "diffcheck_add_kernel_family: NAME and SOURCES are required")
   endif()
@@ -148,9 +173,12 @@ function(diffcheck_add_kernel_family)
   if(DIFFCHECK_OVERFLOW_CHECK)  # the registration says so (KernelFamily::overflow_checked)
     set_property(SOURCE ${host} APPEND PROPERTY COMPILE_DEFINITIONS DIFFCHECK_KERNELS_CHECKED=1)
   endif()
-  set(warp_size "")
+  set(warp_size "")  # (and the GPU emulated)
   if(arg_WARP_SIZE)
     set(warp_size WARP_SIZE ${arg_WARP_SIZE})
+  endif()
+  if(arg_EMULATES)
+    list(APPEND warp_size EMULATES ${arg_EMULATES})
   endif()
   if(kernels)
     diffcheck_cpu_kernel_sources(${target} ${warp_size} SOURCES ${kernels} HEADERS ${arg_HEADERS}
@@ -169,7 +197,7 @@ function(diffcheck_add_kernel_family)
   if(arg_MUTANTS)
     _diffcheck_add_mutants()
   endif()
-  if(kernels AND DEFINED DIFFCHECK_GPU AND NOT DIFFCHECK_GPU STREQUAL "none")
+  if((kernels OR arg_DEVICE_RENAMES) AND DEFINED DIFFCHECK_GPU AND NOT DIFFCHECK_GPU STREQUAL "none")
     _diffcheck_add_device_side()
   endif()
   set_property(GLOBAL APPEND PROPERTY DIFFCHECK_FAMILIES ${arg_NAME})
@@ -205,10 +233,17 @@ const dc::gpu::GpuRegistration registration(\"${arg_NAME}\",
     target_sources(${target} PRIVATE ${device_dir}/no_device_side.cpp)
   else()
     set(device_kernels ${kernels} ${arg_EXTERNAL})
-    set_source_files_properties(${device_kernels} PROPERTIES LANGUAGE ${DIFFCHECK_GPU_LANGUAGE})
-    set_property(SOURCE ${device_kernels} APPEND PROPERTY COMPILE_DEFINITIONS
-                 ${namespace}=${namespace}__device)
-    target_sources(${target} PRIVATE ${device_kernels})
+    set(renames "")  # the kernels' namespaces, and the wrapper's #defines of them
+    set(defines "")
+    foreach(renamed IN ITEMS ${namespace} ${arg_DEVICE_RENAMES})
+      list(APPEND renames ${renamed}=${renamed}__device)
+      string(APPEND defines "#define ${renamed} ${renamed}__device\n")
+    endforeach()
+    if(device_kernels)
+      set_source_files_properties(${device_kernels} PROPERTIES LANGUAGE ${DIFFCHECK_GPU_LANGUAGE})
+      set_property(SOURCE ${device_kernels} APPEND PROPERTY COMPILE_DEFINITIONS ${renames})
+      target_sources(${target} PRIVATE ${device_kernels})
+    endif()
     set_property(TARGET ${target} PROPERTY ${DIFFCHECK_GPU_LANGUAGE}_ARCHITECTURES
                  ${DIFFCHECK_GPU_ARCHITECTURES})
     if(DIFFCHECK_GPU STREQUAL "nvidia")  # kernel files written in HIP: its spelling on CUDA
@@ -221,8 +256,7 @@ const dc::gpu::GpuRegistration registration(\"${arg_NAME}\",
       file(CONFIGURE OUTPUT ${device_dir}/${driver_name} @ONLY CONTENT
 "// generated: the device side of ${arg_NAME} (${DIFFCHECK_GPU})
 #define DIFFCHECK_DEVICE_SIDE 1
-#define ${namespace} ${namespace}__device
-#include \"${driver_abs}\"
+${defines}#include \"${driver_abs}\"
 #include \"harness/device/device_side.hpp\"
 ")
       target_sources(${target} PRIVATE ${device_dir}/${driver_name})
@@ -244,11 +278,16 @@ macro(_diffcheck_add_mutants)
     set(mutant ${CMAKE_MATCH_1})
     string(REPLACE "\\" "\\\\" what "${CMAKE_MATCH_2}")
     string(REPLACE "\"" "\\\"" what "${what}")
-    if(kernels)
-      diffcheck_cpu_kernel_sources(${target} ${warp_size} SOURCES ${kernels} HEADERS ${arg_HEADERS}
-                                   WRAPS ${arg_WRAPS} MUTANT ${mutant} ${mutants_file} ${namespace})
-    endif()
     set(mutant_dir ${CMAKE_CURRENT_BINARY_DIR}/diffcheck_mutants/${arg_NAME}/${mutant})
+    set(beside "")  # the kernel files of a mutant planted in an included header: beside its copy
+    if(arg_INCLUDED_KERNELS)
+      set(beside ${mutant_dir}/planted)
+    endif()
+    if(kernels)
+      diffcheck_cpu_kernel_sources(
+        ${target} ${warp_size} SOURCES ${kernels} HEADERS ${arg_HEADERS} WRAPS ${arg_WRAPS}
+        MUTANT ${mutant} ${mutants_file} ${namespace} ${beside})
+    endif()
     # a kernel header the driver includes from its own folder: planted in a copy, beside a
     # copy of the driver (so that its quoted include finds the planted one), both keeping the
     # original's name and lines (#line)
@@ -274,6 +313,10 @@ macro(_diffcheck_add_mutants)
     if(planted)
       set_source_files_properties(${planted} PROPERTIES HEADER_FILE_ONLY ON)
       target_sources(${target} PRIVATE ${planted})
+      foreach(file IN LISTS kernels)
+        get_filename_component(name ${file} NAME)
+        set_property(SOURCE ${beside}/${name}.cpp APPEND PROPERTY OBJECT_DEPENDS ${planted})
+      endforeach()
     endif()
     foreach(driver IN LISTS drivers)
       get_filename_component(driver_abs ${driver} ABSOLUTE)

@@ -11,3 +11,56 @@
 #include "runtime/include/diffcheck_cpu/warp.hpp"
 #define DC_HD
 #endif
+
+#include <cstddef>
+
+// Dynamic shared memory (its size given at launch) for the project's own kernels:
+// DC_DYNAMIC_SHARED(name) declares `float* name`, the running block's dynamic shared memory
+// (on the CPU backend the runtime's, 16-byte aligned, its end flush with an inaccessible page).
+#ifdef DC_DEVICE_COMPILE
+#define DC_DYNAMIC_SHARED(name) extern __shared__ float name[]  // NOLINT
+#else
+#define DC_DYNAMIC_SHARED(name) \
+  float* const name = ::dc::simt::DynamicShared {}  // NOLINT
+#endif
+
+namespace dc {
+
+// `rows` rows of `width` floats in shared memory: tile[i][j].
+struct SharedRows {
+  float* base = nullptr;
+  int width = 0;
+  DC_HD float* operator[](int row) const { return base + static_cast<std::ptrdiff_t>(row) * width; }
+};
+
+// Consecutive arrays carved from a block's dynamic shared memory. A kernel's tiles are a struct
+// built from a SharedCarve; built on the host from SharedCarve{} (no memory), the same
+// sequence counts the launch's bytes, so the kernel and its launch never disagree.
+class SharedCarve {
+ public:
+  DC_HD SharedCarve() = default;
+  DC_HD explicit SharedCarve(float* base) : base_(base) {}
+  DC_HD float* floats(std::ptrdiff_t n) {
+    float* at = base_ == nullptr ? nullptr : base_ + used_;
+    used_ += n;
+    return at;
+  }
+  DC_HD SharedRows rows(int rows, int width) {
+    return SharedRows{floats(static_cast<std::ptrdiff_t>(rows) * width), width};
+  }
+  DC_HD std::size_t bytes() const { return static_cast<std::size_t>(used_) * sizeof(float); }
+
+ private:
+  float* base_ = nullptr;
+  std::ptrdiff_t used_ = 0;
+};
+
+// The bytes of shared memory a kernel's Tiles take (Tiles(SharedCarve&, args...)).
+template <class Tiles, class... A>
+std::size_t shared_bytes_of(A... args) {
+  SharedCarve count;
+  const Tiles tiles(count, args...);
+  return count.bytes();
+}
+
+}  // namespace dc

@@ -12,14 +12,23 @@
 
 namespace dc {
 
-template <class Body>
-void launch_kernel(dim3 grid, dim3 block, std::span<const std::uint64_t> blocks, Body&& body) {
+// The launches made under it run `blocks` (empty: all of them), at most 16 at once.
+inline simt::LaunchPolicy blocks_policy(std::span<const std::uint64_t> blocks) {
   constexpr std::size_t kMaxConcurrentBlocks = 16;
-  const simt::LaunchScope scope(simt::LaunchPolicy{
+  return simt::LaunchPolicy{
       .blocks = blocks,
       .workers = static_cast<unsigned>(std::min(blocks.size(), kMaxConcurrentBlocks)),
-  });
-  simt::launch(simt::LaunchConfig{.grid = grid, .block = block, .device = simt::cuda_device()},
+  };
+}
+
+template <class Body>
+void launch_kernel(dim3 grid, dim3 block, std::span<const std::uint64_t> blocks, Body&& body,
+                   std::size_t shared_bytes = 0) {
+  const simt::LaunchScope scope(blocks_policy(blocks));
+  simt::launch(simt::LaunchConfig{.grid = grid,
+                                  .block = block,
+                                  .shared_bytes = shared_bytes,
+                                  .device = simt::cuda_device()},
                std::function<void()>(std::forward<Body>(body)));
 }
 

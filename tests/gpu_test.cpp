@@ -124,7 +124,7 @@ TEST_F(Gpu, DeviceGeneratorIsBitIdenticalToTheHost) {
 // in one plain allocation the same launch raises nothing and leaves chunk 4096 on of h
 // unwritten (the wrapped writes went into another tensor); i64 writes every element of h.
 TEST_F(Gpu, SeedKernelI32FaultsInTheGuardsAndCorruptsSilentlyWithout) {
-  using dc::kernels::gdr::gpu::run_fixed_length;
+  using dc::kernels::gdr_gpu::run_fixed_length;
   constexpr std::int64_t kChunkElements = 32 * 128 * 128;  // H * V * K
   // error * 10000 + (chunk of the first unwritten element of h) + 1, or + 0 when none
   const auto run = [&](const char* index, bool guarded) {

@@ -9,7 +9,6 @@
 #include "kernels/gated_delta/delta_rule_forms.hpp"
 #include "kernels/gated_delta/delta_rule_inputs.hpp"
 #include "reference/chunk_fwd_o/reference.hpp"
-#include "runtime/launch.hpp"
 
 namespace dc::kernels::fwd_o {
 namespace {
@@ -62,7 +61,7 @@ class Problem final : public ChunkProblem {
     });
   }
 
-  void launch(std::span<void* const> t) const override {
+  void run(std::span<void* const> t) const override {
     with_dtype(b_.dtype, [&]<class T>(T*) {
       const Params<T> p{static_cast<const T*>(t[kQ]),
                         static_cast<const T*>(t[kK]),
@@ -75,9 +74,7 @@ class Problem final : public ChunkProblem {
                         b_.K,
                         b_.V,
                         scale()};
-      with_index_variant(b_.index, [&]<class Ix>(Ix) {
-        launch_kernel(grid(), dim3{kThreads, 1, 1}, blocks(), [p] { chunk_fwd_o<T, Ix>(p); });
-      });
+      launch_chunk_fwd_o(p, b_.index, grid());
     });
   }
 

@@ -32,14 +32,27 @@ struct Params {
   float scale = 1.0f;
 };
 
-template <class T, class Ix, int MaxK = kMaxHeadDim>
+// The block's shared memory: the chunk's q and k rows, its scores and g.
+struct Tiles {
+  SharedRows qs, ks;
+  SharedRows scores;  // rounded to T
+  float* g;
+  DC_HD Tiles(SharedCarve& s, int K)
+      : qs(s.rows(kMaxChunk, K)),
+        ks(s.rows(kMaxChunk, K)),
+        scores(s.rows(kMaxChunk, kMaxChunk)),
+        g(s.floats(kMaxChunk)) {}
+};
+
+template <class T, class Ix>
 __global__ void __launch_bounds__(kThreads) chunk_fwd_o(Params<T> p) {
   using Base = typename Ix::base_t;
   using Loop = typename Ix::loop_t;
-  __shared__ float qs[kMaxChunk][MaxK];
-  __shared__ float ks[kMaxChunk][MaxK];
-  __shared__ float scores[kMaxChunk][kMaxChunk];  // rounded to T
-  __shared__ float g[kMaxChunk];
+  DC_DYNAMIC_SHARED(shared);
+  SharedCarve carve(shared);
+  const Tiles tiles(carve, p.K);
+  const SharedRows qs = tiles.qs, ks = tiles.ks, scores = tiles.scores;
+  float* const g = tiles.g;
   const BlockChunk c = block_chunk<Ix>(p.grid);
   const int tid = static_cast<int>(threadIdx.x);
   const int H = p.grid.H, BT = p.grid.BT, K = p.K, V = p.V;
@@ -76,5 +89,9 @@ __global__ void __launch_bounds__(kThreads) chunk_fwd_o(Params<T> p) {
         from_float<T>(p.scale * (inter * std::exp(g[i]) + intra));
   }
 }
+
+// The host entry (launch.hip): the grid of (chunk, head) blocks, the Tiles' bytes of shared memory.
+template <class T>
+void launch_chunk_fwd_o(const Params<T>& p, IndexVariant index, LaunchGrid grid);
 
 }  // namespace dc::kernels::fwd_o

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <optional>
 #include <thread>
 
 #include <fmt/format.h>
@@ -147,10 +148,14 @@ class Problem final : public dc::Problem {
     delta::fill_quantity(model_, x, b_.dtype, begin, count, out);
   }
 
+  // The six launches over the blocks of the plan's slices (all blocks: empty lists).
   void launch(std::span<void* const> t) const override {
-    with_dtype(b_.dtype, [&]<class T>(T*) {
-      with_index_variant(b_.index, [&]<class Ix>(Ix) { run_stages<T, Ix>(t); });
-    });
+    const auto [chunk_blocks, state_blocks] = sparse_blocks();
+    with_dtype(b_.dtype, [&]<class T>(T*) { run_stages<T>(t, chunk_blocks, state_blocks); });
+  }
+  // The whole grid of each (a GPU backend's launch: the device side).
+  void launch_whole_grid(std::span<void* const> t) const {
+    with_dtype(b_.dtype, [&]<class T>(T*) { run_stages<T>(t, {}, {}); });
   }
 
   std::vector<ElementRun> verified_runs(std::size_t tensor) const override {
@@ -174,30 +179,29 @@ class Problem final : public dc::Problem {
   }
 
  private:
-  // The six launches, each over the blocks of the plan's slices (all blocks: empty lists).
-  template <class T, class Ix>
-  void run_stages(std::span<void* const> t) const {
+  // The six launches through the stages' host entries (their launch.hip), the chunk-local
+  // ones over `chunk_blocks`, the seed kernel's over `state_blocks` (on the CPU backend; empty:
+  // every block).
+  template <class T>
+  void run_stages(std::span<void* const> t, std::span<const std::uint64_t> chunk_blocks,
+                  std::span<const std::uint64_t> state_blocks) const {
     const ChunkGrid grid = chunk_grid_args(b_, t, kCu, kChunkIndices);
-    const dim3 chunks = chunk_grid_dims(b_);
+    const dim3 g = chunk_grid_dims(b_);
+    const LaunchGrid chunks{g.x, g.y};
+    const IndexVariant ix = b_.index;
     auto in = [&](Tensor i) { return static_cast<const T*>(t[i]); };
     auto out = [&](Tensor i) { return static_cast<T*>(t[i]); };
     auto f32 = [&](Tensor i) { return static_cast<float*>(t[i]); };
     const int Hg = b_.Hg, K = b_.K, V = b_.V;
-    const auto [chunk_blocks, state_blocks] = sparse_blocks();
+    std::optional<simt::LaunchScope> scope(std::in_place, blocks_policy(chunk_blocks));
 
-    const cumsum::Params p1{f32(kG), f32(kGCumsum), grid};
-    launch_kernel(chunks, dim3{cumsum::kThreads, 1, 1}, chunk_blocks,
-                  [p1] { cumsum::chunk_local_cumsum<Ix>(p1); });
-    const kkt::Params<T> p2{in(kK), in(kBeta), f32(kGCumsum), f32(kA), grid, Hg, K};
-    launch_kernel(chunks, dim3{kkt::kThreads, 1, 1}, chunk_blocks,
-                  [p2] { kkt::chunk_scaled_dot_kkt_fwd<T, Ix>(p2); });
-    const tril::Params<T> p3{f32(kA), out(kAi), grid};
-    launch_kernel(chunks, dim3{tril::kThreads, 1, 1}, chunk_blocks,
-                  [p3] { tril::solve_tril<T, Ix>(p3); });
-    const wy::Params<T> p4{in(kK), in(kV), in(kBeta), in(kAi), f32(kGCumsum), out(kW), out(kU),
-                           grid,   Hg,     K,         V};
-    launch_kernel(chunks, dim3{wy::kThreads, 1, 1}, chunk_blocks,
-                  [p4] { wy::recompute_w_u_fwd<T, Ix>(p4); });
+    cumsum::launch_chunk_local_cumsum({f32(kG), f32(kGCumsum), grid}, ix, chunks);
+    kkt::launch_chunk_scaled_dot_kkt_fwd<T>(
+        {in(kK), in(kBeta), f32(kGCumsum), f32(kA), grid, Hg, K}, ix, chunks);
+    tril::launch_solve_tril<T>({f32(kA), out(kAi), grid}, ix, chunks);
+    wy::launch_recompute_w_u_fwd<T>(
+        {in(kK), in(kV), in(kBeta), in(kAi), f32(kGCumsum), out(kW), out(kU), grid, Hg, K, V}, ix,
+        chunks);
 
     gdr::Params<T> p5;
     p5.k = in(kK), p5.w = in(kW), p5.u = in(kU), p5.g = f32(kGCumsum);
@@ -209,19 +213,19 @@ class Problem final : public dc::Problem {
     }
     p5.T_len = static_cast<std::int32_t>(b_.lengths.front());
     p5.H = b_.H, p5.Hg = Hg, p5.K = K, p5.V = V, p5.BT = b_.BT;
-    launch_kernel(state_grid(), dim3{gdr::kThreads, 1, 1}, state_blocks,
-                  [p5] { gdr::chunk_gated_delta_rule_fwd_h<T, Ix>(p5); });
+    scope.emplace(blocks_policy(state_blocks));
+    gdr::launch_chunk_gated_delta_rule_fwd_h(p5, ix, gdr::Mutation::none, state_grid());
 
-    const fwd_o::Params<T> p6{in(kQ), in(kK), in(kVNew), in(kH), f32(kGCumsum), out(kO),
-                              grid,   Hg,     K,         V,      scale()};
-    launch_kernel(chunks, dim3{fwd_o::kThreads, 1, 1}, chunk_blocks,
-                  [p6] { fwd_o::chunk_fwd_o<T, Ix>(p6); });
+    scope.emplace(blocks_policy(chunk_blocks));
+    fwd_o::launch_chunk_fwd_o<T>(
+        {in(kQ), in(kK), in(kVNew), in(kH), f32(kGCumsum), out(kO), grid, Hg, K, V, scale()}, ix,
+        chunks);
   }
 
   // The seed kernel's grid: (ceil(V / 32), N*H).
-  dim3 state_grid() const {
-    return dim3{static_cast<unsigned>((b_.V + gdr::kBV - 1) / gdr::kBV),
-                static_cast<unsigned>(b_.sequences() * b_.H), 1};
+  LaunchGrid state_grid() const {
+    return {static_cast<std::uint32_t>((b_.V + gdr::kBV - 1) / gdr::kBV),
+            static_cast<std::uint32_t>(b_.sequences() * b_.H)};
   }
 
   float scale() const { return static_cast<float>(1.0 / std::sqrt(static_cast<double>(b_.K))); }

@@ -12,6 +12,7 @@
 #include "harness/tensor.hpp"
 #include "inputs.hpp"
 #include "kernels/gated_delta/batch.hpp"
+#include "kernels/gated_delta/chunk_grid.hpp"
 #include "kernels/gated_delta/index_math.hpp"
 #include "params.hpp"
 #include "runtime/dtypes.hpp"
@@ -39,9 +40,9 @@ struct Config : Batch {
   }
 
   // Grid (ceil(V / kBV), N*H), as upstream.
-  dim3 grid() const {
-    return dim3{static_cast<unsigned>((V + kBV - 1) / kBV),
-                static_cast<unsigned>(lengths.size() * static_cast<std::size_t>(H)), 1};
+  LaunchGrid grid() const {
+    return {static_cast<std::uint32_t>((V + kBV - 1) / kBV),
+            static_cast<std::uint32_t>(lengths.size() * static_cast<std::size_t>(H))};
   }
 
   // The kernel's arguments over tensors in Tensor order (null where a tensor is absent).

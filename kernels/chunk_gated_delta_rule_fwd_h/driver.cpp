@@ -9,6 +9,9 @@
 #include <fmt/format.h>
 
 #include "config.hpp"
+#ifdef DIFFCHECK_DEVICE_SIDE
+#include "gpu_run.hpp"
+#endif
 #include "harness/parallel.hpp"
 #include "harness/problem.hpp"
 #include "kernel.hpp"
@@ -27,18 +30,6 @@ namespace {
 constexpr double kWholeGridFlops = 8.6e9;
 constexpr int kRandomBlocks = 2;    // seeded random blocks of a sparse plan
 constexpr int kSampledColumns = 8;  // V columns verified per block of a sparse plan
-
-// Calls f.template operator()<M>() for the runtime mutation m: one instantiation each.
-template <class F, std::size_t... I>
-void with_mutation(Mutation m, F&& f, std::index_sequence<I...>) {
-  ((static_cast<std::size_t>(m) == I ? (f.template operator()<static_cast<Mutation>(I)>(), 0) : 0),
-   ...);
-}
-template <class F>
-void with_mutation(Mutation m, F&& f) {
-  with_mutation(m, std::forward<F>(f),
-                std::make_index_sequence<static_cast<std::size_t>(Mutation::count)>());
-}
 
 KeyTable keys() {
   return family_keys(
@@ -133,21 +124,26 @@ class Problem final : public dc::Problem {
     }
   }
 
+  // The plan's blocks through the kernel's host entry (launch.hip); a mutant is bf16 with
+  // 64-bit offsets but its defect.
   void launch(std::span<void* const> t) const override {
-    if (mutation_ != Mutation::none) {  // a mutant: bf16, 64-bit offsets but its defect
-      const Params<bf16> p = c_.params<bf16>(t.data());
-      with_mutation(mutation_, [&]<Mutation M>() {
-        launch_kernel(c_.grid(), dim3{kThreads, 1, 1}, plan_.blocks,
-                      [p] { chunk_gated_delta_rule_fwd_h<bf16, IndexI64, kMaxK, M>(p); });
-      });
-      return;
-    }
+    const simt::LaunchScope scope(blocks_policy(plan_.blocks));
+    launch_whole_grid(t);
+  }
+#ifdef DIFFCHECK_DEVICE_SIDE
+  // The inputs generated on the device (gpu_run.hip), the same bits as fill().
+  static void device_fill(const Shape& s, std::size_t tensor, void* data, std::int64_t elements) {
+    gdr_gpu::fill(s, tensor, data, elements);
+  }
+#endif
+  // The whole grid (a GPU backend's launch: the device side).
+  void launch_whole_grid(std::span<void* const> t) const {
+    if (mutation_ != Mutation::none)
+      return launch_chunk_gated_delta_rule_fwd_h(c_.params<bf16>(t.data()), IndexVariant::i64,
+                                                 mutation_, c_.grid());
     with_dtype(c_.dtype, [&]<class T>(T*) {
-      const Params<T> p = c_.params<T>(t.data());
-      with_index_variant(c_.index, [&]<class Ix>(Ix) {
-        launch_kernel(c_.grid(), dim3{kThreads, 1, 1}, plan_.blocks,
-                      [p] { chunk_gated_delta_rule_fwd_h<T, Ix>(p); });
-      });
+      launch_chunk_gated_delta_rule_fwd_h(c_.params<T>(t.data()), c_.index, Mutation::none,
+                                          c_.grid());
     });
   }
 
@@ -449,16 +445,13 @@ std::string Problem::locate(std::size_t tensor, std::int64_t flat) const {
   return locate_in_batch(offsets_->geometry(), tensors().at(tensor), flat);
 }
 
-const Registration registration{KernelFamily{
-    .name = "chunk_gated_delta_rule_fwd_h",
-    .summary = "gated delta rule: per-chunk states h, v_new and final state (vLLM/FLA "
-               "chunk_gated_delta_rule_fwd_kernel_h_blockdim64)",
-    .keys = keys(),
-    .make = [](const Shape& s) { return std::make_unique<Problem>(s); },
-    .examples = {.small = "T=100,H=2,h0=1,gk=1", .large = "H=2048,Hg=16", .grows = "T"},
-    .overflow_checked = DIFFCHECK_KERNELS_CHECKED != 0,
-}};
+const Registration registration = register_family<Problem>(
+    "chunk_gated_delta_rule_fwd_h",
+    "gated delta rule: per-chunk states h, v_new and final state (vLLM/FLA "
+    "chunk_gated_delta_rule_fwd_kernel_h_blockdim64)",
+    keys(), {.small = "T=100,H=2,h0=1,gk=1", .large = "H=2048,Hg=16", .grows = "T"});
 
+#ifndef DIFFCHECK_DEVICE_SIDE
 // The mutants (kernel.hpp, Mutation): bf16 and 64-bit offsets only (mutant_keys), so that
 // whatever fails is the planted defect.
 const bool mutants_registered = [] {
@@ -475,6 +468,7 @@ const bool mutants_registered = [] {
   }
   return true;
 }();
+#endif
 
 }  // namespace
 }  // namespace dc::kernels::gdr

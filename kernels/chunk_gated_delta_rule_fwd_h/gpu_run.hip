@@ -1,7 +1,9 @@
-// HIP source (nvcc builds it for NVIDIA through runtime/hip_to_cuda.hpp): the seed
-// kernel's GPU side. Its registration gives the GPU backend the device generator (the input
-// rows of config.hpp, the same bits as the CPU backend's) and the launch; the functions of
-// gpu_run.hpp serve the GPU tests and the kernel benchmark.
+// HIP source (nvcc builds it for NVIDIA through runtime/hip_to_cuda.hpp), compiled with the
+// seed family's device side (its namespace gdr renamed gdr__device, as its kernel files): the
+// device generator of the seed kernel's inputs (the input rows of config.hpp, the same bits as
+// the CPU backend's), which the family's driver gives the GPU backend (device_fill), and the
+// functions of gpu_run.hpp for the GPU tests and the kernel benchmark. The launch is the
+// family's host entry (launch.hip).
 #include "gpu_run.hpp"
 
 #include <algorithm>
@@ -11,17 +13,16 @@
 
 #include "config.hpp"
 #include "harness/device/device_buffer.hpp"
-#include "harness/device/gpu_kernel.hpp"
 #include "harness/poison.hpp"
 #include "harness/problem.hpp"
 #include "kernel.hpp"
 
-namespace dc::kernels::gdr::gpu {
+namespace dc::kernels::gdr_gpu {
+
+using namespace gdr;  // NOLINT(google-build-using-namespace): the kernel's own names
 
 namespace {
 
-// The GPU build keeps the state in static shared memory, at most 48 KiB: K <= 128.
-constexpr int kGpuMaxK = 128;
 constexpr unsigned kFillBlocks = 4096, kFillThreads = 256;
 
 template <class T>
@@ -63,31 +64,14 @@ void fill(const Config& c, std::size_t tensor, void* data, std::int64_t elements
   if (cu != nullptr) (void)hipFree(cu);  // after the generator: hipFree waits for the device
 }
 
+// The whole grid, through the family's host entry.
 void launch(const Config& c, const std::vector<void*>& tensors) {
   with_dtype(c.dtype, [&](auto* type) {
     using T = std::remove_pointer_t<decltype(type)>;
-    const Params<T> p = c.params<T>(tensors.data());
-    with_index_variant(c.index, [&](auto ix) {
-      chunk_gated_delta_rule_fwd_h<T, decltype(ix), kGpuMaxK><<<c.grid(), kThreads>>>(p);
-    });
+    launch_chunk_gated_delta_rule_fwd_h(c.params<T>(tensors.data()), c.index, Mutation::none,
+                                        c.grid());
   });
 }
-
-const dc::gpu::GpuRegistration registration{
-    "chunk_gated_delta_rule_fwd_h",
-    dc::gpu::GpuKernel{
-        .unsupported =
-            [](const Shape& s) {
-              return s.integer("K") <= kGpuMaxK
-                         ? std::string()
-                         : "K=" + std::to_string(s.integer("K")) +
-                               " > 128: the GPU build keeps the state in 48 KiB of static shared "
-                               "memory (K <= 128)";
-            },
-        .fill = [](const Shape& s, std::size_t tensor, void* data,
-                   std::int64_t elements) { fill(Config(s), tensor, data, elements); },
-        .launch = [](const Shape& s,
-                     const std::vector<void*>& tensors) { launch(Config(s), tensors); }}};
 
 // A fixed-length bf16 case's tensors on the device (Problem::tensors() order), inputs
 // generated, outputs poisoned: each in a guarded buffer, or side by side in one plain
@@ -227,4 +211,8 @@ double copy_bytes_per_second(std::size_t bytes, int runs) {
   return 2.0 * static_cast<double>(bytes) / (ms[ms.size() / 2] * 1e-3);  // read + write
 }
 
-}  // namespace dc::kernels::gdr::gpu
+void fill(const Shape& s, std::size_t tensor, void* data, std::int64_t elements) {
+  fill(Config(s), tensor, data, elements);
+}
+
+}  // namespace dc::kernels::gdr_gpu

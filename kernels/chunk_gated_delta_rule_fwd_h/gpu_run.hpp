@@ -7,7 +7,9 @@
 #include <cstdint>
 #include <string>
 
-namespace dc::kernels::gdr::gpu {
+#include "harness/shape.hpp"
+
+namespace dc::kernels::gdr_gpu {
 
 struct DeviceRun {
   int error = 0;                  // of the synchronize after the launch (700: illegal address)
@@ -16,7 +18,12 @@ struct DeviceRun {
   std::int64_t first_unwritten = -1;
 };
 
-// B fixed-length sequences of T tokens, bf16 inputs, g on, K and V at most 128.
+// Input `tensor` of the case `s` (every element) generated on the device: the same bits as the
+// family's fill() on the host (the GPU backend's inputs of this family: its driver's
+// device_fill).
+void fill(const Shape& s, std::size_t tensor, void* data, std::int64_t elements);
+
+// B fixed-length sequences of T tokens, bf16 inputs, g on.
 DeviceRun run_fixed_length(int B, int T, int H, int Hg, int K, int V, const std::string& index,
                            bool guarded);
 
@@ -32,4 +39,4 @@ KernelTiming time_kernel(int B, int T, int H, int Hg, int K, int V, const std::s
 // Device-to-device copy bandwidth (bytes read + written per second, median of `runs`).
 double copy_bytes_per_second(std::size_t bytes, int runs);
 
-}  // namespace dc::kernels::gdr::gpu
+}  // namespace dc::kernels::gdr_gpu

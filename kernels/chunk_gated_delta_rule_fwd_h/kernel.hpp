@@ -12,6 +12,7 @@
 #include <cmath>
 #include <type_traits>
 
+#include "kernels/gated_delta/chunk_grid.hpp"
 #include "kernels/gated_delta/index_math.hpp"
 #include "params.hpp"
 #include "runtime/dtypes.hpp"
@@ -88,9 +89,23 @@ inline constexpr const char* mutation_name(Mutation m) {
 template <bool narrowed, class X>
 using Width = std::conditional_t<narrowed, offset_i32, X>;
 
-// MaxK bounds K (the shared state's row length): the CPU backend uses kMaxK; a GPU build
-// instantiates MaxK = 128 where K <= 128, to stay within 48 KiB of static shared memory.
-template <class T, class Ix, int MaxK = kMaxK, Mutation M = Mutation::none>
+// The block's shared memory (dynamic, sized by K: 74.8 KiB at K = 256, which the launch opts
+// in to): the state rows, the chunk's v_new tile, the key decays and the chunk decay.
+struct Tiles {
+  SharedRows state;    // fp32 state rows [V tile][K]
+  SharedRows state_t;  // the same rounded to T (upstream's b_h cast)
+  SharedRows v_tile;   // gated v_new of the chunk [BT][V tile], rounded to T
+  float* key_decay;    // exp(gk_last) per key
+  float* chunk_decay;  // exp(g_last)
+  DC_HD Tiles(SharedCarve& s, int K)
+      : state(s.rows(kBV, K)),
+        state_t(s.rows(kBV, K)),
+        v_tile(s.rows(kMaxBT, kBV)),
+        key_decay(s.floats(K)),
+        chunk_decay(s.floats(1)) {}
+};
+
+template <class T, class Ix, Mutation M = Mutation::none>
 __global__ void __launch_bounds__(kThreads) chunk_gated_delta_rule_fwd_h(Params<T> p) {
   using Loop = typename Ix::loop_t;
   using Base = typename Ix::base_t;
@@ -113,11 +128,12 @@ __global__ void __launch_bounds__(kThreads) chunk_gated_delta_rule_fwd_h(Params<
   using H0Base = Width<M == M_::narrow_h0, Base>;
   using HtBase = Width<M == M_::narrow_ht, Base>;
 
-  __shared__ float state[kBV][MaxK];     // fp32 state rows [V tile][K]
-  __shared__ float state_t[kBV][MaxK];   // the same rounded to T (upstream's b_h cast)
-  __shared__ float v_tile[kMaxBT][kBV];  // gated v_new of the chunk, rounded to T
-  __shared__ float key_decay[MaxK];      // exp(gk_last) per key
-  __shared__ float chunk_decay;          // exp(g_last)
+  DC_DYNAMIC_SHARED(shared);
+  SharedCarve carve(shared);
+  const Tiles tiles(carve, p.K);
+  const SharedRows state = tiles.state, state_t = tiles.state_t, v_tile = tiles.v_tile;
+  float* const key_decay = tiles.key_decay;
+  float& chunk_decay = *tiles.chunk_decay;
 
   const int tid = static_cast<int>(threadIdx.x);
   const int i_v = static_cast<int>(blockIdx.x);
@@ -252,5 +268,11 @@ __global__ void __launch_bounds__(kThreads) chunk_gated_delta_rule_fwd_h(Params<
     }
   }
 }
+
+// The host entry (launch.hip): the grid (ceil(V / kBV), N*H), the Tiles' bytes of shared
+// memory; `mutation` (the CPU backend's self-test, bf16 only) plants one of the defects above.
+template <class T>
+void launch_chunk_gated_delta_rule_fwd_h(const Params<T>& p, IndexVariant index, Mutation mutation,
+                                         LaunchGrid grid);
 
 }  // namespace dc::kernels::gdr

@@ -5,7 +5,6 @@
 #include "kernels/gated_delta/delta_rule_forms.hpp"
 #include "kernels/gated_delta/delta_rule_inputs.hpp"
 #include "reference/chunk_local_cumsum/reference.hpp"
-#include "runtime/launch.hpp"
 
 namespace dc::kernels::cumsum {
 namespace {
@@ -32,12 +31,10 @@ class Problem final : public ChunkProblem {
     delta::fill_quantity(model_, delta::Quantity::alpha, DType::f32, begin, count, out);
   }
 
-  void launch(std::span<void* const> t) const override {
+  void run(std::span<void* const> t) const override {
     const Params p{static_cast<const float*>(t[kG]), static_cast<float*>(t[kGCumsum]),
                    chunk_grid(t, kCu, kChunkIndices)};
-    with_index_variant(b_.index, [&]<class Ix>(Ix) {
-      launch_kernel(grid(), dim3{kThreads, 1, 1}, blocks(), [p] { chunk_local_cumsum<Ix>(p); });
-    });
+    launch_chunk_local_cumsum(p, b_.index, grid());
   }
 
  protected:

@@ -35,4 +35,7 @@ __global__ void __launch_bounds__(kThreads) chunk_local_cumsum(Params p) {
   if (j < c.rows) p.g_cumsum[at] = s[j];
 }
 
+// The host entry (launch.hip): the grid of (chunk, head) blocks.
+void launch_chunk_local_cumsum(const Params& p, IndexVariant index, LaunchGrid grid);
+
 }  // namespace dc::kernels::cumsum

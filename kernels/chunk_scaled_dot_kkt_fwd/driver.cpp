@@ -5,7 +5,6 @@
 #include "kernels/gated_delta/delta_rule_forms.hpp"
 #include "kernels/gated_delta/delta_rule_inputs.hpp"
 #include "reference/chunk_scaled_dot_kkt_fwd/reference.hpp"
-#include "runtime/launch.hpp"
 
 namespace dc::kernels::kkt {
 namespace {
@@ -40,7 +39,7 @@ class Problem final : public ChunkProblem {
     delta::fill_quantity(model_, x, b_.dtype, begin, count, out);
   }
 
-  void launch(std::span<void* const> t) const override {
+  void run(std::span<void* const> t) const override {
     with_dtype(b_.dtype, [&]<class T>(T*) {
       const Params<T> p{static_cast<const T*>(t[kK]),
                         static_cast<const T*>(t[kBeta]),
@@ -49,10 +48,7 @@ class Problem final : public ChunkProblem {
                         chunk_grid(t, kCu, kChunkIndices),
                         b_.Hg,
                         b_.K};
-      with_index_variant(b_.index, [&]<class Ix>(Ix) {
-        launch_kernel(grid(), dim3{kThreads, 1, 1}, blocks(),
-                      [p] { chunk_scaled_dot_kkt_fwd<T, Ix>(p); });
-      });
+      launch_chunk_scaled_dot_kkt_fwd(p, b_.index, grid());
     });
   }
 

@@ -1,7 +1,8 @@
 // chunk_scaled_dot_kkt_fwd: per chunk and head the strictly lower triangular
 //   A[t, h, j] = beta_t exp(g_t - g_s) k_t . k_s,   s = the chunk's j-th token, s < t
 // (0 for s >= t and past the chunk's last token), as upstream: one block per (chunk, head),
-// the chunk's key rows in shared memory, fp32 dots, A stored in fp32 for all BT columns.
+// the chunk's key rows in shared memory (dynamic: K floats a row), fp32 dots, A stored in fp32
+// for all BT columns.
 // Layouts: k [token, Hg, K], beta [token, H] (input dtype), g [token, H] (fp32, chunk-local
 // cumulative), A [token, H, BT] (fp32).
 #pragma once
@@ -27,10 +28,22 @@ struct Params {
   int Hg = 1, K = 1;
 };
 
-template <class T, class Ix, int MaxK = kMaxHeadDim>
+// The block's shared memory: the chunk's key rows, its beta and g.
+struct Tiles {
+  SharedRows keys;
+  float *beta, *g;
+  DC_HD Tiles(SharedCarve& s, int K)
+      : keys(s.rows(kMaxChunk, K)), beta(s.floats(kMaxChunk)), g(s.floats(kMaxChunk)) {}
+};
+
+template <class T, class Ix>
 __global__ void __launch_bounds__(kThreads) chunk_scaled_dot_kkt_fwd(Params<T> p) {
-  __shared__ float keys[kMaxChunk][MaxK];
-  __shared__ float beta[kMaxChunk], g[kMaxChunk];
+  DC_DYNAMIC_SHARED(shared);
+  SharedCarve carve(shared);
+  const Tiles tiles(carve, p.K);
+  const SharedRows keys = tiles.keys;
+  float* const beta = tiles.beta;
+  float* const g = tiles.g;
   const BlockChunk c = block_chunk<Ix>(p.grid);
   const int tid = static_cast<int>(threadIdx.x);
   const int H = p.grid.H, BT = p.grid.BT, K = p.K;
@@ -60,5 +73,9 @@ __global__ void __launch_bounds__(kThreads) chunk_scaled_dot_kkt_fwd(Params<T> p
     p.A[token_row<Ix>(c.bos, H, c.h, BT, row0 + i) + j] = a;
   }
 }
+
+// The host entry (launch.hip): the grid of (chunk, head) blocks, the Tiles' bytes of shared memory.
+template <class T>
+void launch_chunk_scaled_dot_kkt_fwd(const Params<T>& p, IndexVariant index, LaunchGrid grid);
 
 }  // namespace dc::kernels::kkt

@@ -38,6 +38,12 @@ struct ChunkGrid {
   std::int32_t H = 1, BT = 64;
 };
 
+// A launch's grid of blocks (x fastest), as a kernel's host entry (its launch.hip) takes it:
+// one type on the host compilers and the device compilers alike.
+struct LaunchGrid {
+  std::uint32_t x = 1, y = 1;
+};
+
 // The chunk and head the calling block owns.
 struct BlockChunk {
   int n = 0, i_t = 0, h = 0;

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "runtime/counter_rng.hpp"
+#include "runtime/launch.hpp"
 
 namespace dc::kernels {
 
@@ -100,8 +101,18 @@ void ChunkProblem::set_up(std::vector<OffsetForm> forms, double cost_per_token, 
   make_plan(cost_per_token, threads);
 }
 
+LaunchGrid ChunkProblem::grid() const {
+  const dim3 g = chunk_grid_dims(b_);
+  return {g.x, g.y};
+}
+
+void ChunkProblem::launch(std::span<void* const> t) const {
+  const simt::LaunchScope scope(blocks_policy(plan_.blocks));
+  run(t);
+}
+
 ChunkBlock ChunkProblem::block_at(std::uint64_t id) const {
-  const dim3 g = grid();
+  const dim3 g = chunk_grid_dims(b_);
   const auto x = static_cast<std::int64_t>(id % g.x), y = static_cast<std::int64_t>(id / g.x);
   if (!b_.varlen) return {y / b_.H, x, static_cast<int>(y % b_.H)};
   const std::int64_t n = offsets_->geometry().sequence_of_chunk(x);

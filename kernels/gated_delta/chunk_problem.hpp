@@ -50,6 +50,10 @@ class ChunkProblem : public Problem {
   explicit ChunkProblem(const Shape& s) : b_(s) {}
 
   Plan plan() const override { return plan_; }
+  // The plan's blocks (all of them for a whole grid), through the kernel's host entry.
+  void launch(std::span<void* const> t) const final;
+  // The whole grid through the kernel's host entry (a GPU backend's launch: the device side).
+  void launch_whole_grid(std::span<void* const> t) const { run(t); }
   std::vector<IndexProduct> index_products() const override { return offsets_->products(); }
   std::string locate(std::size_t tensor, std::int64_t flat) const override;
   std::vector<ElementRun> verified_runs(std::size_t tensor) const override;
@@ -66,18 +70,20 @@ class ChunkProblem : public Problem {
   // its threads per block (each costs a fiber on the CPU backend).
   void set_up(std::vector<OffsetForm> forms, double cost_per_token, int threads);
 
+  // Launches the kernel through its host entry (its launch.hip), over the grid of grid():
+  // on the CPU backend the blocks that run are the plan's (launch()).
+  virtual void run(std::span<void* const> t) const = 0;
   virtual std::vector<Output> outputs() const = 0;
   // Compares block b's rows of each output of outputs() (in that order) with the reference.
   virtual void check_chunk(std::span<const TensorView> t, const ChunkBlock& b,
                            std::span<Comparer> cmp) const = 0;
 
-  // The grid, the ChunkGrid arguments over the tensors (cu_seqlens and chunk_indices at
-  // these indices of tensors()), and the blocks the plan runs (empty: all).
-  dim3 grid() const { return chunk_grid_dims(b_); }
+  // The grid, and the ChunkGrid arguments over the tensors (cu_seqlens and chunk_indices at
+  // these indices of tensors()).
+  LaunchGrid grid() const;
   ChunkGrid chunk_grid(std::span<void* const> t, std::size_t cu, std::size_t indices) const {
     return chunk_grid_args(b_, t, cu, indices);
   }
-  const std::vector<std::uint64_t>& blocks() const { return plan_.blocks; }
   // The int32 batch tensors a family declares (cu_seqlens, chunk_indices; varlen only).
   std::vector<TensorSpec> batch_tensors() const;
   void fill_batch(std::size_t which, std::int64_t begin, std::int64_t count, void* out) const;

@@ -8,7 +8,6 @@
 #include "kernels/gated_delta/delta_rule_forms.hpp"
 #include "kernels/gated_delta/delta_rule_inputs.hpp"
 #include "reference/recompute_w_u_fwd/reference.hpp"
-#include "runtime/launch.hpp"
 
 namespace dc::kernels::wy {
 namespace {
@@ -62,7 +61,7 @@ class Problem final : public ChunkProblem {
     });
   }
 
-  void launch(std::span<void* const> t) const override {
+  void run(std::span<void* const> t) const override {
     with_dtype(b_.dtype, [&]<class T>(T*) {
       const Params<T> p{static_cast<const T*>(t[kK]),
                         static_cast<const T*>(t[kV]),
@@ -75,9 +74,7 @@ class Problem final : public ChunkProblem {
                         b_.Hg,
                         b_.K,
                         b_.V};
-      with_index_variant(b_.index, [&]<class Ix>(Ix) {
-        launch_kernel(grid(), dim3{kThreads, 1, 1}, blocks(), [p] { recompute_w_u_fwd<T, Ix>(p); });
-      });
+      launch_recompute_w_u_fwd(p, b_.index, grid());
     });
   }
 

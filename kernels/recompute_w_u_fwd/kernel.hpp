@@ -33,9 +33,8 @@ struct Params {
 
 // out[i][c] = sum_j ai[i][j] rows[j][c] over the chunk's rows, four partial sums combined
 // pairwise, for every (i, c) of a [rows, width] result, stored through `store`.
-template <int Width, class Store>
-DC_HD inline void chunk_product(const float (&ai)[kMaxChunk][kMaxChunk],
-                                const float (&rows)[kMaxChunk][Width], int n, int width, int tid,
+template <class Store>
+DC_HD inline void chunk_product(SharedRows ai, SharedRows rows, int n, int width, int tid,
                                 Store store) {
   for (int e = tid; e < n * width; e += kThreads) {
     const int i = e / width, c = e % width;
@@ -45,11 +44,21 @@ DC_HD inline void chunk_product(const float (&ai)[kMaxChunk][kMaxChunk],
   }
 }
 
-template <class T, class Ix, int MaxK = kMaxHeadDim, int MaxV = kMaxHeadDim>
+// The block's shared memory: Ai, and the scaled rows of k and v.
+struct Tiles {
+  SharedRows ai;
+  SharedRows kb;  // beta exp(g) k, rounded to T
+  SharedRows vb;  // beta v, rounded to T
+  DC_HD Tiles(SharedCarve& s, int K, int V)
+      : ai(s.rows(kMaxChunk, kMaxChunk)), kb(s.rows(kMaxChunk, K)), vb(s.rows(kMaxChunk, V)) {}
+};
+
+template <class T, class Ix>
 __global__ void __launch_bounds__(kThreads) recompute_w_u_fwd(Params<T> p) {
-  __shared__ float ai[kMaxChunk][kMaxChunk];
-  __shared__ float kb[kMaxChunk][MaxK];  // beta exp(g) k, rounded to T
-  __shared__ float vb[kMaxChunk][MaxV];  // beta v, rounded to T
+  DC_DYNAMIC_SHARED(shared);
+  SharedCarve carve(shared);
+  const Tiles tiles(carve, p.K, p.V);
+  const SharedRows ai = tiles.ai, kb = tiles.kb, vb = tiles.vb;
   const BlockChunk c = block_chunk<Ix>(p.grid);
   const int tid = static_cast<int>(threadIdx.x);
   const int H = p.grid.H, BT = p.grid.BT, K = p.K, V = p.V;
@@ -79,5 +88,9 @@ __global__ void __launch_bounds__(kThreads) recompute_w_u_fwd(Params<T> p) {
     p.u[token_row<Ix>(c.bos, H, c.h, V, row0 + i) + cv] = from_float<T>(x);
   });
 }
+
+// The host entry (launch.hip): the grid of (chunk, head) blocks, the Tiles' bytes of shared memory.
+template <class T>
+void launch_recompute_w_u_fwd(const Params<T>& p, IndexVariant index, LaunchGrid grid);
 
 }  // namespace dc::kernels::wy

@@ -9,7 +9,6 @@
 #include "kernels/gated_delta/delta_rule_forms.hpp"
 #include "kernels/gated_delta/delta_rule_inputs.hpp"
 #include "reference/solve_tril/reference.hpp"
-#include "runtime/launch.hpp"
 
 namespace dc::kernels::tril {
 namespace {
@@ -63,13 +62,11 @@ class Problem final : public ChunkProblem {
     }
   }
 
-  void launch(std::span<void* const> t) const override {
+  void run(std::span<void* const> t) const override {
     with_dtype(b_.dtype, [&]<class T>(T*) {
       const Params<T> p{static_cast<const float*>(t[kA]), static_cast<T*>(t[kAi]),
                         chunk_grid(t, kCu, kChunkIndices)};
-      with_index_variant(b_.index, [&]<class Ix>(Ix) {
-        launch_kernel(grid(), dim3{kThreads, 1, 1}, blocks(), [p] { solve_tril<T, Ix>(p); });
-      });
+      launch_solve_tril(p, b_.index, grid());
     });
   }
 

@@ -45,4 +45,8 @@ __global__ void __launch_bounds__(kThreads) solve_tril(Params<T> p) {
           from_float<T>(col < c.rows ? x[i][col] : 0.0f);
 }
 
+// The host entry (launch.hip): the grid of (chunk, head) blocks.
+template <class T>
+void launch_solve_tril(const Params<T>& p, IndexVariant index, LaunchGrid grid);
+
 }  // namespace dc::kernels::tril

@@ -71,7 +71,7 @@ inline unsigned __activemask(::dc::simt::SourceSite site = ::dc::simt::SourceSit
   return static_cast<unsigned>(dc_activemask(site));
 }
 #define DIFFCHECK_SOURCE_DEVICE() \
-  ::dc::simt::with_warp_size(::dc::simt::cuda_device(), DIFFCHECK_WARP_SIZE)
+  ::dc::simt::with_warp_size(DIFFCHECK_EMULATED(::dc::simt::cuda_device()), DIFFCHECK_WARP_SIZE)
 #endif
 
 // The launch takes the source's warp size: internal linkage, one per translation unit.
@@ -80,8 +80,9 @@ template <class... P, class Stream = std::nullptr_t>
 cudaError_t cudaLaunchKernel(void (*kernel)(P...), dim3 grid, dim3 block, void** args,
                              std::size_t shared = 0, Stream /*stream*/ = nullptr) {
   ::dc::simt::launch_from_pointers(
-      ::dc::simt::with_warp_size(::dc::simt::cuda_device(), DIFFCHECK_WARP_SIZE), kernel, grid,
-      block, shared, args, std::index_sequence_for<P...>{});
+      ::dc::simt::with_warp_size(DIFFCHECK_EMULATED(::dc::simt::cuda_device()),
+                                 DIFFCHECK_WARP_SIZE),
+      kernel, grid, block, shared, args, std::index_sequence_for<P...>{});
   return cudaSuccess;
 }
 }  // namespace

@@ -66,14 +66,15 @@ inline unsigned long long __activemask(
   return dc_activemask(site);
 }
 #define DIFFCHECK_SOURCE_DEVICE() \
-  ::dc::simt::with_warp_size(::dc::simt::hip_device(), DIFFCHECK_WARP_SIZE)
+  ::dc::simt::with_warp_size(DIFFCHECK_EMULATED(::dc::simt::hip_device()), DIFFCHECK_WARP_SIZE)
 #endif
 
 #define HIP_KERNEL_NAME(...) __VA_ARGS__
 #define HIP_DYNAMIC_SHARED(type, var) thread_local type* const var = ::dc::simt::DynamicShared{};
 #define HIP_DYNAMIC_SHARED_ATTRIBUTE
-#define hipLaunchKernelGGL(kernel, grid, block, shared, stream, ...)                           \
-  ::dc::simt::launch_kernel(                                                                   \
-      ::dc::simt::with_warp_size(::dc::simt::hip_device(), DIFFCHECK_WARP_SIZE), kernel, grid, \
-      block, shared __VA_OPT__(, ) __VA_ARGS__)
+#define hipLaunchKernelGGL(kernel, grid, block, shared, stream, ...)           \
+  ::dc::simt::launch_kernel(                                                   \
+      ::dc::simt::with_warp_size(DIFFCHECK_EMULATED(::dc::simt::hip_device()), \
+                                 DIFFCHECK_WARP_SIZE),                         \
+      kernel, grid, block, shared __VA_OPT__(, ) __VA_ARGS__)
 // NOLINTEND(readability-identifier-naming,bugprone-reserved-identifier,cppcoreguidelines-macro-usage)

@@ -20,6 +20,18 @@
 #define DIFFCHECK_WARP_SIZE 0  // NOLINT(cppcoreguidelines-macro-usage)
 #endif
 
+// The GPU whose limits a family's launches are checked against (its warp size, its shared
+// memory): DIFFCHECK_EMULATED_GPU 1 an H100 (cuda_device), 2 an MI300X (hip_device), unset the
+// spelling's (CUDA sources an H100, HIP sources an MI300X). A family sets it with a compile
+// definition (diffcheck_add_kernel_family's EMULATES).
+#if !defined(DIFFCHECK_EMULATED_GPU)
+#define DIFFCHECK_EMULATED(spelled) spelled  // NOLINT(cppcoreguidelines-macro-usage)
+#elif DIFFCHECK_EMULATED_GPU == 1
+#define DIFFCHECK_EMULATED(spelled) ::dc::simt::cuda_device()  // NOLINT
+#else
+#define DIFFCHECK_EMULATED(spelled) ::dc::simt::hip_device()  // NOLINT
+#endif
+
 namespace dc::simt {
 
 inline Device with_warp_size(Device d, unsigned warp) {

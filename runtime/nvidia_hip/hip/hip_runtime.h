@@ -21,6 +21,15 @@ using hipStream_t = cudaStream_t;
 #define hipLaunchKernelGGL(kernel, grid, block, shared, stream, ...) \
   kernel<<<(grid), (block), (shared), (stream)>>>(__VA_ARGS__)
 
+// a kernel's opt-in to more dynamic shared memory than the default
+using hipFuncAttribute = cudaFuncAttribute;
+constexpr auto hipFuncAttributeMaxDynamicSharedMemorySize =
+    cudaFuncAttributeMaxDynamicSharedMemorySize;
+template <class F>
+hipError_t hipFuncSetAttribute(F* kernel, hipFuncAttribute attr, int value) {
+  return cudaFuncSetAttribute(reinterpret_cast<const void*>(kernel), attr, value);
+}
+
 // `extern __shared__` under HIP's macro
 #define HIP_DYNAMIC_SHARED(type, var) extern __shared__ type var[];
 
