@@ -42,7 +42,7 @@ std::string cpu_line(const char* key) {
 }
 
 void run_reference() {
-  namespace gdr = dc::reference::gdr;
+  namespace gdr = dc::reference::fwd_h;
   constexpr int kChunks = 1024, kK = 128, kBT = 64;
   fmt::print("float64 reference (ChunkRecurrence), K={}, BT={}, {} chunks, one thread\n", kK, kBT,
              kChunks);

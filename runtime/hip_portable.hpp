@@ -38,7 +38,7 @@ struct SharedRows {
 // sequence counts the launch's bytes, so the kernel and its launch never disagree.
 class SharedCarve {
  public:
-  DC_HD SharedCarve() = default;
+  SharedCarve() = default;
   DC_HD explicit SharedCarve(float* base) : base_(base) {}
   DC_HD float* floats(std::ptrdiff_t n) {
     float* at = base_ == nullptr ? nullptr : base_ + used_;

@@ -19,7 +19,7 @@ namespace {
 
 using Eigen::MatrixXd;
 using Eigen::VectorXd;
-namespace gdr = dc::reference::gdr;
+namespace gdr = dc::reference::fwd_h;
 namespace delta = dc::reference::delta;
 
 struct Case {

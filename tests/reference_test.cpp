@@ -9,7 +9,7 @@
 namespace {
 
 using Eigen::MatrixXd;
-namespace gdr = dc::reference::gdr;
+namespace gdr = dc::reference::fwd_h;
 
 struct Case {
   int T, K, V, chunk;

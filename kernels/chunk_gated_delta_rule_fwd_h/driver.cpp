@@ -234,7 +234,7 @@ class Problem final : public dc::Problem {
   void verify_slice(std::span<const TensorView> t, const std::vector<TensorSpec>& specs,
                     const Slice& slice, int helpers, Comparer& h_cmp, Comparer& v_cmp,
                     Comparer& ht_cmp) const {
-    using reference::gdr::Matrix;
+    using reference::fwd_h::Matrix;
     const std::int64_t n = slice.n, len = c_.lengths[n];
     const int h = slice.h;
     const std::vector<int>& columns = slice.columns;
@@ -245,7 +245,7 @@ class Problem final : public dc::Problem {
       for (Eigen::Index c = 0; c < Vs; ++c)
         for (int kk = 0; kk < c_.K; ++kk)
           h0(c, kk) = t[kH0](nh_state + std::int64_t{columns[c]} * c_.K + kk);
-    reference::gdr::ChunkRecurrence recurrence(std::move(h0));
+    reference::fwd_h::ChunkRecurrence recurrence(std::move(h0));
 
     std::vector<double> got, want;
     std::vector<std::int64_t> flat;
@@ -271,7 +271,7 @@ class Problem final : public dc::Problem {
     double accumulated = 0;
     const std::int64_t chunks = (len + c_.BT - 1) / c_.BT;
     constexpr std::int64_t kBatch = 64;  // chunks regenerated at a time
-    std::vector<reference::gdr::SequenceHead> batch(
+    std::vector<reference::fwd_h::SequenceHead> batch(
         static_cast<std::size_t>(std::min(kBatch, chunks)));
     for (std::int64_t first = 0; first < chunks; first += kBatch) {
       const auto count = static_cast<std::size_t>(std::min(kBatch, chunks - first));
@@ -283,7 +283,7 @@ class Problem final : public dc::Problem {
         const std::int64_t rows = std::min<std::int64_t>(c_.BT, len - r0);
         const std::int64_t chunk = c_.chunk_offsets[n] + c;
         compare_state(h_cmp, kH, (chunk * c_.H + h) * c_.V * c_.K, recurrence.state(), accumulated);
-        const reference::gdr::ChunkStep step = recurrence.step(batch[i]);
+        const reference::fwd_h::ChunkStep step = recurrence.step(batch[i]);
         accumulated = std::hypot(accumulated * step.state_decay, step.update_magnitude);
         if (!c_.save_vnew) continue;
         got.clear(), want.clear(), flat.clear();
@@ -304,7 +304,7 @@ class Problem final : public dc::Problem {
   // neighbours that share their pages. (A kernel cannot have changed them: inputs are mapped
   // read-only.) Stored in column-major Eigen order.
   void regenerate_chunk(const std::vector<TensorSpec>& specs, const Slice& slice, std::int64_t c,
-                        reference::gdr::SequenceHead& in) const {
+                        reference::fwd_h::SequenceHead& in) const {
     const std::int64_t n = slice.n, bos = c_.cu[n], r0 = c * c_.BT;
     const std::int64_t rows = std::min<std::int64_t>(c_.BT, c_.lengths[n] - r0);
     const int h = slice.h, hg = h / (c_.H / c_.Hg);

@@ -1,8 +1,10 @@
 // The host entries of the gated-delta-rule kernels (each family's launch.hip, compiled for the
 // CPU backend and, in a GPU build, for the device): one launch of `kernel` over `grid`, blocks
 // of `threads`, with `shared` bytes of dynamic shared memory (the kernel opted in where that is
-// above the default, as a real launch must). A launch the runtime refuses is an error that names
-// the kernel; on the CPU backend the runtime's LaunchError says why.
+// above the default, as a real launch must). A launch the runtime refuses (its configuration:
+// the shared memory, the grid) is an error that names the kernel; on the CPU backend the
+// runtime's LaunchError says why. A fault of an earlier kernel, which every later call returns,
+// is left to the caller's synchronize (the GPU backend's device_fault).
 #pragma once
 
 #include <hip/hip_runtime.h>
@@ -31,7 +33,10 @@ void launch_entry(const char* name, void (*kernel)(P...), LaunchGrid grid, int t
                        std::forward<A>(args)...);
     e = hipGetLastError();
   }
-  if (e != hipSuccess)
+  // the refusals of a launch's configuration (the same numbers in CUDA and HIP): invalid value,
+  // invalid configuration, invalid device function, out of resources
+  const int code = static_cast<int>(e);
+  if (code == 1 || code == 9 || code == 98 || code == 701)
     throw std::runtime_error(std::string("launch of ") + name + " (" + std::to_string(shared) +
                              " bytes of dynamic shared memory): " + hipGetErrorString(e));
 }

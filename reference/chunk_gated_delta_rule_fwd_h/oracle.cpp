@@ -1,6 +1,6 @@
 #include "oracle.hpp"
 
-namespace dc::reference::gdr {
+namespace dc::reference::fwd_h {
 
 std::vector<Eigen::MatrixXd> recurrent_states(const Recurrence& in) {
   const Eigen::Index T = in.k.rows(), K = in.k.cols();
@@ -42,4 +42,4 @@ WyFactors wy_factors(const Recurrence& in, int chunk) {
   return out;
 }
 
-}  // namespace dc::reference::gdr
+}  // namespace dc::reference::fwd_h

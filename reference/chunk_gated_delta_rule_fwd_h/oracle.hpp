@@ -8,7 +8,7 @@
 #include <Eigen/Dense>
 #include <vector>
 
-namespace dc::reference::gdr {
+namespace dc::reference::fwd_h {
 
 struct Recurrence {
   Eigen::MatrixXd k;      // [T, K]
@@ -28,4 +28,4 @@ struct WyFactors {
 
 WyFactors wy_factors(const Recurrence& in, int chunk);
 
-}  // namespace dc::reference::gdr
+}  // namespace dc::reference::fwd_h

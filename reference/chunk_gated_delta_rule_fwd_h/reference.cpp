@@ -1,6 +1,6 @@
 #include "reference.hpp"
 
-namespace dc::reference::gdr {
+namespace dc::reference::fwd_h {
 
 namespace {
 double rms(const Matrix& m) {
@@ -55,4 +55,4 @@ ChunkStates chunk_states(const SequenceHead& in) {
   return out;
 }
 
-}  // namespace dc::reference::gdr
+}  // namespace dc::reference::fwd_h

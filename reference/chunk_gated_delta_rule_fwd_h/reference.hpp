@@ -11,7 +11,7 @@
 #include <cstdint>
 #include <vector>
 
-namespace dc::reference::gdr {
+namespace dc::reference::fwd_h {
 
 using Matrix = Eigen::MatrixXd;
 using Vector = Eigen::VectorXd;
@@ -62,4 +62,4 @@ struct ChunkStates {
 
 ChunkStates chunk_states(const SequenceHead& in);
 
-}  // namespace dc::reference::gdr
+}  // namespace dc::reference::fwd_h
