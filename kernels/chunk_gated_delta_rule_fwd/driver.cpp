@@ -150,8 +150,8 @@ class Problem final : public dc::Problem {
 
   // The six launches over the blocks of the plan's slices (all blocks: empty lists).
   void launch(std::span<void* const> t) const override {
-    const auto [chunk_blocks, state_blocks] = sparse_blocks();
-    with_dtype(b_.dtype, [&]<class T>(T*) { run_stages<T>(t, chunk_blocks, state_blocks); });
+    const auto blocks = sparse_blocks();  // (chunk-local launches, the seed kernel's)
+    with_dtype(b_.dtype, [&]<class T>(T*) { run_stages<T>(t, blocks.first, blocks.second); });
   }
   // The whole grid of each (a GPU backend's launch: the device side).
   void launch_whole_grid(std::span<void* const> t) const {
