@@ -41,7 +41,11 @@ class SharedCarve {
   SharedCarve() = default;
   DC_HD explicit SharedCarve(float* base) : base_(base) {}
   DC_HD float* floats(std::ptrdiff_t n) {
-    float* at = base_ == nullptr ? nullptr : base_ + used_;
+#if defined(__CUDA_ARCH__) || defined(__HIP_DEVICE_COMPILE__)
+    float* at = base_ + used_;  // always the block's shared memory: the compiler keeps it so
+#else
+    float* at = base_ == nullptr ? nullptr : base_ + used_;  // (counting: no memory)
+#endif
     used_ += n;
     return at;
   }
