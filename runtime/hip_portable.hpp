@@ -52,7 +52,9 @@ class SharedCarve {
   DC_HD SharedRows rows(int rows, int width) {
     return SharedRows{floats(static_cast<std::ptrdiff_t>(rows) * width), width};
   }
-  DC_HD std::size_t bytes() const { return static_cast<std::size_t>(used_) * sizeof(float); }
+  DC_HD std::size_t bytes() const {
+    return static_cast<std::size_t>(used_) * sizeof(float);
+  }
 
  private:
   float* base_ = nullptr;
