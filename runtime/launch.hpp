@@ -1,7 +1,9 @@
-// Launching one of the project's kernels on the CPU backend: `blocks` selects which blocks of
-// the grid run (empty: all of them). A sparse launch runs every chosen block at once (one
-// worker each): blocks that sweep the same tensors then share the pages they touch, instead of
-// each sweep materializing them again.
+// The CPU backend's block selection for the project's own launches: `blocks` selects which
+// blocks of the grid run (empty: all of them). A sparse launch runs every chosen block at once
+// (one worker each): blocks that sweep the same tensors then share the pages they touch,
+// instead of each sweep materializing them again. blocks_policy scopes the launches that a
+// kernel's host entry makes (the gated-delta-rule kernels' launch.hip); launch_kernel runs a
+// body per thread (the planted defects).
 #pragma once
 
 #include <algorithm>
@@ -22,13 +24,9 @@ inline simt::LaunchPolicy blocks_policy(std::span<const std::uint64_t> blocks) {
 }
 
 template <class Body>
-void launch_kernel(dim3 grid, dim3 block, std::span<const std::uint64_t> blocks, Body&& body,
-                   std::size_t shared_bytes = 0) {
+void launch_kernel(dim3 grid, dim3 block, std::span<const std::uint64_t> blocks, Body&& body) {
   const simt::LaunchScope scope(blocks_policy(blocks));
-  simt::launch(simt::LaunchConfig{.grid = grid,
-                                  .block = block,
-                                  .shared_bytes = shared_bytes,
-                                  .device = simt::cuda_device()},
+  simt::launch(simt::LaunchConfig{.grid = grid, .block = block, .device = simt::cuda_device()},
                std::function<void()>(std::forward<Body>(body)));
 }
 
