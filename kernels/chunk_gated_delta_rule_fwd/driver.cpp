@@ -186,8 +186,7 @@ class Problem final : public dc::Problem {
   void run_stages(std::span<void* const> t, std::span<const std::uint64_t> chunk_blocks,
                   std::span<const std::uint64_t> state_blocks) const {
     const ChunkGrid grid = chunk_grid_args(b_, t, kCu, kChunkIndices);
-    const dim3 g = chunk_grid_dims(b_);
-    const LaunchGrid chunks{g.x, g.y};
+    const LaunchGrid chunks = chunk_grid_dims(b_);
     const IndexVariant ix = b_.index;
     auto in = [&](Tensor i) { return static_cast<const T*>(t[i]); };
     auto out = [&](Tensor i) { return static_cast<T*>(t[i]); };
@@ -344,7 +343,7 @@ class Problem final : public dc::Problem {
     const double per_chunk = 2000.0 * (cumsum::kThreads + kkt::kThreads + tril::kThreads +
                                        wy::kThreads + fwd_o::kThreads) +
                              1e5;
-    const dim3 chunks = chunk_grid_dims(b_);
+    const LaunchGrid chunks = chunk_grid_dims(b_);
     plan_.grid_blocks = std::uint64_t{chunks.x} * chunks.y;
     const double whole = static_cast<double>(b_.tokens()) * static_cast<double>(H) *
                              (per_token + pages_per_token(specs_, false) * kPageTouchFlops) +

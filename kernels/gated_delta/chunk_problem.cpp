@@ -49,13 +49,14 @@ std::string ChunkProblem::locate(std::size_t tensor, std::int64_t flat) const {
   return locate_in_batch(offsets_->geometry(), specs_.at(tensor), flat);
 }
 
-dim3 chunk_grid_dims(const Batch& b) {
-  if (b.varlen) return dim3{static_cast<unsigned>(b.total_chunks()), static_cast<unsigned>(b.H), 1};
-  return dim3{static_cast<unsigned>(b.chunks(0)), static_cast<unsigned>(b.sequences() * b.H), 1};
+LaunchGrid chunk_grid_dims(const Batch& b) {
+  if (b.varlen)
+    return {static_cast<std::uint32_t>(b.total_chunks()), static_cast<std::uint32_t>(b.H)};
+  return {static_cast<std::uint32_t>(b.chunks(0)), static_cast<std::uint32_t>(b.sequences() * b.H)};
 }
 
 std::uint64_t chunk_block_id(const Batch& b, const ChunkBlock& c) {
-  const dim3 g = chunk_grid_dims(b);
+  const LaunchGrid g = chunk_grid_dims(b);
   if (b.varlen)
     return static_cast<std::uint64_t>(b.chunk_offsets[c.n] + c.i_t) +
            std::uint64_t{g.x} * static_cast<std::uint64_t>(c.h);
@@ -101,18 +102,13 @@ void ChunkProblem::set_up(std::vector<OffsetForm> forms, double cost_per_token, 
   make_plan(cost_per_token, threads);
 }
 
-LaunchGrid ChunkProblem::grid() const {
-  const dim3 g = chunk_grid_dims(b_);
-  return {g.x, g.y};
-}
-
 void ChunkProblem::launch(std::span<void* const> t) const {
   const simt::LaunchScope scope(blocks_policy(plan_.blocks));
   run(t);
 }
 
 ChunkBlock ChunkProblem::block_at(std::uint64_t id) const {
-  const dim3 g = chunk_grid_dims(b_);
+  const LaunchGrid g = chunk_grid_dims(b_);
   const auto x = static_cast<std::int64_t>(id % g.x), y = static_cast<std::int64_t>(id / g.x);
   if (!b_.varlen) return {y / b_.H, x, static_cast<int>(y % b_.H)};
   const std::int64_t n = offsets_->geometry().sequence_of_chunk(x);

@@ -31,7 +31,7 @@ struct ChunkBlock {
 
 // The chunk-local grid of a batch, a block's linear id in it (x fastest), and the kernel's
 // view of the batch over tensors whose cu_seqlens and chunk_indices are at these indices.
-dim3 chunk_grid_dims(const Batch& b);
+LaunchGrid chunk_grid_dims(const Batch& b);
 std::uint64_t chunk_block_id(const Batch& b, const ChunkBlock& c);
 ChunkGrid chunk_grid_args(const Batch& b, std::span<void* const> t, std::size_t cu,
                           std::size_t indices);
@@ -80,7 +80,7 @@ class ChunkProblem : public Problem {
 
   // The grid, and the ChunkGrid arguments over the tensors (cu_seqlens and chunk_indices at
   // these indices of tensors()).
-  LaunchGrid grid() const;
+  LaunchGrid grid() const { return chunk_grid_dims(b_); }
   ChunkGrid chunk_grid(std::span<void* const> t, std::size_t cu, std::size_t indices) const {
     return chunk_grid_args(b_, t, cu, indices);
   }
