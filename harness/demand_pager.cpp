@@ -2,16 +2,23 @@
 
 #include <fcntl.h>
 #include <linux/futex.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
 #include <sched.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <new>
 #include <stdexcept>
+
+#include <fmt/format.h>
 
 #include "poison.hpp"
 
@@ -58,21 +65,79 @@ void wake_all(std::atomic<std::uint32_t>& word) {
 
 }  // namespace
 
-DemandPager::DemandPager(std::uint64_t resident_bytes) {
-  // The number of resident units is bounded as well as their bytes: every resident unit may
-  // split a mapping in two, and a process has at most vm.max_map_count (65530) of them.
-  constexpr std::uint64_t kMaxResidentUnits = 16384;
+const char* pager_mode_name(PagerMode mode) {
+  switch (mode) {
+    case PagerMode::automatic:
+      return "auto";
+    case PagerMode::userfaultfd:
+      return "userfaultfd";
+    case PagerMode::signal:
+      return "signal";
+  }
+  return "?";
+}
+
+DemandPager::DemandPager(std::uint64_t resident_bytes, PagerMode mode) {
   resident_limit_ = std::max(resident_bytes, 16 * kUnitBytes);
-  ring_.resize(std::min(kMaxResidentUnits, resident_limit_ / kSmallUnitBytes));
-  batch_.resize(ring_.size() / 8);
+  if (mode != PagerMode::signal && open_userfaultfd()) {
+    mode_ = PagerMode::userfaultfd;
+  } else if (mode == PagerMode::userfaultfd) {
+    throw std::runtime_error(fmt::format(
+        "the kernel refuses a userfaultfd here ({}): use --pager signal", std::strerror(errno)));
+  }
+  // Signal: every resident unit may split a mapping in two, and a process has at most
+  // vm.max_map_count (65530) of them. Userfaultfd maps nothing per unit: the bytes bound it.
+  constexpr std::uint64_t kMaxSignalUnits = 16384;
+  const std::uint64_t units = resident_limit_ / kSmallUnitBytes;
+  ring_.resize(mode_ == PagerMode::userfaultfd ? units : std::min(kMaxSignalUnits, units));
+  batch_.resize(ring_.size() / 8 + 1);
   DemandPager* expected = nullptr;
-  if (!g_pager.compare_exchange_strong(expected, this))
+  if (!g_pager.compare_exchange_strong(expected, this)) {
+    if (uffd_ >= 0) close(uffd_), close(stop_fd_);
     throw std::logic_error("only one DemandPager may exist at a time");
+  }
+  if (mode_ == PagerMode::userfaultfd) {
+    scratch_.resize(kUnitBytes);
+    server_ = std::thread([this] { serve(); });
+  }
 }
 
 DemandPager::~DemandPager() {
+  if (server_.joinable()) {
+    const std::uint64_t one = 1;
+    (void)!::write(stop_fd_, &one, sizeof one);
+    server_.join();
+  }
+  if (uffd_ >= 0) close(uffd_), close(stop_fd_);  // unregisters every range
   g_pager.store(nullptr);
   if (arena_ != nullptr) munmap(arena_, arena_bytes_);
+}
+
+bool DemandPager::open_userfaultfd() {
+#if defined(SYS_userfaultfd) && defined(UFFD_FEATURE_MISSING_SHMEM)
+  // user-mode faults only: allowed without privilege wherever userfaultfd is (Linux 5.11+)
+  int fd = static_cast<int>(syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK | UFFD_USER_MODE_ONLY));
+  if (fd < 0 && errno == EINVAL)
+    fd = static_cast<int>(syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK));
+  if (fd < 0) return false;
+  uffdio_api api{};
+  api.api = UFFD_API;
+  const int stop = eventfd(0, EFD_CLOEXEC);
+  if (ioctl(fd, UFFDIO_API, &api) != 0 || (api.features & UFFD_FEATURE_MISSING_SHMEM) == 0 ||
+      stop < 0) {
+    const int saved = errno;
+    close(fd);
+    if (stop >= 0) close(stop);
+    errno = saved != 0 ? saved : ENOSYS;
+    return false;
+  }
+  uffd_ = fd;
+  stop_fd_ = stop;
+  return true;
+#else
+  errno = ENOSYS;
+  return false;
+#endif
 }
 
 std::uint64_t DemandPager::unit_bytes_for(const TensorSpec& spec) {
@@ -88,6 +153,22 @@ void DemandPager::add(Paged p) {
   const std::uint64_t units = (p.buffer->mapped_bytes() + p.unit - 1) / p.unit;
   p.state.assign(units, absent);
   if (p.output) p.stored.assign(units, nullptr);
+  if (mode_ == PagerMode::userfaultfd) {
+    // The view is mapped from the start (an input read-only); a missing page is the fault.
+    std::uint8_t* view = p.buffer->view();
+    const std::uint64_t bytes = p.buffer->mapped_bytes();
+    uffdio_register r{};
+    r.range = {reinterpret_cast<std::uint64_t>(view), bytes};
+    r.mode = UFFDIO_REGISTER_MODE_MISSING;
+    if (mprotect(view, bytes, p.output ? PROT_READ | PROT_WRITE : PROT_READ) != 0 ||
+        ioctl(uffd_, UFFDIO_REGISTER, &r) != 0 || (r.ioctls & (1ULL << _UFFDIO_COPY)) == 0)
+      throw std::runtime_error(
+          fmt::format("cannot register a tensor with the userfaultfd: {}", std::strerror(errno)));
+    // The first unit (the canary's) is filled now, through the alias, and stays.
+    p.state[0] = fill(p, 0, p.buffer->alias());
+    if (p.output) p.state[0] = writable;
+    ++stats_.materialized;
+  }
   buffers_.push_back(std::move(p));
 }
 
@@ -115,7 +196,9 @@ void DemandPager::add_output(const GuardedBuffer& buffer, DType dtype, std::uint
 
 PagingStats DemandPager::stats() const {
   const SpinLock hold(lock_);
-  return stats_;
+  PagingStats s = stats_;
+  s.mode = pager_mode_name(mode_);
+  return s;
 }
 
 bool DemandPager::resolve(std::uintptr_t address, bool write) {
@@ -125,6 +208,14 @@ bool DemandPager::resolve(std::uintptr_t address, bool write) {
     Paged& p = pager->buffers_[b];
     const auto view = reinterpret_cast<std::uintptr_t>(p.buffer->view());
     if (address < view || address >= view + p.buffer->mapped_bytes()) continue;
+    if (pager->mode_ == PagerMode::userfaultfd) {
+      // Views are open here: an input faults on a write (real), an output only while the
+      // pager's thread evicts it, which it does holding the lock. Once the lock is free, the
+      // access can be retried (a missing page then goes to the userfaultfd).
+      if (!p.output) return false;
+      const SpinLock hold(pager->lock_);
+      return true;
+    }
     return pager->resolve_locked(p, static_cast<std::uint32_t>(b), (address - view) / p.unit,
                                  write);
   }
@@ -155,7 +246,7 @@ bool DemandPager::resolve_locked(Paged& p, std::uint32_t buffer, std::uint64_t u
           if (!write) return true;      // raced with the thread that filled it
           if (!p.output) return false;  // a write into an input: a real fault
           protect(p, unit, PROT_READ | PROT_WRITE);
-          p.stored[unit] = nullptr;  // about to change: the stored copy is stale
+          p.stored[unit] = nullptr;  // about to change: the stored copy is stale (and not reused)
           p.state[unit] = writable;
           ++stats_.faults;
           return true;
@@ -171,7 +262,7 @@ bool DemandPager::resolve_locked(Paged& p, std::uint32_t buffer, std::uint64_t u
       continue;
     }
     // Filled without the lock, through the alias: the kernel's view of it is still closed.
-    const State filled = fill(p, claimed);
+    const State filled = fill(p, claimed, p.buffer->alias() + claimed * p.unit);
     {
       const SpinLock hold(lock_);
       if (claimed != 0) make_room(unit_bytes(p, claimed));
@@ -183,14 +274,7 @@ bool DemandPager::resolve_locked(Paged& p, std::uint32_t buffer, std::uint64_t u
       }
       p.state[claimed] = filled;
       fills_.fetch_add(1, std::memory_order_release);
-      ++stats_.materialized;
-      if (claimed != 0) {
-        ring_[(ring_head_ + ring_size_++) % ring_.size()] =
-            UnitRef{buffer, static_cast<std::uint32_t>(claimed)};
-        resident_ += unit_bytes(p, claimed);
-        stats_.peak_resident_bytes =
-            std::max(stats_.peak_resident_bytes, static_cast<std::int64_t>(resident_));
-      }
+      admit(buffer, claimed);
       if (claimed == unit) ++stats_.faults;
     }
     // outside the lock, and only when a thread sleeps on a fill: no system call otherwise
@@ -198,6 +282,73 @@ bool DemandPager::resolve_locked(Paged& p, std::uint32_t buffer, std::uint64_t u
     // a write into a unit that came back read-only faults once more and is judged then
     if (claimed == unit) return true;
   }
+}
+
+// A unit now resident (under the lock): counted, and queued for eviction unless it is the
+// first, which stays.
+void DemandPager::admit(std::uint32_t buffer, std::uint64_t unit) {
+  ++stats_.materialized;
+  if (unit == 0) return;
+  ring_[(ring_head_ + ring_size_++) % ring_.size()] =
+      UnitRef{buffer, static_cast<std::uint32_t>(unit)};
+  resident_ += unit_bytes(buffers_[buffer], unit);
+  stats_.peak_resident_bytes =
+      std::max(stats_.peak_resident_bytes, static_cast<std::int64_t>(resident_));
+}
+
+// The pager's thread (userfaultfd): serves the messages of the userfaultfd until the stop
+// event. Every message is a touch of a missing page of a registered view.
+void DemandPager::serve() {
+  std::array<uffd_msg, 32> messages{};
+  std::array<pollfd, 2> fds{pollfd{uffd_, POLLIN, 0}, pollfd{stop_fd_, POLLIN, 0}};
+  for (;;) {
+    if (poll(fds.data(), fds.size(), -1) < 0) continue;  // EINTR
+    if (fds[1].revents != 0) return;
+    const ssize_t n = read(uffd_, messages.data(), sizeof messages);
+    if (n <= 0) continue;  // EAGAIN: another reader, or a fault already gone
+    for (std::size_t i = 0; i < static_cast<std::size_t>(n) / sizeof(uffd_msg); ++i)
+      if (messages[i].event == UFFD_EVENT_PAGEFAULT)
+        serve_fault(static_cast<std::uintptr_t>(messages[i].arg.pagefault.address));
+  }
+}
+
+void DemandPager::serve_fault(std::uintptr_t address) {
+  std::uint32_t b = 0;
+  const auto within = [address](const Paged& p) {
+    const auto view = reinterpret_cast<std::uintptr_t>(p.buffer->view());
+    return address >= view && address < view + p.buffer->mapped_bytes();
+  };
+  while (b < buffers_.size() && !within(buffers_[b])) ++b;
+  if (b == buffers_.size()) return;  // not ours: cannot happen (only views are registered)
+  Paged& p = buffers_[b];
+  const std::uint64_t unit =
+      (address - reinterpret_cast<std::uintptr_t>(p.buffer->view())) / p.unit;
+  uffdio_range range{reinterpret_cast<std::uint64_t>(p.buffer->view() + unit * p.unit),
+                     unit_bytes(p, unit)};
+  {
+    const SpinLock hold(lock_);
+    if (p.state[unit] != absent) {  // filled since this touch was queued: let it retry
+      ioctl(uffd_, UFFDIO_WAKE, &range);
+      return;
+    }
+    p.state[unit] = filling;
+  }
+  const State filled = fill(p, unit, scratch_.data());
+  const SpinLock hold(lock_);
+  make_room(range.len);
+  uffdio_copy copy{};
+  copy.dst = range.start;
+  copy.src = reinterpret_cast<std::uint64_t>(scratch_.data());
+  copy.len = range.len;
+  // installs the pages in one call and wakes every thread waiting on them
+  if (ioctl(uffd_, UFFDIO_COPY, &copy) != 0 && errno != EEXIST) {
+    static const char kMessage[] = "diffcheck: demand paging: UFFDIO_COPY failed\n";
+    (void)!::write(2, kMessage, sizeof kMessage - 1);
+    std::abort();
+  }
+  p.state[unit] = p.output ? writable : filled;
+  admit(b, unit);
+  ++stats_.faults;
 }
 
 std::uint64_t DemandPager::unit_bytes(const Paged& p, std::uint64_t unit) const {
@@ -215,16 +366,17 @@ Elements elements_of(const GuardedBuffer& b, std::uint64_t begin, std::uint64_t 
 }
 }  // namespace
 
-DemandPager::State DemandPager::fill(const Paged& p, std::uint64_t unit) const {
+// Fills a unit at `out`, where the unit's first byte goes (the alias, or the scratch buffer).
+DemandPager::State DemandPager::fill(const Paged& p, std::uint64_t unit, std::uint8_t* out) const {
   const Elements e = elements_of(*p.buffer, unit * p.unit, unit_bytes(p, unit));
-  std::uint8_t* out = p.buffer->alias() + e.first_byte;
+  std::uint8_t* elements = out + (e.first_byte - unit * p.unit);
   if (!p.output) {
-    p.fill(e.begin, e.count, out);
+    p.fill(e.begin, e.count, elements);
     return readable;
   }
-  poison(p.dtype, out, 0, e.count);
+  poison(p.dtype, elements, 0, e.count);
   if (p.stored[unit] == nullptr) return writable;
-  restore_runs(p, unit, p.stored[unit]);
+  restore_runs(p, unit, p.stored[unit], out);
   return readable;  // clean: the stored copy stays valid until the first write
 }
 
@@ -238,7 +390,7 @@ void DemandPager::make_room(std::uint64_t bytes) {
 }
 
 void DemandPager::evict_oldest() {
-  const std::size_t n = std::max<std::size_t>(1, std::min(batch_.size(), ring_size_));
+  const std::size_t n = std::max<std::size_t>(1, std::min(batch_.size(), ring_size_ / 8));
   for (std::size_t i = 0; i < n; ++i) batch_[i] = ring_[(ring_head_ + i) % ring_.size()];
   ring_head_ = (ring_head_ + n) % ring_.size();
   ring_size_ -= n;
@@ -255,22 +407,45 @@ void DemandPager::evict_oldest() {
     const std::uint64_t first = batch_[i].unit, last = batch_[j - 1].unit;
     const std::uint64_t offset = first * p.unit;
     const std::uint64_t bytes = last * p.unit + unit_bytes(p, last) - offset;
-    mprotect(p.buffer->view() + offset, bytes, PROT_NONE);  // no access reaches them now
+    // No access reaches them now. With userfaultfd an input stays mapped (nothing writes it;
+    // a read after the hole is punched is a missing page) and an output opens again once its
+    // hole is punched; a write that comes meanwhile waits in resolve() for the lock.
+    const bool close = mode_ == PagerMode::signal || p.output;
+    if (close) mprotect(p.buffer->view() + offset, bytes, PROT_NONE);
     for (std::uint64_t u = first; u <= last; ++u) {
-      if (p.output && p.state[u] == writable) p.stored[u] = store_runs(p, u);
+      if (p.output && p.state[u] == writable) p.stored[u] = store_runs(p, u, p.stored[u]);
       p.state[u] = absent;
     }
     fallocate(p.buffer->memfd(), FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
               static_cast<off_t>(offset), static_cast<off_t>(bytes));
+    if (close && mode_ == PagerMode::userfaultfd)
+      mprotect(p.buffer->view() + offset, bytes, PROT_READ | PROT_WRITE);
     resident_ -= bytes;
     stats_.evicted += static_cast<std::int64_t>(last - first + 1);
     i = j;
   }
 }
 
+namespace {
+std::uint64_t record_bytes(const std::uint8_t* record, std::int64_t element_bytes) {
+  std::uint32_t runs = 0;
+  std::memcpy(&runs, record, 4);
+  const std::uint8_t* at = record + 4;
+  for (std::uint32_t r = 0; r < runs; ++r) {
+    std::uint32_t count = 0;
+    std::memcpy(&count, at + 4, 4);
+    at += 8 + count * static_cast<std::uint64_t>(element_bytes);
+  }
+  return static_cast<std::uint64_t>(at - record);
+}
+}  // namespace
+
 // A stored unit: [u32 runs] then per run [u32 first element, u32 count, count elements].
-// An all-poison unit stores nothing (null): restoring it is just poisoning it.
-const std::uint8_t* DemandPager::store_runs(const Paged& p, std::uint64_t unit) {
+// An all-poison unit stores nothing (null): restoring it is just poisoning it. A unit stored
+// before (`previous`: restored, then evicted again) is stored over its old record where the
+// new one fits, so that a sweep over more than the resident bytes does not grow the store.
+const std::uint8_t* DemandPager::store_runs(const Paged& p, std::uint64_t unit,
+                                            const std::uint8_t* previous) {
   const Elements e = elements_of(*p.buffer, unit * p.unit, unit_bytes(p, unit));
   const std::uint8_t* in = p.buffer->alias() + e.first_byte;
   const auto eb = static_cast<std::int64_t>(p.buffer->element_bytes());
@@ -308,15 +483,21 @@ const std::uint8_t* DemandPager::store_runs(const Paged& p, std::uint64_t unit) 
   }
   if (runs == 0) return nullptr;
   std::memcpy(record, &runs, 4);
+  const auto bytes = static_cast<std::uint64_t>(out - record);
+  if (previous != nullptr && bytes <= record_bytes(previous, eb)) {
+    auto* const reused = const_cast<std::uint8_t*>(previous);  // the arena is the pager's own
+    std::memmove(reused, record, bytes);
+    return reused;
+  }
   arena_used_ = static_cast<std::uint64_t>(out - arena_);
   stats_.stored_bytes = static_cast<std::int64_t>(arena_used_);
   return record;
 }
 
-void DemandPager::restore_runs(const Paged& p, std::uint64_t unit,
-                               const std::uint8_t* record) const {
+void DemandPager::restore_runs(const Paged& p, std::uint64_t unit, const std::uint8_t* record,
+                               std::uint8_t* unit_out) const {
   const Elements e = elements_of(*p.buffer, unit * p.unit, unit_bytes(p, unit));
-  std::uint8_t* out = p.buffer->alias() + e.first_byte;
+  std::uint8_t* out = unit_out + (e.first_byte - unit * p.unit);
   const auto eb = static_cast<std::int64_t>(p.buffer->element_bytes());
   std::uint32_t runs = 0;
   std::memcpy(&runs, record, 4);

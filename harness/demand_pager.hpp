@@ -1,30 +1,45 @@
 // Demand paging of a case's tensors on the CPU backend: resident memory follows what the
 // executed blocks touch, not the shape.
 //
-// Every tensor is a GuardedBuffer with Backing::demand: the kernel's view of its data starts
-// PROT_NONE, in units (unit_bytes_for() picks their size per tensor). The first touch of a
-// unit faults; the fault handler
-// (fault_capture.cpp) hands the address to resolve(), which materializes the unit through the
-// buffer's read-write alias and opens the kernel's view of it:
+// Every tensor is a GuardedBuffer with Backing::demand: a memfd the kernel sees through its
+// view, and the harness through a read-write alias. Memory is materialized in units
+// (unit_bytes_for() picks their size per tensor) on first touch:
 //   input   filled from the problem's generator (a pure function of the element), read-only:
 //           a write into an input is a fault like any other, never a silent change
 //   output  filled with the poison pattern (or restored, see below), read-write
+// Two ways to see the first touch (PagerMode):
+//   userfaultfd  the views are mapped (inputs read-only) and registered with a userfaultfd;
+//                a touch of a missing page blocks the touching thread in the kernel and
+//                queues a message that the pager's own thread serves: it fills the unit in a
+//                scratch buffer and installs it with one UFFDIO_COPY. No signal, no mprotect
+//                per unit, no page fault per page, and no limit on resident units but bytes.
+//   signal       the views start PROT_NONE; the first touch faults, the fault handler
+//                (fault_capture.cpp) hands the address to resolve(), which fills the unit
+//                through the alias and opens it with mprotect. Every resident unit may split
+//                a mapping, so at most 16,384 stay resident (vm.max_map_count is 65,530).
+// automatic takes userfaultfd where the kernel allows it (Linux 4.11+, not forbidden by a
+// seccomp filter or by vm.unprivileged_userfaultfd without UFFD_USER_MODE_ONLY), else signal.
+//
 // A bounded amount stays resident. When the bound is reached the oldest eighth of the
 // resident units is evicted, sorted so that neighbouring units close and free together (one
-// mprotect and one fallocate per run: fewer TLB shootdowns than one per unit). Evicting an input
-// unit drops it (it is regenerated on the next touch). Evicting an output unit first closes the
-// kernel's view (so no write can slip in), then keeps only its written elements: the runs that
-// differ from the poison, in an append-only store. A later touch restores them. No write is ever
-// lost, and a scan for unwritten elements sees exactly what the kernel wrote. The first unit of a
-// buffer (which holds the canary slack) stays.
+// mprotect and one fallocate per run). Evicting an input unit drops it (it is regenerated on
+// the next touch). Evicting an output unit first closes the kernel's view (mprotect PROT_NONE,
+// in both ways: no write can slip in), then keeps only its written elements: the runs that
+// differ from the poison, in an append-only store. A later touch restores them. No write is
+// ever lost, and a scan for unwritten elements sees exactly what the kernel wrote. The first
+// unit of a buffer (which holds the canary slack) stays.
 //
 // resolve() runs inside a signal handler: it takes a spin lock, allocates nothing and calls
 // only the fill function (which must neither allocate nor throw), mprotect and fallocate.
+// The fill function runs on the faulting thread (signal) or the pager's thread (userfaultfd):
+// it must not touch a paged tensor through the kernel's view.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <string>
+#include <thread>
 #include <vector>
 
 #include "guarded_buffer.hpp"
@@ -38,7 +53,11 @@ struct PagingStats {
   std::int64_t evicted = 0;
   std::int64_t peak_resident_bytes = 0;
   std::int64_t stored_bytes = 0;  // written output elements kept for evicted units
+  std::string mode;               // how first touches were seen: "userfaultfd" or "signal"
 };
+
+enum class PagerMode : std::uint8_t { automatic, userfaultfd, signal };
+const char* pager_mode_name(PagerMode mode);
 
 class DemandPager {
  public:
@@ -53,7 +72,9 @@ class DemandPager {
   using Fill = std::function<void(std::int64_t begin, std::int64_t count, void* out)>;
 
   // At most one pager exists at a time; it serves faults from construction to destruction.
-  explicit DemandPager(std::uint64_t resident_bytes);
+  // PagerMode::userfaultfd throws where the kernel refuses a userfaultfd; automatic then
+  // falls back to signal.
+  explicit DemandPager(std::uint64_t resident_bytes, PagerMode mode = PagerMode::automatic);
   DemandPager(const DemandPager&) = delete;
   DemandPager& operator=(const DemandPager&) = delete;
   ~DemandPager();
@@ -63,6 +84,7 @@ class DemandPager {
   void add_output(const GuardedBuffer& buffer, DType dtype, std::uint64_t unit_bytes);
 
   PagingStats stats() const;
+  PagerMode mode() const { return mode_; }
 
   // From the fault handler: true when `address` was a demand-paging fault that is now
   // resolved (the access can be retried); false for a real fault.
@@ -86,14 +108,24 @@ class DemandPager {
 
   void add(Paged p);
   bool resolve_locked(Paged& p, std::uint32_t buffer, std::uint64_t unit, bool write);
-  State fill(const Paged& p, std::uint64_t unit) const;
+  State fill(const Paged& p, std::uint64_t unit, std::uint8_t* out) const;
+  void admit(std::uint32_t buffer, std::uint64_t unit);
+  // userfaultfd: the pager's thread, and one message (a touch of a missing page)
+  bool open_userfaultfd();
+  void serve();
+  void serve_fault(std::uintptr_t address);
   void evict_oldest();
   bool protect(const Paged& p, std::uint64_t unit, int prot) const;
   std::uint64_t unit_bytes(const Paged& p, std::uint64_t unit) const;
-  const std::uint8_t* store_runs(const Paged& p, std::uint64_t unit);
+  const std::uint8_t* store_runs(const Paged& p, std::uint64_t unit, const std::uint8_t* previous);
   void make_room(std::uint64_t bytes);
-  void restore_runs(const Paged& p, std::uint64_t unit, const std::uint8_t* record) const;
+  void restore_runs(const Paged& p, std::uint64_t unit, const std::uint8_t* record,
+                    std::uint8_t* out) const;
 
+  PagerMode mode_ = PagerMode::signal;
+  int uffd_ = -1, stop_fd_ = -1;       // userfaultfd, and the eventfd that ends serve()
+  std::vector<std::uint8_t> scratch_;  // userfaultfd: a unit is filled here, then copied in
+  std::thread server_;
   std::vector<Paged> buffers_;
   std::vector<UnitRef> ring_;  // resident units, oldest first from ring_head_ (preallocated)
   std::size_t ring_head_ = 0, ring_size_ = 0;

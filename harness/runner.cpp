@@ -86,7 +86,7 @@ Verdict run_on_cpu(const Problem& problem, const Plan& plan, const std::vector<T
 // elements the device copied back (packed TensorViews); its inputs are generated on the host
 // by the same function the device used.
 Verdict execute(const Shape& shape, const Problem& problem, const Plan& plan,
-                const DeviceBackend* device) {
+                const DeviceBackend* device, PagerMode pager_mode) {
   Verdict base;
   base.backend = device != nullptr ? "gpu" : "cpu";
   base.shape = shape.print();
@@ -101,7 +101,7 @@ Verdict execute(const Shape& shape, const Problem& problem, const Plan& plan,
     pointers[i] = buffers[i]->data();
     register_guard_range(*buffers[i]);
   }
-  DemandPager pager(kResidentBytes);  // destroyed before the buffers
+  DemandPager pager(kResidentBytes, pager_mode);  // destroyed before the buffers
   for (std::size_t i = 0; i < specs.size(); ++i) {
     if (pointers[i] == nullptr) continue;
     if (specs[i].role == Role::input)
@@ -551,7 +551,7 @@ Verdict run_case(const Shape& shape, const RunOptions& options) {
     amd_buffer::Record buffers{};
     buffers.zero_out_of_range = options.amd_buffers ? 1 : 0;
     amd_buffer::use_record(&buffers);
-    Verdict v = execute(shape, *problem, plan, device);
+    Verdict v = execute(shape, *problem, plan, device, options.pager);
     overflow::use_record(nullptr);
     amd_buffer::use_record(nullptr);
     add_overflow(v, record, nullptr, shape, *problem);
@@ -589,8 +589,9 @@ Verdict run_case(const Shape& shape, const RunOptions& options) {
       // the device runtime starts here, in the case process: never in the harness, which
       // forks (a device context does not survive a fork, nor a device fault)
       const std::string unavailable = device != nullptr ? device->unavailable() : "";
-      out = !unavailable.empty() ? nlohmann::json{{"unavailable", unavailable}}.dump()
-                                 : to_json(execute(shape, *problem, plan, device)).dump();
+      out = !unavailable.empty()
+                ? nlohmann::json{{"unavailable", unavailable}}.dump()
+                : to_json(execute(shape, *problem, plan, device, options.pager)).dump();
     } catch (const DeviceRefusal& e) {
       out = nlohmann::json{{"refused", e.what()}}.dump();
     } catch (const std::exception& e) {

@@ -50,6 +50,8 @@ struct RunOptions {
   // AMD buffer semantics on the CPU backend: a raw buffer load past its resource's range
   // reads 0, as on an MI300 (runtime/amd_buffer.hpp); without it, it reads the address.
   bool amd_buffers = false;
+  // How the CPU backend sees a first touch of a demand-paged tensor (demand_pager.hpp).
+  PagerMode pager = PagerMode::automatic;
 };
 
 // "" when `--check overflow` can run here; else why not.

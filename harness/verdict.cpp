@@ -126,6 +126,7 @@ nlohmann::json to_json(const Verdict& v) {
                  {"evicted", v.paging.evicted},
                  {"peak_resident_bytes", v.paging.peak_resident_bytes},
                  {"stored_bytes", v.paging.stored_bytes}};
+  if (!v.paging.mode.empty()) j["paging"]["mode"] = v.paging.mode;
   auto& checks = j["checks"] = nlohmann::json::array();
   for (const TensorCheck& c : v.checks) {
     checks.push_back({{"buffer", c.tensor},
@@ -225,9 +226,9 @@ Verdict verdict_from_json(const nlohmann::json& j) {
   if (j.contains("paging")) {
     const auto& p = j["paging"];
     v.paging = PagingStats{
-        p.value("faults", std::int64_t{0}), p.value("materialized", std::int64_t{0}),
-        p.value("evicted", std::int64_t{0}), p.value("peak_resident_bytes", std::int64_t{0}),
-        p.value("stored_bytes", std::int64_t{0})};
+        p.value("faults", std::int64_t{0}),       p.value("materialized", std::int64_t{0}),
+        p.value("evicted", std::int64_t{0}),      p.value("peak_resident_bytes", std::int64_t{0}),
+        p.value("stored_bytes", std::int64_t{0}), p.value("mode", std::string{})};
   }
   for (const auto& c : j.value("checks", nlohmann::json::array())) {
     TensorCheck t;

@@ -91,6 +91,7 @@ struct CheckArgs {
   double mem_budget_gib = 0;
   std::string check = "auto";
   bool amd_buffers = false;
+  std::string pager = "auto";
   std::string report;
   int jobs = 1;
   std::string shapes_from;
@@ -112,6 +113,9 @@ struct CheckArgs {
     o.backend = backend == "gpu" ? dc::Backend::gpu : dc::Backend::cpu;
     o.check_overflow = wants_overflow_check(check, o.backend);
     o.amd_buffers = amd_buffers;
+    o.pager = pager == "userfaultfd" ? dc::PagerMode::userfaultfd
+              : pager == "signal"    ? dc::PagerMode::signal
+                                     : dc::PagerMode::automatic;
     return o;
   }
 };
@@ -130,6 +134,12 @@ void add_run_options(CLI::App& app, CheckArgs& a) {
   app.add_flag("--amd-buffers", a.amd_buffers,
                "AMD buffer semantics on the CPU backend: a raw buffer load past its resource's "
                "range reads 0, as on an MI300 (without it, it reads the address)");
+  app.add_option("--pager", a.pager,
+                 "how the CPU backend sees the first touch of a tensor's memory: userfaultfd "
+                 "(a thread of the pager serves it), signal (SIGSEGV and mprotect, the older "
+                 "way; also where userfaultfd is refused), auto (userfaultfd where it can); the "
+                 "verdict is the same")
+      ->check(CLI::IsMember({"auto", "userfaultfd", "signal"}));
 }
 
 void add_check_options(CLI::App& app, CheckArgs& a) {
