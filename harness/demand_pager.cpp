@@ -4,7 +4,6 @@
 #include <linux/futex.h>
 #include <linux/userfaultfd.h>
 #include <poll.h>
-#include <sched.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -35,21 +34,6 @@ struct Elements {
   std::int64_t begin, count;
 };
 
-// Signal-safe: spins briefly, then yields the CPU (there may be more workers than cores).
-class SpinLock {
- public:
-  explicit SpinLock(std::atomic_flag& f) : f_(f) {
-    for (int spins = 0; f_.test_and_set(std::memory_order_acquire); ++spins)
-      if (spins >= 64) sched_yield();
-  }
-  SpinLock(const SpinLock&) = delete;
-  SpinLock& operator=(const SpinLock&) = delete;
-  ~SpinLock() { f_.clear(std::memory_order_release); }
-
- private:
-  std::atomic_flag& f_;
-};
-
 // Waiting for another thread's fill without spinning: a futex on the count of fills (a raw
 // system call: signal-safe). With more workers than cores, a yield loop would take the core
 // from the very thread it waits for.
@@ -62,6 +46,35 @@ void wake_all(std::atomic<std::uint32_t>& word) {
   syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAKE_PRIVATE, INT32_MAX,
           nullptr, nullptr, 0);
 }
+void wake_one(std::atomic<std::uint32_t>& word) {
+  syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAKE_PRIVATE, 1, nullptr,
+          nullptr, 0);
+}
+
+// The pager's lock: signal-safe (atomics and raw futex calls), and a waiter sleeps instead
+// of taking the core from the holder (an eviction holds it for a while; there may be more
+// threads than cores). 0 free, 1 held, 2 held with sleepers.
+class Hold {
+ public:
+  explicit Hold(std::atomic<std::uint32_t>& word) : w_(word) {
+    std::uint32_t c = 0;
+    for (int spins = 0; spins < 100; ++spins, c = 0)
+      if (w_.compare_exchange_weak(c, 1, std::memory_order_acquire)) return;
+    if (c != 2) c = w_.exchange(2, std::memory_order_acquire);
+    while (c != 0) {
+      wait_while(w_, 2);
+      c = w_.exchange(2, std::memory_order_acquire);
+    }
+  }
+  Hold(const Hold&) = delete;
+  Hold& operator=(const Hold&) = delete;
+  ~Hold() {
+    if (w_.exchange(0, std::memory_order_release) == 2) wake_one(w_);
+  }
+
+ private:
+  std::atomic<std::uint32_t>& w_;
+};
 
 }  // namespace
 
@@ -96,17 +109,16 @@ DemandPager::DemandPager(std::uint64_t resident_bytes, PagerMode mode) {
     if (uffd_ >= 0) close(uffd_), close(stop_fd_);
     throw std::logic_error("only one DemandPager may exist at a time");
   }
-  if (mode_ == PagerMode::userfaultfd) {
-    scratch_.resize(kUnitBytes);
-    server_ = std::thread([this] { serve(); });
-  }
+  if (mode_ == PagerMode::userfaultfd)
+    for (unsigned i = 0; i < std::max(1U, std::thread::hardware_concurrency()); ++i)
+      servers_.emplace_back([this] { serve(); });
 }
 
 DemandPager::~DemandPager() {
-  if (server_.joinable()) {
+  if (!servers_.empty()) {
     const std::uint64_t one = 1;
-    (void)!::write(stop_fd_, &one, sizeof one);
-    server_.join();
+    (void)!::write(stop_fd_, &one, sizeof one);  // stays readable: every server sees it
+    for (std::thread& t : servers_) t.join();
   }
   if (uffd_ >= 0) close(uffd_), close(stop_fd_);  // unregisters every range
   g_pager.store(nullptr);
@@ -141,6 +153,7 @@ bool DemandPager::open_userfaultfd() {
 }
 
 std::uint64_t DemandPager::unit_bytes_for(const TensorSpec& spec) {
+  if (spec.scattered) return kSmallUnitBytes;
   std::uint64_t row = dtype_bytes(spec.dtype), slice = row;  // dims[1:] and dims[2:], in bytes
   for (std::size_t d = 1; d < spec.dims.size(); ++d) {
     row *= static_cast<std::uint64_t>(spec.dims[d].extent);
@@ -195,7 +208,7 @@ void DemandPager::add_output(const GuardedBuffer& buffer, DType dtype, std::uint
 }
 
 PagingStats DemandPager::stats() const {
-  const SpinLock hold(lock_);
+  const Hold hold(lock_);
   PagingStats s = stats_;
   s.mode = pager_mode_name(mode_);
   return s;
@@ -213,7 +226,7 @@ bool DemandPager::resolve(std::uintptr_t address, bool write) {
       // pager's thread evicts it, which it does holding the lock. Once the lock is free, the
       // access can be retried (a missing page then goes to the userfaultfd).
       if (!p.output) return false;
-      const SpinLock hold(pager->lock_);
+      const Hold hold(pager->lock_);
       return true;
     }
     return pager->resolve_locked(p, static_cast<std::uint32_t>(b), (address - view) / p.unit,
@@ -228,7 +241,7 @@ bool DemandPager::resolve_locked(Paged& p, std::uint32_t buffer, std::uint64_t u
     bool mine = false;
     std::uint32_t fills_seen = 0;
     {
-      const SpinLock hold(lock_);
+      const Hold hold(lock_);
       fills_seen = fills_.load(std::memory_order_relaxed);
       switch (p.state[unit]) {
         case absent:
@@ -264,7 +277,7 @@ bool DemandPager::resolve_locked(Paged& p, std::uint32_t buffer, std::uint64_t u
     // Filled without the lock, through the alias: the kernel's view of it is still closed.
     const State filled = fill(p, claimed, p.buffer->alias() + claimed * p.unit);
     {
-      const SpinLock hold(lock_);
+      const Hold hold(lock_);
       if (claimed != 0) make_room(unit_bytes(p, claimed));
       const int prot = filled == readable ? PROT_READ : PROT_READ | PROT_WRITE;
       if (!protect(p, claimed, prot)) {
@@ -299,7 +312,8 @@ void DemandPager::admit(std::uint32_t buffer, std::uint64_t unit) {
 // The pager's thread (userfaultfd): serves the messages of the userfaultfd until the stop
 // event. Every message is a touch of a missing page of a registered view.
 void DemandPager::serve() {
-  std::array<uffd_msg, 32> messages{};
+  std::vector<std::uint8_t> scratch(kUnitBytes);  // a unit is filled here, then copied in
+  std::array<uffd_msg, 8> messages{};
   std::array<pollfd, 2> fds{pollfd{uffd_, POLLIN, 0}, pollfd{stop_fd_, POLLIN, 0}};
   for (;;) {
     if (poll(fds.data(), fds.size(), -1) < 0) continue;  // EINTR
@@ -308,11 +322,11 @@ void DemandPager::serve() {
     if (n <= 0) continue;  // EAGAIN: another reader, or a fault already gone
     for (std::size_t i = 0; i < static_cast<std::size_t>(n) / sizeof(uffd_msg); ++i)
       if (messages[i].event == UFFD_EVENT_PAGEFAULT)
-        serve_fault(static_cast<std::uintptr_t>(messages[i].arg.pagefault.address));
+        serve_fault(static_cast<std::uintptr_t>(messages[i].arg.pagefault.address), scratch.data());
   }
 }
 
-void DemandPager::serve_fault(std::uintptr_t address) {
+void DemandPager::serve_fault(std::uintptr_t address, std::uint8_t* scratch) {
   std::uint32_t b = 0;
   const auto within = [address](const Paged& p) {
     const auto view = reinterpret_cast<std::uintptr_t>(p.buffer->view());
@@ -326,25 +340,31 @@ void DemandPager::serve_fault(std::uintptr_t address) {
   uffdio_range range{reinterpret_cast<std::uint64_t>(p.buffer->view() + unit * p.unit),
                      unit_bytes(p, unit)};
   {
-    const SpinLock hold(lock_);
-    if (p.state[unit] != absent) {  // filled since this touch was queued: let it retry
+    const Hold hold(lock_);
+    if (p.state[unit] == filling) return;  // the copy that ends that fill wakes this touch
+    if (p.state[unit] != absent) {         // filled since this touch was queued: let it retry
       ioctl(uffd_, UFFDIO_WAKE, &range);
       return;
     }
     p.state[unit] = filling;
   }
-  const State filled = fill(p, unit, scratch_.data());
-  const SpinLock hold(lock_);
+  const State filled = fill(p, unit, scratch);
+  const Hold hold(lock_);
   make_room(range.len);
   uffdio_copy copy{};
   copy.dst = range.start;
-  copy.src = reinterpret_cast<std::uint64_t>(scratch_.data());
+  copy.src = reinterpret_cast<std::uint64_t>(scratch);
   copy.len = range.len;
   // installs the pages in one call and wakes every thread waiting on them
-  if (ioctl(uffd_, UFFDIO_COPY, &copy) != 0 && errno != EEXIST) {
-    static const char kMessage[] = "diffcheck: demand paging: UFFDIO_COPY failed\n";
-    (void)!::write(2, kMessage, sizeof kMessage - 1);
-    std::abort();
+  if (ioctl(uffd_, UFFDIO_COPY, &copy) != 0) {
+    // EEXIST: a page of the unit is there already (only the pager writes the alias, so this
+    // is not expected); the touch is retried on what is there
+    if (errno != EEXIST) {
+      static const char kMessage[] = "diffcheck: demand paging: UFFDIO_COPY failed\n";
+      (void)!::write(2, kMessage, sizeof kMessage - 1);
+      std::abort();
+    }
+    ioctl(uffd_, UFFDIO_WAKE, &range);
   }
   p.state[unit] = p.output ? writable : filled;
   admit(b, unit);
@@ -465,7 +485,16 @@ const std::uint8_t* DemandPager::store_runs(const Paged& p, std::uint64_t unit,
     std::memcpy(&v, in + i * 4, 4);
     return v == pattern;
   };
+  // eight bytes of poison at once: most of an evicted unit is either poison or written
+  const std::uint64_t pattern8 =
+      eb == 2 ? 0x0001000100010001ULL * (pattern & 0xffffu) : 0x0000000100000001ULL * pattern;
+  const std::int64_t per8 = 8 / eb;
   for (std::int64_t i = 0; i < e.count;) {
+    if (std::uint64_t word = 0;
+        i + per8 <= e.count && (std::memcpy(&word, in + i * eb, 8), true) && word == pattern8) {
+      i += per8;
+      continue;
+    }
     if (poisoned(i)) {
       ++i;
       continue;

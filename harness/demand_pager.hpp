@@ -10,9 +10,10 @@
 // Two ways to see the first touch (PagerMode):
 //   userfaultfd  the views are mapped (inputs read-only) and registered with a userfaultfd;
 //                a touch of a missing page blocks the touching thread in the kernel and
-//                queues a message that the pager's own thread serves: it fills the unit in a
-//                scratch buffer and installs it with one UFFDIO_COPY. No signal, no mprotect
-//                per unit, no page fault per page, and no limit on resident units but bytes.
+//                queues a message that one of the pager's threads (one per core) serves: it
+//                fills the unit in a scratch buffer and installs it with one UFFDIO_COPY. No
+//                signal, no mprotect per unit, no page fault per page, and no limit on
+//                resident units but bytes.
 //   signal       the views start PROT_NONE; the first touch faults, the fault handler
 //                (fault_capture.cpp) hands the address to resolve(), which fills the unit
 //                through the alias and opens it with mprotect. Every resident unit may split
@@ -29,7 +30,7 @@
 // ever lost, and a scan for unwritten elements sees exactly what the kernel wrote. The first
 // unit of a buffer (which holds the canary slack) stays.
 //
-// resolve() runs inside a signal handler: it takes a spin lock, allocates nothing and calls
+// resolve() runs inside a signal handler: it takes a futex lock, allocates nothing and calls
 // only the fill function (which must neither allocate nor throw), mprotect and fallocate.
 // The fill function runs on the faulting thread (signal) or the pager's thread (userfaultfd):
 // it must not touch a paged tensor through the kernel's view.
@@ -66,7 +67,8 @@ class DemandPager {
   // Units are 256 KiB (few faults for tensors swept in order), or one page where one outer
   // index (a token's row) spans 16 KiB or more while one index of the next dimension (a
   // head's slice of that row) is under 16 KiB: a block that reads one head of such a row
-  // then materializes 4 KiB of it per token, not the whole row (or 256 KiB of rows).
+  // then materializes 4 KiB of it per token, not the whole row (or 256 KiB of rows). A
+  // tensor declared `scattered` (a grid-stride loop's) is paged by the page too.
   static std::uint64_t unit_bytes_for(const TensorSpec& spec);
   // Fills elements [begin, begin + count) of an input into `out`.
   using Fill = std::function<void(std::int64_t begin, std::int64_t count, void* out)>;
@@ -113,7 +115,7 @@ class DemandPager {
   // userfaultfd: the pager's thread, and one message (a touch of a missing page)
   bool open_userfaultfd();
   void serve();
-  void serve_fault(std::uintptr_t address);
+  void serve_fault(std::uintptr_t address, std::uint8_t* scratch);
   void evict_oldest();
   bool protect(const Paged& p, std::uint64_t unit, int prot) const;
   std::uint64_t unit_bytes(const Paged& p, std::uint64_t unit) const;
@@ -123,9 +125,8 @@ class DemandPager {
                     std::uint8_t* out) const;
 
   PagerMode mode_ = PagerMode::signal;
-  int uffd_ = -1, stop_fd_ = -1;       // userfaultfd, and the eventfd that ends serve()
-  std::vector<std::uint8_t> scratch_;  // userfaultfd: a unit is filled here, then copied in
-  std::thread server_;
+  int uffd_ = -1, stop_fd_ = -1;      // userfaultfd, and the eventfd that ends serve()
+  std::vector<std::thread> servers_;  // userfaultfd: as many as the machine has cores
   std::vector<Paged> buffers_;
   std::vector<UnitRef> ring_;  // resident units, oldest first from ring_head_ (preallocated)
   std::size_t ring_head_ = 0, ring_size_ = 0;
@@ -134,9 +135,9 @@ class DemandPager {
   std::uint8_t* arena_ = nullptr;  // the store of written runs: reserved, bump-allocated
   std::uint64_t arena_bytes_ = 0, arena_used_ = 0;
   PagingStats stats_;
-  mutable std::atomic_flag lock_ = ATOMIC_FLAG_INIT;
-  std::atomic<std::uint32_t> fills_{0};    // units filled so far: what waiters sleep on
-  std::atomic<std::uint32_t> waiters_{0};  // threads asleep (or about to be) on fills_
+  mutable std::atomic<std::uint32_t> lock_{0};  // see Hold in demand_pager.cpp
+  std::atomic<std::uint32_t> fills_{0};         // units filled so far: what waiters sleep on
+  std::atomic<std::uint32_t> waiters_{0};       // threads asleep (or about to be) on fills_
 };
 
 }  // namespace dc

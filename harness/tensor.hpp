@@ -25,6 +25,8 @@ struct TensorSpec {
   DType dtype;
   Role role;
   std::vector<Dim> dims;  // outermost first, row-major
+  // A block touches it in pieces far apart (a grid-stride loop): demand-paged by the page.
+  bool scattered = false;
 
   std::int64_t elements() const;
   std::uint64_t bytes() const {

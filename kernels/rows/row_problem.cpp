@@ -24,11 +24,13 @@ constexpr std::int64_t kMaxIndexedRows = std::int64_t{1} << 24;
 }  // namespace
 
 simt::dim3 RowLayout::grid() const {
+  if (grid_stride_blocks > 0) return {static_cast<unsigned>(grid_stride_blocks), 1, 1};
   return {static_cast<unsigned>(row_chunks()), static_cast<unsigned>(column_blocks),
           static_cast<unsigned>(batches)};
 }
 
 std::vector<std::uint64_t> RowLayout::blocks_of_row(std::int64_t r) const {
+  if (grid_stride_blocks > 0) return {static_cast<std::uint64_t>(r % grid_stride_blocks)};
   const std::int64_t batch = r / rows_per_batch, chunk = r % rows_per_batch / rows_per_block;
   std::vector<std::uint64_t> ids;
   for (std::int64_t c = 0; c < column_blocks; ++c)
@@ -36,11 +38,19 @@ std::vector<std::uint64_t> RowLayout::blocks_of_row(std::int64_t r) const {
   return ids;
 }
 
-std::pair<std::int64_t, std::int64_t> RowLayout::rows_of_block(std::uint64_t block) const {
+std::vector<std::int64_t> RowLayout::rows_of_block(std::uint64_t block) const {
   const auto id = static_cast<std::int64_t>(block);
+  std::vector<std::int64_t> out;
+  if (grid_stride_blocks > 0) {
+    for (std::int64_t r = id; r < rows(); r += grid_stride_blocks) out.push_back(r);
+    return out;
+  }
   const std::int64_t chunk = id % row_chunks(), batch = id / (row_chunks() * column_blocks);
   const std::int64_t first = batch * rows_per_batch + chunk * rows_per_block;
-  return {first, std::min(first + rows_per_block, (batch + 1) * rows_per_batch)};
+  for (std::int64_t r = first; r < std::min(first + rows_per_block, (batch + 1) * rows_per_batch);
+       ++r)
+    out.push_back(r);
+  return out;
 }
 
 DType row_dtype(const Shape& s) {
@@ -104,7 +114,10 @@ void RowProblem::set_up(RowLayout layout, std::vector<RowTensor> tensors,
                         double cost_per_row) {
   layout_ = layout;
   declared_ = std::move(tensors);
-  for (const RowTensor& t : declared_) specs_.push_back(t.spec);
+  for (const RowTensor& t : declared_) {
+    specs_.push_back(t.spec);
+    specs_.back().scattered = layout_.grid_stride_blocks > 0;
+  }
   offsets_ = std::move(offsets);
   outputs_ = std::move(outputs);
   for (Output& o : outputs_)
@@ -252,24 +265,27 @@ void RowProblem::make_plan() const {
 
 void RowProblem::add_row(std::int64_t r, const std::string& why) const {
   for (const std::uint64_t id : layout_.blocks_of_row(r)) {
-    const auto [first, end] = layout_.rows_of_block(id);
-    if (!plan_.add(id,
-                   end - first == 1 ? fmt::format("row {}", first)
-                                    : fmt::format("rows {}-{}", first, end - 1),
-                   why))
-      continue;
-    plan_.work_flops += static_cast<double>(end - first) * sparse_row_cost_ /
+    const std::vector<std::int64_t> rows = layout_.rows_of_block(id);
+    const std::string which =
+        rows.size() == 1 ? fmt::format("row {}", rows.front())
+        : layout_.grid_stride_blocks > 0
+            ? fmt::format("rows {}, {}, ... {} ({} rows, every {}th)", rows.front(), rows[1],
+                          rows.back(), rows.size(), layout_.grid_stride_blocks)
+            : fmt::format("rows {}-{}", rows.front(), rows.back());
+    if (!plan_.add(id, which, why)) continue;
+    plan_.work_flops += static_cast<double>(rows.size()) * sparse_row_cost_ /
                             static_cast<double>(layout_.column_blocks) +
                         kFiberFlops * layout_.threads + kCheckFlops;
-    for (std::int64_t row = first; row < end; ++row) checked_rows_.push_back(row);
+    checked_rows_.insert(checked_rows_.end(), rows.begin(), rows.end());
   }
 }
 
 simt::LaunchPolicy RowProblem::launch_policy() const {
   const Plan& plan = planned();
+  const std::size_t at_once = layout_.grid_stride_blocks > 0 ? 1 : kMaxConcurrentBlocks;
   return simt::LaunchPolicy{
       .blocks = plan.blocks,
-      .workers = static_cast<unsigned>(std::min(plan.blocks.size(), kMaxConcurrentBlocks)),
+      .workers = static_cast<unsigned>(std::min(plan.blocks.size(), at_once)),
   };
 }
 

@@ -66,19 +66,28 @@ std::vector<RowOffset> same_offset(std::initializer_list<const char*> tensors, c
 // chunks of `rows_per_block` rows, each chunk written by `column_blocks` blocks (side by side
 // across the row). The grid is (chunks per batch, column_blocks, batches), x fastest; one
 // block per row is the case of one batch, one row per block and one column block.
+//
+// Or a grid-stride loop (`grid_stride_blocks` > 0): a grid of that many blocks sweeps the
+// rows, a row (`width` elements, one per thread) per block per iteration, so row r is written
+// by block r % grid_stride_blocks. A block's rows then lie far apart: its tensors are paged in
+// 4 KiB units, and the planned blocks run one at a time so that a block's whole sweep (what
+// its threads, run one after the other, touch again and again) stays resident.
 struct RowLayout {
   std::int64_t batches = 1, rows_per_batch = 0, width = 0;
   std::int64_t rows_per_block = 1, column_blocks = 1;
   int threads = 0;  // per block (each a fiber on the CPU backend)
+  std::int64_t grid_stride_blocks = 0;
 
   std::int64_t rows() const { return batches * rows_per_batch; }
   std::int64_t row_chunks() const { return (rows_per_batch + rows_per_block - 1) / rows_per_block; }
   std::uint64_t grid_blocks() const {
-    return static_cast<std::uint64_t>(row_chunks() * column_blocks * batches);
+    return static_cast<std::uint64_t>(
+        grid_stride_blocks > 0 ? grid_stride_blocks : row_chunks() * column_blocks * batches);
   }
   simt::dim3 grid() const;
   std::vector<std::uint64_t> blocks_of_row(std::int64_t r) const;
-  std::pair<std::int64_t, std::int64_t> rows_of_block(std::uint64_t block) const;  // [first, end)
+  // The rows a block writes, in increasing order.
+  std::vector<std::int64_t> rows_of_block(std::uint64_t block) const;
 };
 
 // The storage type a `dtype` key names (bf16, fp16, fp32).
