@@ -98,9 +98,6 @@ DemandPager::DemandPager(std::uint64_t resident_bytes, PagerMode mode) {
     throw std::runtime_error(fmt::format(
         "the kernel refuses a userfaultfd here ({}): use --pager signal", std::strerror(errno)));
   }
-  // Signal: every resident unit may split a mapping in two, and a process has at most
-  // vm.max_map_count (65530) of them. Userfaultfd maps nothing per unit: the bytes bound it.
-  constexpr std::uint64_t kMaxSignalUnits = 16384;
   const std::uint64_t units = resident_limit_ / kSmallUnitBytes;
   ring_.resize(mode_ == PagerMode::userfaultfd ? units : std::min(kMaxSignalUnits, units));
   batch_.resize(ring_.size() / 8 + 1);
@@ -109,20 +106,26 @@ DemandPager::DemandPager(std::uint64_t resident_bytes, PagerMode mode) {
     if (uffd_ >= 0) close(uffd_), close(stop_fd_);
     throw std::logic_error("only one DemandPager may exist at a time");
   }
-  if (mode_ == PagerMode::userfaultfd)
-    for (unsigned i = 0; i < std::max(1U, std::thread::hardware_concurrency()); ++i)
-      servers_.emplace_back([this] { serve(); });
+  // One thread: measured on the seed shape, a second (one per core) made it no faster; a case
+  // process pays for each (a thread's static TLS holds every kernel's `__shared__`: 2 MiB).
+  if (mode_ == PagerMode::userfaultfd) server_ = std::thread([this] { serve(); });
 }
 
 DemandPager::~DemandPager() {
-  if (!servers_.empty()) {
+  if (server_.joinable()) {
     const std::uint64_t one = 1;
-    (void)!::write(stop_fd_, &one, sizeof one);  // stays readable: every server sees it
-    for (std::thread& t : servers_) t.join();
+    (void)!::write(stop_fd_, &one, sizeof one);
+    server_.join();
   }
   if (uffd_ >= 0) close(uffd_), close(stop_fd_);  // unregisters every range
   g_pager.store(nullptr);
   if (arena_ != nullptr) munmap(arena_, arena_bytes_);
+}
+
+PagerMode DemandPager::mode_for(PagerMode requested, std::uint64_t tensor_bytes) {
+  constexpr std::uint64_t kSignalBytes = kMaxSignalUnits * kSmallUnitBytes;
+  return requested == PagerMode::automatic && tensor_bytes <= kSignalBytes ? PagerMode::signal
+                                                                           : requested;
 }
 
 bool DemandPager::open_userfaultfd() {

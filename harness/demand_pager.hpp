@@ -10,16 +10,17 @@
 // Two ways to see the first touch (PagerMode):
 //   userfaultfd  the views are mapped (inputs read-only) and registered with a userfaultfd;
 //                a touch of a missing page blocks the touching thread in the kernel and
-//                queues a message that one of the pager's threads (one per core) serves: it
-//                fills the unit in a scratch buffer and installs it with one UFFDIO_COPY. No
-//                signal, no mprotect per unit, no page fault per page, and no limit on
-//                resident units but bytes.
+//                queues a message that the pager's thread serves: it fills the unit in a
+//                scratch buffer and installs it with one UFFDIO_COPY. No signal, no mprotect
+//                per unit, no page fault per page, and no limit on resident units but bytes.
 //   signal       the views start PROT_NONE; the first touch faults, the fault handler
 //                (fault_capture.cpp) hands the address to resolve(), which fills the unit
 //                through the alias and opens it with mprotect. Every resident unit may split
 //                a mapping, so at most 16,384 stay resident (vm.max_map_count is 65,530).
-// automatic takes userfaultfd where the kernel allows it (Linux 4.11+, not forbidden by a
-// seccomp filter or by vm.unprivileged_userfaultfd without UFFD_USER_MODE_ONLY), else signal.
+// automatic takes signal for a case whose tensors fit signal mode's resident units (64 MiB:
+// nothing is ever evicted, and no thread is started), else userfaultfd where the kernel
+// allows it (Linux 4.11+, not forbidden by a seccomp filter or by vm.unprivileged_userfaultfd
+// without UFFD_USER_MODE_ONLY), else signal.
 //
 // A bounded amount stays resident. When the bound is reached the oldest eighth of the
 // resident units is evicted, sorted so that neighbouring units close and free together (one
@@ -77,6 +78,8 @@ class DemandPager {
   // PagerMode::userfaultfd throws where the kernel refuses a userfaultfd; automatic then
   // falls back to signal.
   explicit DemandPager(std::uint64_t resident_bytes, PagerMode mode = PagerMode::automatic);
+  // The mode to ask for, for a case whose tensors hold `tensor_bytes` in all.
+  static PagerMode mode_for(PagerMode requested, std::uint64_t tensor_bytes);
   DemandPager(const DemandPager&) = delete;
   DemandPager& operator=(const DemandPager&) = delete;
   ~DemandPager();
@@ -94,6 +97,9 @@ class DemandPager {
 
  private:
   enum State : std::uint8_t { absent, filling, readable, writable };
+  // Signal: every resident unit may split a mapping in two, and a process has at most
+  // vm.max_map_count (65530) of them. Userfaultfd maps nothing per unit: the bytes bound it.
+  static constexpr std::uint64_t kMaxSignalUnits = 16384;
   struct Paged {
     const GuardedBuffer* buffer;
     DType dtype;
@@ -125,8 +131,8 @@ class DemandPager {
                     std::uint8_t* out) const;
 
   PagerMode mode_ = PagerMode::signal;
-  int uffd_ = -1, stop_fd_ = -1;      // userfaultfd, and the eventfd that ends serve()
-  std::vector<std::thread> servers_;  // userfaultfd: as many as the machine has cores
+  int uffd_ = -1, stop_fd_ = -1;  // userfaultfd, and the eventfd that ends serve()
+  std::thread server_;            // userfaultfd: serves its messages
   std::vector<Paged> buffers_;
   std::vector<UnitRef> ring_;  // resident units, oldest first from ring_head_ (preallocated)
   std::size_t ring_head_ = 0, ring_size_ = 0;

@@ -101,7 +101,10 @@ Verdict execute(const Shape& shape, const Problem& problem, const Plan& plan,
     pointers[i] = buffers[i]->data();
     register_guard_range(*buffers[i]);
   }
-  DemandPager pager(kResidentBytes, pager_mode);  // destroyed before the buffers
+  std::uint64_t tensor_bytes = 0;
+  for (const TensorSpec& s : specs) tensor_bytes += s.bytes();
+  // destroyed before the buffers
+  DemandPager pager(kResidentBytes, DemandPager::mode_for(pager_mode, tensor_bytes));
   for (std::size_t i = 0; i < specs.size(); ++i) {
     if (pointers[i] == nullptr) continue;
     if (specs[i].role == Role::input)

@@ -117,6 +117,16 @@ TEST_P(DemandPaging, ACyclicSweepThatFitsTheResidentBytesIsMaterializedOnce) {
   EXPECT_LE(pager.stats().materialized, kUnits + 1);
 }
 
+// Automatic: signal where every unit of the case fits its resident units (no eviction, no
+// thread to start), else userfaultfd; an explicit mode is kept.
+TEST(DemandPagingUnits, AutomaticTakesSignalOnlyWhereEverythingStaysResident) {
+  const std::uint64_t fits = 16384 * dc::DemandPager::kSmallUnitBytes;
+  EXPECT_EQ(dc::DemandPager::mode_for(dc::PagerMode::automatic, fits), dc::PagerMode::signal);
+  EXPECT_EQ(dc::DemandPager::mode_for(dc::PagerMode::automatic, fits + 1),
+            dc::PagerMode::automatic);
+  EXPECT_EQ(dc::DemandPager::mode_for(dc::PagerMode::userfaultfd, 1), dc::PagerMode::userfaultfd);
+}
+
 TEST(DemandPagingUnits, UnitSizeFollowsHowABlockTouchesARow) {
   // a head's slice of a long token row: pages; a block's whole [v, k] state slab: big units
   EXPECT_EQ(
