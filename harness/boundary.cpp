@@ -100,6 +100,32 @@ std::optional<std::int64_t> first_overflow(const Shape& shape, const std::string
       bits, product);
 }
 
+Neighbourhood crossing_neighbours(const Shape& shape, const std::string& key,
+                                  const std::string& variant, int bits,
+                                  const std::string& product) {
+  const auto& keys = find_family(shape.kernel()).keys;
+  const auto spec = std::find_if(keys.begin(), keys.end(), [&](const KeySpec& k) {
+    return k.name == key && k.kind == KeyKind::integer;
+  });
+  if (spec == keys.end()) {
+    std::string names;
+    for (const KeySpec& k : keys)
+      if (k.kind == KeyKind::integer) names += (names.empty() ? "" : ", ") + k.name;
+    throw ShapeError(key, fmt::format("'{}' is not an integer key of {} (its integer keys: {})",
+                                      key, shape.kernel(), names));
+  }
+  Neighbourhood n;
+  n.crossing = first_overflow(shape, key, variant, spec->min, spec->max, bits, product);
+  if (!n.crossing) return n;
+  const std::pair<const char*, std::int64_t> around[] = {
+      {"before", *n.crossing - 1}, {"crossing", *n.crossing}, {"after", *n.crossing + 1}};
+  for (const auto& [where, value] : around)
+    if (value >= spec->min && value <= spec->max)
+      if (auto s = valid_with(shape, key, std::to_string(value)))
+        n.shapes.push_back({where, value, *s});
+  return n;
+}
+
 std::vector<const KeySpec*> movable_keys(const Shape& shape) {
   std::vector<const KeySpec*> keys;
   for (const KeySpec& k : find_family(shape.kernel()).keys)

@@ -46,6 +46,24 @@ std::optional<std::int64_t> first_overflow(const Shape& shape, const std::string
                                            std::int64_t hi, int bits = 31,
                                            const std::string& product = "");
 
+// The shapes next to where an offset computed in 32 bits by `variant` first reaches 2^bits
+// along integer key `key`, over the key's whole range (the rest of the shape fixed): the value
+// before the crossing, the crossing and the value after, each where the kernel accepts it.
+// `crossing` is empty when no accepted value reaches it. Throws ShapeError for a key that is
+// not an integer key of the kernel.
+struct Neighbour {
+  std::string where;  // "before", "crossing", "after"
+  std::int64_t value;
+  Shape shape;
+};
+struct Neighbourhood {
+  std::optional<std::int64_t> crossing;
+  std::vector<Neighbour> shapes;
+};
+Neighbourhood crossing_neighbours(const Shape& shape, const std::string& key,
+                                  const std::string& variant, int bits = 31,
+                                  const std::string& product = "");
+
 // The integer keys of a shape's kernel that a boundary search may move (not 0/1 flags, not
 // the seed).
 std::vector<const KeySpec*> movable_keys(const Shape& shape);

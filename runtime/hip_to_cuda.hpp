@@ -54,6 +54,22 @@ F* driver(const char* name) {
 inline const char* hipGetErrorString(hipError_t e) {
   return cudaGetErrorString(e);
 }
+using hipStream_t = cudaStream_t;
+inline hipError_t hipGetDevice(int* d) {
+  return cudaGetDevice(d);
+}
+inline hipError_t hipSetDevice(int d) {
+  return cudaSetDevice(d);
+}
+inline hipError_t hipMallocAsync(void** p, size_t n, hipStream_t s) {
+  return cudaMallocAsync(p, n, s);
+}
+inline hipError_t hipFreeAsync(void* p, hipStream_t s) {
+  return cudaFreeAsync(p, s);
+}
+inline hipError_t hipStreamSynchronize(hipStream_t s) {
+  return cudaStreamSynchronize(s);
+}
 inline hipError_t hipGetDeviceCount(int* n) {
   return cudaGetDeviceCount(n);
 }

@@ -2,7 +2,8 @@
 """The JSON diffcheck writes, checked against docs/schema/*.json (CTest: schema_test).
 
 Real output of the binary given as argv[1]: verdicts of a guard hit, a NaN output (non-finite
-numbers), a pass; report.json of a replay and of a fuzz campaign; explain --json; the fuzz
+numbers), a pass; report.json of a replay and of a fuzz campaign; explain --json; boundary
+--json; the fuzz
 event stream. Each object must validate, and the checks that could not fail were they absent
 are asserted too (a key that is null must be present)."""
 import json
@@ -16,7 +17,8 @@ import jsonschema
 BIN = sys.argv[1]
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCHEMAS = {name: json.load(open(os.path.join(ROOT, "docs", "schema", name)))
-           for name in ("verdict.schema.json", "report.schema.json", "explain.schema.json")}
+           for name in ("verdict.schema.json", "report.schema.json", "explain.schema.json",
+                        "boundary.schema.json")}
 
 
 def validator(name):
@@ -82,6 +84,11 @@ explain = json.loads(run("explain", "--json", "--shape",
                          "chunk_gated_delta_rule_fwd_h:T=270336,H=32,Hg=16,index=i32").stdout)
 check("explain.schema.json", explain, "explain --json (the seed shape)")
 assert any(r["bits"] == 31 for o in explain["offsets"] for r in o["reaches"])
+near = json.loads(run("boundary", "--json", "--key", "T", "--product", "h/loop", "--shape",
+                      "chunk_gated_delta_rule_fwd_h:T=1000,H=32,Hg=16,index=i32").stdout)
+check("boundary.schema.json", near, "boundary --json (the seed kernel's T, h/loop)")
+assert near["crossing"] == 262145 and [s["where"] for s in near["shapes"]] == [
+    "before", "crossing", "after"], near
 
 # the schema is not a formality: a verdict without a key, or with a NaN as a number, fails it
 broken = dict(guard)

@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include "harness/boundary.hpp"
 #include "harness/corpus.hpp"
 #include "harness/explain.hpp"
 #include "harness/family_check.hpp"
@@ -416,6 +417,52 @@ int run_minimize(const CheckArgs& a, double budget_s, int max_cases) {
   for (const dc::MinimizeStep& s : m.steps) std::cout << "  " << s.change << '\n';
   std::cout << "\n" << dc::to_text(m.minimal, a.repro_options());
   return or_interrupted(kExitFail);  // the minimal shape fails
+}
+
+struct BoundaryArgs {
+  std::string shape, key, variant, product;
+  int bits = 31;
+  bool json = false;
+};
+
+// The shapes before, at and after the crossing of one key (for scripts: --json).
+int run_boundary(const BoundaryArgs& a) {
+  try {
+    const dc::Shape shape = dc::parse_shape(a.shape);
+    const std::string variant = !a.variant.empty()   ? a.variant
+                                : shape.has("index") ? shape.text("index")
+                                                     : "i32";
+    const dc::Neighbourhood n = dc::crossing_neighbours(shape, a.key, variant, a.bits, a.product);
+    if (a.json) {
+      nlohmann::json j{{"shape", shape.print()},
+                       {"key", a.key},
+                       {"variant", variant},
+                       {"bits", a.bits},
+                       {"product", a.product},
+                       {"crossing", nullptr},
+                       {"shapes", nlohmann::json::array()}};
+      if (n.crossing) j["crossing"] = *n.crossing;
+      for (const dc::Neighbour& s : n.shapes)
+        j["shapes"].push_back({{"where", s.where}, {"value", s.value}, {"shape", s.shape.print()}});
+      std::cout << dc::versioned(j).dump() << '\n';
+      return kExitPass;
+    }
+    if (!n.crossing) {
+      std::cout << fmt::format(
+          "no value of {} makes an offset computed in 32 bits by {} reach 2^{}{}\n", a.key, variant,
+          a.bits, a.product.empty() ? "" : " (" + a.product + ")");
+      return kExitPass;
+    }
+    std::cout << fmt::format("{} = {}: an offset computed in 32 bits by {} reaches 2^{}{}\n", a.key,
+                             *n.crossing, variant, a.bits,
+                             a.product.empty() ? "" : " (" + a.product + ")");
+    for (const dc::Neighbour& s : n.shapes)
+      std::cout << fmt::format("  {:<9} {}\n", s.where, s.shape.print());
+    return kExitPass;
+  } catch (const dc::ShapeError& e) {
+    std::cerr << "diffcheck boundary: " << e.what() << '\n';
+    return kExitUsage;
+  }
 }
 
 int run_explain(CheckArgs a) {
@@ -887,6 +934,20 @@ int run_main(int argc, char** argv) {
   explain->add_option("--mem-budget", explain_args.mem_budget_gib, "GiB a case may use")
       ->check(finite_number(false));
   explain->add_flag("--json", explain_args.json, "one JSON object per shape");
+  BoundaryArgs boundary_args;
+  CLI::App* boundary = app.add_subcommand(
+      "boundary",
+      "the shapes before, at and after the value of one key where an offset computed in 32 "
+      "bits first reaches 2^31 (or 2^32); runs nothing");
+  boundary->add_option("--shape", boundary_args.shape, "the shape the others are moved from")
+      ->required();
+  boundary->add_option("--key", boundary_args.key, "the integer key to move")->required();
+  boundary->add_option("--variant", boundary_args.variant,
+                       "the index variant whose 32-bit offsets count (default: the shape's)");
+  boundary->add_option("--bits", boundary_args.bits, "31 or 32")->check(CLI::IsMember({31, 32}));
+  boundary->add_option("--product", boundary_args.product,
+                       "only this offset, TENSOR/TERM as explain lists it (e.g. h/loop)");
+  boundary->add_flag("--json", boundary_args.json, "one JSON object");
   for (CLI::App* a : {&app, check, selftest, list, fuzz, replay, minimize, explain, family_check})
     for (CLI::Option* o : a->get_options())
       if (o->get_lnames() == std::vector<std::string>{"jobs"}) o->default_str("1");
@@ -913,6 +974,7 @@ int run_main(int argc, char** argv) {
   if (*replay) return run_replay(replay_args, replay_paths, command);
   if (*minimize) return run_minimize(minimize_args, minimize_budget, minimize_max_cases);
   if (*explain) return run_explain(explain_args);
+  if (*boundary) return run_boundary(boundary_args);
   if (*family_check) return run_family_check(family_check_kernels, family_check_backend);
   if (*check) return run_check(sub, command);
   return run_check(top, command);
