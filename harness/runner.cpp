@@ -310,7 +310,8 @@ double case_work(const Problem& problem) {
   double table_bytes = 0;
   for (const TensorSpec& s : problem.tensors()) {
     const std::uint64_t unit = DemandPager::unit_bytes_for(s);
-    table_bytes += static_cast<double>((s.bytes() + unit - 1) / unit) *
+    const std::uint64_t units = (s.bytes() + unit - 1) / unit;
+    table_bytes += static_cast<double>(units) *
                    (s.role == Role::output ? 9 : 1);  // as memory_estimate counts them
   }
   return problem.plan().work_flops + table_bytes / 4096 * kPageTouchFlops;

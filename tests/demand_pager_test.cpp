@@ -89,6 +89,7 @@ TEST_P(DemandPaging, WritesOfConcurrentThreadsSurviveEviction) {
   pager.add_output(y, dc::DType::f32, dc::DemandPager::kSmallUnitBytes);
   auto* p = static_cast<float*>(y.data());
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t)
     threads.emplace_back([p, t] {
       for (std::int64_t i = t; i < n; i += kThreads) p[i] = static_cast<float>(i % 65521);
