@@ -6,7 +6,7 @@
 #                             [EMULATES nvidia|amd] [DEVICE_RENAMES namespaces...]
 #                             [WRAPS ignore-list] [MUTANTS file [NAMESPACE ns]
 #                             [INCLUDED_KERNELS headers...]] [GPU_TARGETS nvidia|amd...]
-#                             [TARGET object-library])
+#                             [PORTABLE] [TARGET object-library])
 #   A kernel family: its driver (*.cpp: keys, tensors, inputs, launch, check; it registers the
 #   family), its kernel files as they are written (*.cu, *.hip: compiled for the CPU backend),
 #   and its float64 reference (REFERENCE, *.cpp). EXTERNAL: kernel files the project did not
@@ -34,6 +34,9 @@
 #   side as its own; such a family gets a device side without kernel files of its own.
 #   EMULATES: the GPU whose limits the CPU backend checks the family's launches against (its
 #   warp size, its shared memory; default: an H100 for CUDA sources, an MI300X for HIP).
+#   PORTABLE: the kernel files are written in the portable subset (runtime/hip_portable.hpp)
+#   that every supported toolchain compiles, so they get a device side even where the HIP
+#   toolchain is too old for kernel files written in ROCm 6.2's vocabulary (Debian's HIP 5.2).
 #
 # diffcheck_add_executable(name [FAMILIES families...] [NO_BUILTIN])
 #   A `diffcheck` command with diffcheck's own families (unless NO_BUILTIN) and FAMILIES.
@@ -154,7 +157,7 @@ function(diffcheck_cpu_kernel_sources target)
 endfunction()
 
 function(diffcheck_add_kernel_family)
-  cmake_parse_arguments(PARSE_ARGV 0 arg "" "NAME;TARGET;WARP_SIZE;EMULATES;MUTANTS;NAMESPACE"
+  cmake_parse_arguments(PARSE_ARGV 0 arg "PORTABLE" "NAME;TARGET;WARP_SIZE;EMULATES;MUTANTS;NAMESPACE"
                         "SOURCES;REFERENCE;EXTERNAL;HEADERS;WRAPS;GPU_TARGETS;INCLUDED_KERNELS;DEVICE_RENAMES")
   if(NOT arg_NAME OR NOT arg_SOURCES)
     message(FATAL_ERROR "diffcheck_add_kernel_family: NAME and SOURCES are required")
@@ -217,7 +220,7 @@ macro(_diffcheck_add_device_side)
   if(gpu_targets AND NOT DIFFCHECK_GPU IN_LIST gpu_targets)
     string(REPLACE ";" " and " written_for "${gpu_targets}")
     set(no_device_side "its kernel files are written for ${written_for} GPUs only (GPU_TARGETS)")
-  elseif(DIFFCHECK_GPU_NO_DEVICE_SIDES)  # a GPU toolchain too old for kernel files as written
+  elseif(DIFFCHECK_GPU_NO_DEVICE_SIDES AND NOT arg_PORTABLE)  # too old for kernel files as written
     set(no_device_side "${DIFFCHECK_GPU_NO_DEVICE_SIDES}")
   endif()
   if(no_device_side)
