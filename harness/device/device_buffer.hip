@@ -168,39 +168,56 @@ int device_count() {
   return n;
 }
 
-DeviceGuardedBuffer::DeviceGuardedBuffer(std::size_t bytes, std::size_t element_bytes)
-    : bytes_(bytes), element_bytes_(element_bytes) {
-  const hipMemAllocationProp prop = device_prop();
+GuardedReservation reserve_guarded(std::size_t bytes, std::size_t guard_bytes, int device) {
+  hipMemAllocationProp prop = device_prop();
+  prop.location.id = device;
   std::size_t granularity = 0;
   check(hipMemGetAllocationGranularity(&granularity, &prop, hipMemAllocationGranularityMinimum),
         "hipMemGetAllocationGranularity");
-  guard_ = round_up((std::size_t{1} << 32) * element_bytes, granularity);
-  mapped_ = round_up(std::max<std::size_t>(bytes, 1), granularity);
-  reserved_ = guard_ + mapped_ + guard_;
+  GuardedReservation r;
+  r.guard = round_up(guard_bytes, granularity);
+  r.mapped = round_up(std::max<std::size_t>(bytes, 1), granularity);
+  r.reserved = r.guard + r.mapped + r.guard;
   void* base = nullptr;
-  check(hipMemAddressReserve(&base, reserved_, granularity, nullptr, 0), "hipMemAddressReserve");
-  base_ = static_cast<char*>(base);
+  check(hipMemAddressReserve(&base, r.reserved, granularity, nullptr, 0), "hipMemAddressReserve");
+  r.base = static_cast<char*>(base);
   hipMemGenericAllocationHandle_t handle{};
-  if (const hipError_t e = hipMemCreate(&handle, mapped_, &prop, 0); e != hipSuccess) {
-    (void)hipMemAddressFree(base_, reserved_);
+  if (const hipError_t e = hipMemCreate(&handle, r.mapped, &prop, 0); e != hipSuccess) {
+    (void)hipMemAddressFree(r.base, r.reserved);
     check(e, "hipMemCreate");
   }
-  handle_ = to_bits(handle);
-  check(hipMemMap(base_ + guard_, mapped_, 0, handle, 0), "hipMemMap");
+  r.handle = to_bits(handle);
   hipMemAccessDesc access{};
   access.location = prop.location;
   access.flags = hipMemAccessFlagsProtReadWrite;
-  check(hipMemSetAccess(base_ + guard_, mapped_, &access, 1), "hipMemSetAccess");
-  data_ = base_ + guard_ + mapped_ - bytes_;  // the end flush with the trailing guard
-  check(hipMemset(base_ + guard_, kCanary, mapped_ - bytes_), "hipMemset (canary)");
+  hipError_t e = hipMemMap(r.base + r.guard, r.mapped, 0, handle, 0);
+  if (e == hipSuccess) e = hipMemSetAccess(r.base + r.guard, r.mapped, &access, 1);
+  if (e != hipSuccess) {
+    release_guarded(r);
+    check(e, "hipMemMap/hipMemSetAccess");
+  }
+  return r;
+}
+
+void release_guarded(const GuardedReservation& r) noexcept {
+  // after a device fault the context is gone and these fail: the process ends anyway
+  (void)hipMemUnmap(r.base + r.guard, r.mapped);
+  (void)hipMemRelease(from_bits(r.handle));
+  (void)hipMemAddressFree(r.base, r.reserved);
+}
+
+DeviceGuardedBuffer::DeviceGuardedBuffer(std::size_t bytes, std::size_t element_bytes)
+    : bytes_(bytes), element_bytes_(element_bytes) {
+  int device = 0;
+  check(hipGetDevice(&device), "hipGetDevice");
+  r_ = reserve_guarded(bytes, (std::size_t{1} << 32) * element_bytes, device);
+  data_ = r_.mapped_end() - bytes_;  // the end flush with the trailing guard
+  check(hipMemset(r_.base + r_.guard, kCanary, r_.mapped - bytes_), "hipMemset (canary)");
   sync("canary");
 }
 
 DeviceGuardedBuffer::~DeviceGuardedBuffer() {
-  // after a device fault the context is gone and these fail: the process ends anyway
-  (void)hipMemUnmap(base_ + guard_, mapped_);
-  (void)hipMemRelease(from_bits(handle_));
-  (void)hipMemAddressFree(base_, reserved_);
+  release_guarded(r_);
 }
 
 void DeviceGuardedBuffer::poison(std::uint32_t pattern) {
@@ -217,12 +234,12 @@ void fill_pattern(void* data, std::int64_t n, std::size_t element_bytes, std::ui
 }
 
 std::optional<std::int64_t> DeviceGuardedBuffer::first_canary_damage() const {
-  const auto slack = static_cast<std::int64_t>(mapped_ - bytes_);
+  const auto slack = static_cast<std::int64_t>(r_.mapped - bytes_);
   if (slack == 0) return std::nullopt;
   DeviceArray<unsigned long long> first(1);
   first.set({kNone});
-  first_damage<<<kBlocks, kThreads>>>(reinterpret_cast<const std::uint8_t*>(base_ + guard_), slack,
-                                      first.p);
+  first_damage<<<kBlocks, kThreads>>>(reinterpret_cast<const std::uint8_t*>(r_.base + r_.guard),
+                                      slack, first.p);
   sync("canary scan");
   const unsigned long long at = first.host()[0];
   if (at == kNone) return std::nullopt;

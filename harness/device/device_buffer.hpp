@@ -31,6 +31,19 @@ struct DeviceError : std::runtime_error {
 // call it in a case process, never in a process that forks afterwards.
 int device_count();
 
+// A reservation of device virtual memory on `device` with unmapped guards of `guard_bytes`
+// (rounded up to the allocation granularity) on both sides and physical memory for `bytes`
+// between them: the one mechanism behind DeviceGuardedBuffer and the PyTorch allocator
+// (torch_allocator.hip). reserve_guarded throws DeviceError; release_guarded never fails.
+struct GuardedReservation {
+  char* base = nullptr;  // the leading guard's start
+  std::size_t guard = 0, mapped = 0, reserved = 0;
+  std::uint64_t handle = 0;  // the physical allocation (an integer on CUDA, a pointer on HIP)
+  char* mapped_end() const { return base + guard + mapped; }  // the trailing guard's start
+};
+GuardedReservation reserve_guarded(std::size_t bytes, std::size_t guard_bytes, int device);
+void release_guarded(const GuardedReservation& r) noexcept;
+
 class DeviceGuardedBuffer {
  public:
   DeviceGuardedBuffer(std::size_t bytes, std::size_t element_bytes);
@@ -40,8 +53,8 @@ class DeviceGuardedBuffer {
 
   void* data() const { return data_; }
   std::size_t bytes() const { return bytes_; }
-  std::size_t guard_bytes() const { return guard_; }
-  std::size_t slack_bytes() const { return mapped_ - bytes_; }
+  std::size_t guard_bytes() const { return r_.guard; }
+  std::size_t slack_bytes() const { return r_.mapped - bytes_; }
 
   // Every element set to `pattern` (element_bytes wide: 2 or 4).
   void poison(std::uint32_t pattern);
@@ -55,10 +68,9 @@ class DeviceGuardedBuffer {
   Scan scan_poison(std::uint32_t pattern) const;
 
  private:
-  std::size_t bytes_, element_bytes_, guard_, mapped_, reserved_;
-  char* base_ = nullptr;  // start of the reservation (the leading guard)
+  std::size_t bytes_, element_bytes_;
+  GuardedReservation r_;
   char* data_ = nullptr;
-  std::uint64_t handle_ = 0;
 };
 
 // The same on any device memory (e.g. tensors side by side in one plain allocation):

@@ -1,7 +1,8 @@
 // Guarded device memory for PyTorch: the C entry points torch.cuda.memory.CUDAPluggableAllocator
 // loads (diffcheck_malloc, diffcheck_free), in HIP spelling so that ROCm's PyTorch loads the
 // same source built by the amd preset. Every allocation of at least the threshold gets its own
-// reservation of device virtual memory with unmapped guards of 2^32 x 8 bytes on both sides
+// reservation of device virtual memory (reserve_guarded, the GPU backend's allocator) with
+// unmapped guards of 2^32 x 8 bytes on both sides
 // (so an offset computed in 32 bits and wrapped, at any element width up to 8 bytes, lands in
 // a guard: an illegal-address error at the first wrapped access instead of a silent write into
 // another live tensor); the end of its data flush with the trailing guard (16-byte aligned:
@@ -19,6 +20,7 @@
 #include <mutex>
 #include <vector>
 
+#include "harness/device/device_buffer.hpp"
 #include "runtime/hip_portable.hpp"
 
 namespace {
@@ -27,14 +29,10 @@ constexpr std::uint64_t kGuardBytes = (std::uint64_t{1} << 32) * 8;
 
 struct Reservation {
   std::uint64_t serial;
-  char* base;            // the leading guard's start
-  std::size_t reserved;  // guard + mapped + guard
-  std::size_t guard;     // bytes of each guard
-  std::size_t mapped;    // physical memory between the guards
-  char* data;            // what the caller got
+  dc::gpu::GuardedReservation memory;
+  char* data;  // what the caller got
   std::size_t size;
   int device;
-  hipMemGenericAllocationHandle_t handle;
 };
 
 struct State {
@@ -69,46 +67,24 @@ bool ok(hipError_t e) {
 
 // A guarded reservation for `size` bytes on `device`, or null.
 void* guarded(State& s, std::size_t size, int device) {
-  hipMemAllocationProp prop{};
-  prop.type = hipMemAllocationTypePinned;
-  prop.location.type = hipMemLocationTypeDevice;
-  prop.location.id = device;
-  std::size_t granularity = 0;
-  if (!ok(hipMemGetAllocationGranularity(&granularity, &prop, hipMemAllocationGranularityMinimum)))
-    return nullptr;
   Reservation r{};
+  try {
+    r.memory = dc::gpu::reserve_guarded(round_up(size, 16), kGuardBytes, device);
+  } catch (const dc::gpu::DeviceError&) {
+    return nullptr;  // the pool's turn (out of memory, or of address space)
+  }
   r.size = size;
   r.device = device;
-  r.mapped = round_up(size, granularity);
-  r.guard = round_up(kGuardBytes, granularity);
-  r.reserved = r.guard + r.mapped + r.guard;
-  void* base = nullptr;
-  if (!ok(hipMemAddressReserve(&base, r.reserved, granularity, nullptr, 0))) return nullptr;
-  r.base = static_cast<char*>(base);
-  if (!ok(hipMemCreate(&r.handle, r.mapped, &prop, 0))) {
-    (void)hipMemAddressFree(base, r.reserved);
-    return nullptr;
-  }
-  hipMemAccessDesc access{};
-  access.location = prop.location;
-  access.flags = hipMemAccessFlagsProtReadWrite;
-  if (!ok(hipMemMap(r.base + r.guard, r.mapped, 0, r.handle, 0)) ||
-      !ok(hipMemSetAccess(r.base + r.guard, r.mapped, &access, 1))) {
-    (void)hipMemUnmap(r.base + r.guard, r.mapped);
-    (void)hipMemRelease(r.handle);
-    (void)hipMemAddressFree(base, r.reserved);
-    return nullptr;
-  }
-  r.data = r.base + r.guard + r.mapped - round_up(size, 16);
+  r.data = r.memory.mapped_end() - round_up(size, 16);
   r.serial = ++s.serial;
   s.live.push_back(r);
   if (s.log != nullptr) {
-    std::fprintf(
-        s.log, "alloc %llu data=%#llx size=%zu device=%d guards=%#llx-%#llx\n",
-        static_cast<unsigned long long>(r.serial),
-        static_cast<unsigned long long>(reinterpret_cast<std::uintptr_t>(r.data)), size, device,
-        static_cast<unsigned long long>(reinterpret_cast<std::uintptr_t>(r.base)),
-        static_cast<unsigned long long>(reinterpret_cast<std::uintptr_t>(r.base) + r.reserved));
+    const auto first = reinterpret_cast<std::uintptr_t>(r.memory.base);
+    std::fprintf(s.log, "alloc %llu data=%#llx size=%zu device=%d guards=%#llx-%#llx\n",
+                 static_cast<unsigned long long>(r.serial),
+                 static_cast<unsigned long long>(reinterpret_cast<std::uintptr_t>(r.data)), size,
+                 device, static_cast<unsigned long long>(first),
+                 static_cast<unsigned long long>(first + r.memory.reserved));
     std::fflush(s.log);
   }
   return r.data;
@@ -142,9 +118,7 @@ void diffcheck_free(void* ptr, std::size_t size, int device, hipStream_t stream)
     if (r.data != ptr) continue;
     // the memory may still be in use by work queued on the stream: wait for it
     (void)hipStreamSynchronize(stream);
-    (void)hipMemUnmap(r.base + r.guard, r.mapped);
-    (void)hipMemRelease(r.handle);
-    (void)hipMemAddressFree(r.base, r.reserved);
+    dc::gpu::release_guarded(r.memory);
     if (s.log != nullptr) {
       std::fprintf(s.log, "free %llu\n", static_cast<unsigned long long>(r.serial));
       std::fflush(s.log);
@@ -164,8 +138,8 @@ int diffcheck_describe(std::uintptr_t address, char* out, std::size_t n) {
   State& s = the_state();
   const std::lock_guard lock(s.mutex);
   for (const Reservation& r : s.live) {
-    const auto base = reinterpret_cast<std::uintptr_t>(r.base);
-    if (address < base || address >= base + r.reserved) continue;
+    const auto base = reinterpret_cast<std::uintptr_t>(r.memory.base);
+    if (address < base || address >= base + r.memory.reserved) continue;
     const auto data = reinterpret_cast<std::uintptr_t>(r.data);
     const auto offset = static_cast<long long>(address) - static_cast<long long>(data);
     if (offset >= 0 && static_cast<std::size_t>(offset) < r.size)
