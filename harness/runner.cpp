@@ -355,9 +355,10 @@ std::string relate_to_crossings(const Verdict& v, const Shape& shape, const Prob
   const Reach* best_reach = nullptr;
   const std::vector<IndexProduct> products = problem.index_products();
   // where a crossing lies in the bad tensor: its offset's own, or the output its row writes
+  // (a loop bound's crossing is where the loop stops, in the tensor it bounds)
   const auto position = [&](const IndexProduct& p, const Reach& r) -> std::optional<std::int64_t> {
-    if (p.tensor == v.tensor) return r.flat;
     if (r.output == v.tensor) return r.output_flat;
+    if (p.tensor == v.tensor) return r.flat;
     return std::nullopt;
   };
   std::int64_t best_at = 0;

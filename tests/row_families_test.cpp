@@ -64,7 +64,8 @@ TEST(RowFamilies, APageTableOffsetCrossesWhereTheIndexedValueDoes) {
 namespace {
 
 // A loop bound computed in 32 bits: the tail from the bound mod 2^32 on is never written, and
-// the verdict relates that tail (below the crossing's row count) to the bound.
+// the verdict relates that tail to the bound, at the element where the loop stops (not as
+// damage below the product's own value).
 TEST(RowFamilies, ALoopBoundIn32BitsLeavesTheTailFromItsWrappedValueUnwritten) {
   const dc::Verdict v =
       dc::run_case(dc::parse_shape("elementwise_gelu:tokens=1048641,hidden=4096,index=i32"));
@@ -73,6 +74,9 @@ TEST(RowFamilies, ALoopBoundIn32BitsLeavesTheTailFromItsWrappedValueUnwritten) {
   EXPECT_EQ(v.first_bad->flat, 266240) << "1048641 * 4096 mod 2^32";
   EXPECT_NE(v.crossing.find("where n = tokens * hidden reaches 2^32 (at row 260: 4295233536 is "
                             "266240 in 32 bits, where the loop stops"),
+            std::string::npos)
+      << v.crossing;
+  EXPECT_NE(v.crossing.find("first bad row 260 (token=65,hidden=0): where n ="),
             std::string::npos)
       << v.crossing;
 }
