@@ -12,8 +12,9 @@ ILLEGAL_ADDRESS = re.compile(
 )
 # compute-sanitizer's report of the first bad access.
 _SANITIZER_ACCESS = re.compile(r"Invalid __global__ (read|write) of size (\d+) bytes")
-_SANITIZER_KERNEL = re.compile(r"=+\s+at (?:0x[0-9a-f]+ in )?([^\s(+]+)")
-_SANITIZER_ADDRESS = re.compile(r"Address (0x[0-9a-fA-F]+) is out of bounds")
+_SANITIZER_KERNEL = re.compile(r"=+\s+at (?:0x[0-9a-f]+ in )?([^\s(+]+)\S*(?: in (\S+:\d+))?")
+# "Address 0x... is out of bounds" (older), "Access to 0x... is out of bounds" (CUDA 13)
+_SANITIZER_ADDRESS = re.compile(r"(?:Address|Access to) (0x[0-9a-fA-F]+) is out of bounds")
 
 
 @dataclass
@@ -23,6 +24,7 @@ class Finding:
     kind: str
     message: str = ""
     kernel: str = ""  # the faulting kernel, where compute-sanitizer names it
+    source: str = ""  # its source line (file:line), idem
     access: str = ""  # "read" or "write", idem
     address: int | None = None  # the faulting address, idem
     where: str = ""  # the address named from the allocator's log
@@ -38,7 +40,8 @@ class Finding:
             return "pass"
         parts = [f"{self.kind}: {self.message}".rstrip(": ")]
         if self.kernel:
-            parts.append(f"kernel {self.kernel}" + (f" ({self.access})" if self.access else ""))
+            parts.append(f"kernel {self.kernel}" + (f" at {self.source}" if self.source else "")
+                         + (f" ({self.access})" if self.access else ""))
         if self.address is not None:
             parts.append(f"address {self.address:#x}" + (f": {self.where}" if self.where else ""))
         return "; ".join(parts)
@@ -115,10 +118,11 @@ def from_child(returncode, output, alloc_log=""):
     access = _SANITIZER_ACCESS.search(output)
     if access:
         finding.kind = "illegal_address"
+        finding.message = access.group(0)
         finding.access = access.group(1)
         kernel = _SANITIZER_KERNEL.search(output[access.end():])
         if kernel:
-            finding.kernel = kernel.group(1)
+            finding.kernel, finding.source = kernel.group(1), kernel.group(2) or ""
     address = _SANITIZER_ADDRESS.search(output)
     if address:
         finding.address = int(address.group(1), 16)

@@ -50,3 +50,25 @@ def test_compute_sanitizer_names_the_kernel_and_the_tensor():
                                                        "chunk_fwd_h_kernel", address)
     assert "h" in f.where and "32-bit wrap" in f.where
     assert "kernel chunk_fwd_h_kernel (write)" in str(f)
+
+
+# compute-sanitizer's report of the Triton seed kernel's first wrapped store on an H100 with the
+# guarded allocator (CUDA 13; harness/device/runs/2026-12-06-session14-triton-seed.txt), with
+# the allocation log lines of h
+H100_REPORT = """========= COMPUTE-SANITIZER
+========= Invalid __global__ write of size 16 bytes
+=========     at chunk_state_fwd+0x1d00 in seed_state.py:38
+=========     by thread (0,0,0) in block (0,14,0)
+=========     Access to 0x63e2070000 is out of bounds
+=========     and is 4,294,508,544 bytes before the nearest allocation at 0x64e2000000 of size 4,429,185,024 bytes
+"""
+H100_LOG = """alloc 9 data=0x64e2000000 size=4429185024 device=0 guards=0x5ce2000000-0x6dea000000
+name 0x64e2000000 4429185024 2 h
+"""
+
+
+def test_a_real_report_names_h_and_the_chunk_4096_element():
+    f = from_child(1, H100_REPORT, H100_LOG)
+    assert (f.kernel, f.source, f.access) == ("chunk_state_fwd", "seed_state.py:38", "write")
+    # chunk 4096, head 14: 4096 * 524288 + 14 * 128 * 128 = 2147713024, wrapped by -2^32
+    assert "in a guard of h" in f.where and "32-bit wrap of element 2147713024" in f.where
