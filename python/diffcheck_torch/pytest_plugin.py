@@ -15,6 +15,7 @@ import tempfile
 import pytest
 
 from .finding import from_child
+from .runner import child_environment
 
 
 def pytest_addoption(parser):
@@ -37,12 +38,7 @@ def pytest_configure(config):
 
 def _child_output(item, sanitizer):
     with tempfile.NamedTemporaryFile("r", suffix=".log", prefix="diffcheck-alloc-") as log:
-        env = dict(os.environ)
-        env["DIFFCHECK_ALLOC_LOG"] = log.name
-        env.setdefault("DIFFCHECK_TORCH_GUARDS", "1")
-        env.setdefault("CUDA_LAUNCH_BLOCKING", "1")
-        package_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH", "")) if p)
+        env = child_environment(log.name, os.environ.get("DIFFCHECK_TORCH_GUARDS", "1") == "1")
         command = [sys.executable, "-m", "pytest", item.nodeid, "-q", "-p", "no:cacheprovider",
                    "-p", "diffcheck_torch.pytest_plugin", "--diffcheck-child",
                    "--rootdir", str(item.config.rootpath)]

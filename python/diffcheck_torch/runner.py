@@ -10,6 +10,20 @@ from .finding import from_child
 _CHILD = "diffcheck_torch._child"
 
 
+def child_environment(log, guards=True, path=()):
+    """The environment of a case's child process (a run's, or a test's under the plugin):
+    the allocation log, guards on or off, this package importable, and
+    CUDA_LAUNCH_BLOCKING so that the error comes from the launch that faulted."""
+    env = dict(os.environ)
+    env["DIFFCHECK_ALLOC_LOG"] = log
+    env["DIFFCHECK_TORCH_GUARDS"] = "1" if guards else "0"
+    env.setdefault("CUDA_LAUNCH_BLOCKING", "1")
+    package_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, *path, env.get("PYTHONPATH", ""))
+                                        if p)
+    return env
+
+
 def _child_command(target, args, sanitizer):
     command = [sys.executable, "-m", _CHILD, *target, *args]
     if sanitizer:
@@ -21,17 +35,9 @@ def _child_command(target, args, sanitizer):
 def _run_child(target, args=(), sanitizer=False, guards=True, threshold=None, timeout=None,
                path=()):
     with tempfile.NamedTemporaryFile("r", suffix=".log", prefix="diffcheck-alloc-") as log:
-        child_env = dict(os.environ)
-        child_env["DIFFCHECK_ALLOC_LOG"] = log.name
-        child_env["DIFFCHECK_TORCH_GUARDS"] = "1" if guards else "0"
-        # the error comes from the launch that faulted, not a later call
-        child_env.setdefault("CUDA_LAUNCH_BLOCKING", "1")
+        child_env = child_environment(log.name, guards, path)
         if threshold is not None:
             child_env["DIFFCHECK_GUARD_MIN_BYTES"] = str(int(threshold))
-        package_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-        child_env["PYTHONPATH"] = os.pathsep.join(
-            p for p in (package_root, *path, child_env.get("PYTHONPATH", "")) if p
-        )
         try:
             done = subprocess.run(_child_command(target, args, sanitizer), env=child_env,
                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
