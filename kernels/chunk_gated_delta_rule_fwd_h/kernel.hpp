@@ -89,18 +89,22 @@ inline constexpr const char* mutation_name(Mutation m) {
 template <bool narrowed, class X>
 using Width = std::conditional_t<narrowed, offset_i32, X>;
 
-// The block's shared memory (dynamic, sized by K: 74.8 KiB at K = 256, which the launch opts
-// in to): the state rows, the chunk's v_new tile, the key decays and the chunk decay.
+// The block's shared memory (dynamic, sized by K: 139 KiB at K = 256, which the launch opts in
+// to): the state rows, the chunk's v_new and key tiles, the key decays and the chunk decay.
+// The state rows are K + 1 floats apart, so the 32 threads of a warp that read one key
+// column of 32 state rows (v_new = u - w h^T) hit 32 different banks, not one.
 struct Tiles {
   SharedRows state;    // fp32 state rows [V tile][K]
   SharedRows state_t;  // the same rounded to T (upstream's b_h cast)
   SharedRows v_tile;   // gated v_new of the chunk [BT][V tile], rounded to T
+  SharedRows k_tile;   // the chunk's keys [BT][K], each read once from global memory
   float* key_decay;    // exp(gk_last) per key
   float* chunk_decay;  // exp(g_last)
   DC_HD Tiles(SharedCarve& s, int K)
-      : state(s.rows(kBV, K)),
-        state_t(s.rows(kBV, K)),
+      : state(s.rows(kBV, K + 1)),
+        state_t(s.rows(kBV, K + 1)),
         v_tile(s.rows(kMaxBT, kBV)),
+        k_tile(s.rows(kMaxBT, K)),
         key_decay(s.floats(K)),
         chunk_decay(s.floats(1)) {}
 };
@@ -131,7 +135,8 @@ __global__ void __launch_bounds__(kThreads) chunk_gated_delta_rule_fwd_h(Params<
   DC_DYNAMIC_SHARED(shared);
   SharedCarve carve(shared);
   const Tiles tiles(carve, p.K);
-  const SharedRows state = tiles.state, state_t = tiles.state_t, v_tile = tiles.v_tile;
+  const SharedRows state = tiles.state, state_t = tiles.state_t, v_tile = tiles.v_tile,
+                   k_tile = tiles.k_tile;
   float* const key_decay = tiles.key_decay;
   float& chunk_decay = *tiles.chunk_decay;
 
@@ -234,6 +239,13 @@ __global__ void __launch_bounds__(kThreads) chunk_gated_delta_rule_fwd_h(Params<
       }
       v_tile[j][c] = round_to<T>(v);
     }
+    // the chunk's keys, staged for step 4 (read once each; the same offsets as upstream's)
+    for (int e = tid; e < rows * K; e += kThreads) {
+      const int j = e / K, kk = e % K;
+      const Loop row = row0 + j;
+      k_tile[j][kk] =
+          to_float(p.k[widen(KLoop(widen(k_base)) + KLoop(widen(row)) * KLoop(stride_k)) + kk]);
+    }
     if (tid == 0) chunk_decay = p.g != nullptr ? std::exp(g_last) : 1.0f;
     for (int kk = tid; kk < K; kk += kThreads) {
       float d = 1.0f;
@@ -248,13 +260,14 @@ __global__ void __launch_bounds__(kThreads) chunk_gated_delta_rule_fwd_h(Params<
     // 4. decay the state and add the chunk's contribution v_new^T k
     for (int e = tid; e < kBV * K; e += kThreads) {
       const int c = e / K, kk = e % K;
-      // the chunk's rows in four partial sums, combined pairwise, then added to the state
+      // the chunk's rows in four partial sums (row j into sum j % 4), combined pairwise, then
+      // added to the state; four rows a step, so the sums stay in registers
       float part[4] = {0.0f, 0.0f, 0.0f, 0.0f};
-      for (int j = 0; j < rows; ++j) {
-        const Loop row = row0 + j;
-        const T key = p.k[widen(KLoop(widen(k_base)) + KLoop(widen(row)) * KLoop(stride_k)) + kk];
-        part[j % 4] += to_float(key) * v_tile[j][c];
-      }
+      int j = 0;
+      for (; j + 4 <= rows; j += 4)
+        for (int q = 0; q < 4; ++q) part[q] += k_tile[j + q][kk] * v_tile[j + q][c];
+      for (int q = 0; q < 3; ++q)
+        if (j + q < rows) part[q] += k_tile[j + q][kk] * v_tile[j + q][c];
       state[c][kk] =
           state[c][kk] * chunk_decay * key_decay[kk] + ((part[0] + part[1]) + (part[2] + part[3]));
     }
