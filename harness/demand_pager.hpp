@@ -68,8 +68,9 @@ class DemandPager {
   // Units are 256 KiB (few faults for tensors swept in order), or one page where one outer
   // index (a token's row) spans 16 KiB or more while one index of the next dimension (a
   // head's slice of that row) is under 16 KiB: a block that reads one head of such a row
-  // then materializes 4 KiB of it per token, not the whole row (or 256 KiB of rows). A
-  // tensor declared `scattered` (a grid-stride loop's) is paged by the page too.
+  // then materializes 4 KiB of it per token, not the whole row (or 256 KiB of rows). A slice
+  // of 16 to 256 KiB gets units of its largest power of two (a head's state in a chunk's row
+  // of states). A tensor declared `scattered` (a grid-stride loop's) is paged by the page.
   static std::uint64_t unit_bytes_for(const TensorSpec& spec);
   // Fills elements [begin, begin + count) of an input into `out`.
   using Fill = std::function<void(std::int64_t begin, std::int64_t count, void* out)>;

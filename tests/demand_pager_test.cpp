@@ -129,7 +129,8 @@ TEST(DemandPagingUnits, AutomaticTakesSignalOnlyWhereEverythingStaysResident) {
 }
 
 TEST(DemandPagingUnits, UnitSizeFollowsHowABlockTouchesARow) {
-  // a head's slice of a long token row: pages; a block's whole [v, k] state slab: big units
+  // a head's slice of a long token row: pages; a head's [v, k] state in a chunk's row of
+  // states: the slice (32 KiB); short rows: big units
   EXPECT_EQ(
       dc::DemandPager::unit_bytes_for(
           {"w", dc::DType::bf16, dc::Role::input, {{"token", 10}, {"head", 2048}, {"k", 128}}}),
@@ -142,7 +143,10 @@ TEST(DemandPagingUnits, UnitSizeFollowsHowABlockTouchesARow) {
                                        dc::DType::bf16,
                                        dc::Role::output,
                                        {{"chunk", 10}, {"head", 32}, {"v", 128}, {"k", 128}}}),
-      dc::DemandPager::kUnitBytes);
+      std::uint64_t{32} << 10);
+  EXPECT_EQ(dc::DemandPager::unit_bytes_for(
+                {"g", dc::DType::f32, dc::Role::input, {{"token", 10}, {"head", 1024}}}),
+            dc::DemandPager::kUnitBytes);
 }
 
 using DemandPagingDeathTest = DemandPaging;
