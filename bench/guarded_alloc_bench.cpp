@@ -55,10 +55,12 @@ void Guarded(benchmark::State& state) {
 void GuardedDemandPaged(benchmark::State& state) {
   const std::int64_t n = elements(state);
   dc::install_fault_handlers();
+  const dc::PagerMode mode = dc::DemandPager::mode_for(dc::PagerMode::automatic,
+                                                       static_cast<std::uint64_t>(state.range(0)));
   for (auto _ : state) {
     const dc::GuardedBuffer b("y", static_cast<std::uint64_t>(state.range(0)),
-                              dc::dtype_bytes(kType), dc::Backing::demand);
-    dc::DemandPager pager(std::uint64_t{256} << 20);
+                              dc::dtype_bytes(kType), dc::DemandPager::backing_for(mode));
+    dc::DemandPager pager(std::uint64_t{256} << 20, mode);
     pager.add_output(b, kType, dc::DemandPager::kUnitBytes);
     const auto unwritten = dc::scan_unwritten(kType, b.data(), n);
     benchmark::DoNotOptimize(unwritten);

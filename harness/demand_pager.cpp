@@ -52,6 +52,17 @@ void wake_one(std::atomic<std::uint32_t>& word) {
           nullptr, 0);
 }
 
+// A system call the pager cannot do without failed: said on stderr (signal-safe), and the
+// case process ends (the runner reports it as a crash).
+[[noreturn]] void fail_hard(const char* what) {
+  static const char kPrefix[] = "diffcheck: demand paging: ";
+  static const char kSuffix[] = " failed\n";
+  (void)!::write(2, kPrefix, sizeof kPrefix - 1);
+  (void)!::write(2, what, std::strlen(what));
+  (void)!::write(2, kSuffix, sizeof kSuffix - 1);
+  std::abort();
+}
+
 // The pager's lock: signal-safe (atomics and raw futex calls), and a waiter sleeps instead
 // of taking the core from the holder (an eviction holds it for a while; there may be more
 // threads than cores). 0 free, 1 held, 2 held with sleepers.
@@ -125,35 +136,55 @@ DemandPager::~DemandPager() {
 
 PagerMode DemandPager::mode_for(PagerMode requested, std::uint64_t tensor_bytes) {
   constexpr std::uint64_t kSignalBytes = kMaxSignalUnits * kSmallUnitBytes;
-  return requested == PagerMode::automatic && tensor_bytes <= kSignalBytes ? PagerMode::signal
-                                                                           : requested;
+  if (requested != PagerMode::automatic) return requested;
+  if (tensor_bytes <= kSignalBytes) return PagerMode::signal;
+  const int fd = new_userfaultfd();  // as the pager would open it
+  if (fd < 0) return PagerMode::signal;
+  close(fd);
+  return PagerMode::userfaultfd;
 }
 
-bool DemandPager::open_userfaultfd() {
-#if defined(SYS_userfaultfd) && defined(UFFD_FEATURE_MISSING_SHMEM)
+Backing DemandPager::backing_for(PagerMode mode) {
+  if (mode == PagerMode::automatic)
+    throw std::logic_error("DemandPager::backing_for: a mode from mode_for, not automatic");
+  return mode == PagerMode::userfaultfd ? Backing::demand_private : Backing::demand;
+}
+
+// A userfaultfd past the API handshake, or -1 (errno says why).
+int DemandPager::new_userfaultfd() {
+#if defined(SYS_userfaultfd)
   // user-mode faults only: allowed without privilege wherever userfaultfd is (Linux 5.11+)
   int fd = static_cast<int>(syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK | UFFD_USER_MODE_ONLY));
   if (fd < 0 && errno == EINVAL)
     fd = static_cast<int>(syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK));
-  if (fd < 0) return false;
+  if (fd < 0) return -1;
   uffdio_api api{};
   api.api = UFFD_API;
-  const int stop = eventfd(0, EFD_CLOEXEC);
-  if (ioctl(fd, UFFDIO_API, &api) != 0 || (api.features & UFFD_FEATURE_MISSING_SHMEM) == 0 ||
-      stop < 0) {
+  if (ioctl(fd, UFFDIO_API, &api) != 0) {
     const int saved = errno;
     close(fd);
-    if (stop >= 0) close(stop);
-    errno = saved != 0 ? saved : ENOSYS;
+    errno = saved;
+    return -1;
+  }
+  return fd;
+#else
+  errno = ENOSYS;
+  return -1;
+#endif
+}
+
+bool DemandPager::open_userfaultfd() {
+  const int fd = new_userfaultfd();
+  const int stop = fd < 0 ? -1 : eventfd(0, EFD_CLOEXEC);
+  if (stop < 0) {
+    const int saved = errno;
+    if (fd >= 0) close(fd);
+    errno = saved;
     return false;
   }
   uffd_ = fd;
   stop_fd_ = stop;
   return true;
-#else
-  errno = ENOSYS;
-  return false;
-#endif
 }
 
 std::uint64_t DemandPager::unit_bytes_for(const TensorSpec& spec) {
@@ -176,21 +207,25 @@ void DemandPager::add(Paged p) {
   const std::uint64_t units = (p.buffer->mapped_bytes() + p.unit - 1) / p.unit;
   p.state.assign(units, absent);
   if (p.output) p.stored.assign(units, nullptr);
+  if (p.buffer->backing() != backing_for(mode_))
+    throw std::logic_error(fmt::format(
+        "DemandPager ({} mode): '{}' needs Backing {}", pager_mode_name(mode_), p.buffer->name(),
+        mode_ == PagerMode::userfaultfd ? "demand_private" : "demand"));
   if (mode_ == PagerMode::userfaultfd) {
-    // The view is mapped from the start (an input read-only); a missing page is the fault.
+    // The first unit (the canary's) is filled now, in place, and stays; then the view is
+    // closed to writes if it is an input and registered: a missing page is the fault.
     std::uint8_t* view = p.buffer->view();
     const std::uint64_t bytes = p.buffer->mapped_bytes();
+    const State filled = fill(p, 0, view);
+    p.state[0] = p.output ? writable : filled;
+    ++stats_.materialized;
     uffdio_register r{};
     r.range = {reinterpret_cast<std::uint64_t>(view), bytes};
     r.mode = UFFDIO_REGISTER_MODE_MISSING;
-    if (mprotect(view, bytes, p.output ? PROT_READ | PROT_WRITE : PROT_READ) != 0 ||
+    if ((!p.output && mprotect(view, bytes, PROT_READ) != 0) ||
         ioctl(uffd_, UFFDIO_REGISTER, &r) != 0 || (r.ioctls & (1ULL << _UFFDIO_COPY)) == 0)
       throw std::runtime_error(
           fmt::format("cannot register a tensor with the userfaultfd: {}", std::strerror(errno)));
-    // The first unit (the canary's) is filled now, through the alias, and stays.
-    p.state[0] = fill(p, 0, p.buffer->alias());
-    if (p.output) p.state[0] = writable;
-    ++stats_.materialized;
   }
   buffers_.push_back(std::move(p));
 }
@@ -290,11 +325,7 @@ bool DemandPager::resolve_locked(Paged& p, std::uint32_t buffer, std::uint64_t u
       const Hold hold(lock_);
       if (claimed != 0) make_room(unit_bytes(p, claimed));
       const int prot = filled == readable ? PROT_READ : PROT_READ | PROT_WRITE;
-      if (!protect(p, claimed, prot)) {
-        static const char kMessage[] = "diffcheck: demand paging: mprotect failed\n";
-        (void)!::write(2, kMessage, sizeof kMessage - 1);
-        std::abort();
-      }
+      if (!protect(p, claimed, prot)) fail_hard("mprotect");
       p.state[claimed] = filled;
       fills_.fetch_add(1, std::memory_order_release);
       admit(buffer, claimed);
@@ -365,15 +396,11 @@ void DemandPager::serve_fault(std::uintptr_t address, std::uint8_t* scratch) {
   copy.dst = range.start;
   copy.src = reinterpret_cast<std::uint64_t>(scratch);
   copy.len = range.len;
-  // installs the pages in one call and wakes every thread waiting on them
+  // installs the pages in one call and wakes every thread waiting on them. EEXIST: a page of
+  // the unit is there already (not expected: only this thread installs pages); the touch is
+  // retried on what is there
   if (ioctl(uffd_, UFFDIO_COPY, &copy) != 0) {
-    // EEXIST: a page of the unit is there already (only the pager writes the alias, so this
-    // is not expected); the touch is retried on what is there
-    if (errno != EEXIST) {
-      static const char kMessage[] = "diffcheck: demand paging: UFFDIO_COPY failed\n";
-      (void)!::write(2, kMessage, sizeof kMessage - 1);
-      std::abort();
-    }
+    if (errno != EEXIST) fail_hard("UFFDIO_COPY");
     ioctl(uffd_, UFFDIO_WAKE, &range);
   }
   p.state[unit] = p.output ? writable : filled;
@@ -437,23 +464,46 @@ void DemandPager::evict_oldest() {
     const std::uint64_t first = batch_[i].unit, last = batch_[j - 1].unit;
     const std::uint64_t offset = first * p.unit;
     const std::uint64_t bytes = last * p.unit + unit_bytes(p, last) - offset;
-    // No access reaches them now. With userfaultfd an input stays mapped (nothing writes it;
-    // a read after the hole is punched is a missing page) and an output opens again once its
-    // hole is punched; a write that comes meanwhile waits in resolve() for the lock.
-    const bool close = mode_ == PagerMode::signal || p.output;
-    if (close) mprotect(p.buffer->view() + offset, bytes, PROT_NONE);
-    for (std::uint64_t u = first; u <= last; ++u) {
-      if (p.output && p.state[u] == writable) p.stored[u] = store_runs(p, u, p.stored[u]);
-      p.state[u] = absent;
-    }
-    fallocate(p.buffer->memfd(), FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-              static_cast<off_t>(offset), static_cast<off_t>(bytes));
-    if (close && mode_ == PagerMode::userfaultfd)
-      mprotect(p.buffer->view() + offset, bytes, PROT_READ | PROT_WRITE);
+    if (mode_ == PagerMode::signal)
+      evict_run_signal(p, first, last, offset, bytes);
+    else
+      evict_run_userfaultfd(p, first, last, offset, bytes);
     resident_ -= bytes;
     stats_.evicted += static_cast<std::int64_t>(last - first + 1);
     i = j;
   }
+}
+
+// Signal mode: the run is closed (no access reaches it now), an output's written runs are
+// kept (read through the alias), and its memory is freed.
+void DemandPager::evict_run_signal(Paged& p, std::uint64_t first, std::uint64_t last,
+                                   std::uint64_t offset, std::uint64_t bytes) {
+  mprotect(p.buffer->view() + offset, bytes, PROT_NONE);
+  for (std::uint64_t u = first; u <= last; ++u) {
+    if (p.output && p.state[u] == writable)
+      p.stored[u] = store_runs(p, u, p.stored[u], p.buffer->alias() + u * p.unit);
+    p.state[u] = absent;
+  }
+  fallocate(p.buffer->memfd(), FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+            static_cast<off_t>(offset), static_cast<off_t>(bytes));
+}
+
+// Userfaultfd mode. An input's pages are dropped (nothing writes them; a later read is a
+// missing page again). An output's run is closed to writes while its written runs are kept
+// (read in place; a write that comes meanwhile waits in resolve() for the lock), then
+// dropped and opened again: a later touch is a missing page, which restores it.
+void DemandPager::evict_run_userfaultfd(Paged& p, std::uint64_t first, std::uint64_t last,
+                                        std::uint64_t offset, std::uint64_t bytes) {
+  std::uint8_t* const at = p.buffer->view() + offset;
+  if (p.output) {
+    mprotect(at, bytes, PROT_READ);
+    for (std::uint64_t u = first; u <= last; ++u)
+      if (p.state[u] == writable)
+        p.stored[u] = store_runs(p, u, p.stored[u], at + (u - first) * p.unit);
+  }
+  madvise(at, bytes, MADV_DONTNEED);
+  if (p.output) mprotect(at, bytes, PROT_READ | PROT_WRITE);
+  for (std::uint64_t u = first; u <= last; ++u) p.state[u] = absent;
 }
 
 namespace {
@@ -475,9 +525,10 @@ std::uint64_t record_bytes(const std::uint8_t* record, std::int64_t element_byte
 // before (`previous`: restored, then evicted again) is stored over its old record where the
 // new one fits, so that a sweep over more than the resident bytes does not grow the store.
 const std::uint8_t* DemandPager::store_runs(const Paged& p, std::uint64_t unit,
-                                            const std::uint8_t* previous) {
+                                            const std::uint8_t* previous,
+                                            const std::uint8_t* unit_at) {
   const Elements e = elements_of(*p.buffer, unit * p.unit, unit_bytes(p, unit));
-  const std::uint8_t* in = p.buffer->alias() + e.first_byte;
+  const std::uint8_t* in = unit_at + (e.first_byte - unit * p.unit);
   const auto eb = static_cast<std::int64_t>(p.buffer->element_bytes());
   std::uint8_t* const record = arena_ + arena_used_;
   std::uint8_t* out = record + 4;

@@ -1,9 +1,10 @@
 // Demand paging of a case's tensors on the CPU backend: resident memory follows what the
 // executed blocks touch, not the shape.
 //
-// Every tensor is a GuardedBuffer with Backing::demand: a memfd the kernel sees through its
-// view, and the harness through a read-write alias. Memory is materialized in units
-// (unit_bytes_for() picks their size per tensor) on first touch:
+// Every tensor is a GuardedBuffer with the pager's backing (backing_for): anonymous private
+// memory in userfaultfd mode; in signal mode a memfd the kernel sees through its view and
+// the harness through a read-write alias. Memory is materialized in units (unit_bytes_for()
+// picks their size per tensor) on first touch:
 //   input   filled from the problem's generator (a pure function of the element), read-only:
 //           a write into an input is a fault like any other, never a silent change
 //   output  filled with the poison pattern (or restored, see below), read-write
@@ -13,6 +14,11 @@
 //                queues a message that the pager's thread serves: it fills the unit in a
 //                scratch buffer and installs it with one UFFDIO_COPY. No signal, no mprotect
 //                per unit, no page fault per page, and no limit on resident units but bytes.
+//                The views are anonymous memory: no page cache, no second mapping, and an
+//                eviction is one madvise (measured on the seed shape against a memfd: system
+//                time 7.2 -> 5.8 s). Recycling evicted pages with UFFDIO_MOVE was measured
+//                too and left out: a move flushes the other cores' TLBs page by page, and the
+//                fills into cold recycled pages cost more user time than the copies saved.
 //   signal       the views start PROT_NONE; the first touch faults, the fault handler
 //                (fault_capture.cpp) hands the address to resolve(), which fills the unit
 //                through the alias and opens it with mprotect. Every resident unit may split
@@ -23,13 +29,13 @@
 // without UFFD_USER_MODE_ONLY), else signal.
 //
 // A bounded amount stays resident. When the bound is reached the oldest eighth of the
-// resident units is evicted, sorted so that neighbouring units close and free together (one
-// mprotect and one fallocate per run). Evicting an input unit drops it (it is regenerated on
-// the next touch). Evicting an output unit first closes the kernel's view (mprotect PROT_NONE,
-// in both ways: no write can slip in), then keeps only its written elements: the runs that
-// differ from the poison, in an append-only store. A later touch restores them. No write is
-// ever lost, and a scan for unwritten elements sees exactly what the kernel wrote. The first
-// unit of a buffer (which holds the canary slack) stays.
+// resident units is evicted, sorted so that neighbouring units go together (one system call
+// per run). Evicting an input unit drops it (it is regenerated on the next touch). Evicting
+// an output unit first closes the kernel's view to writes (signal: mprotect PROT_NONE;
+// userfaultfd: PROT_READ; a write that comes meanwhile waits for the pager), then keeps only
+// its written elements: the runs that differ from the poison, in an append-only store. A
+// later touch restores them. No write is ever lost, and a scan for unwritten elements sees
+// exactly what the kernel wrote. The first unit of a buffer (the canary slack's) stays.
 //
 // resolve() runs inside a signal handler: it takes a futex lock, allocates nothing and calls
 // only the fill function (which must neither allocate nor throw), mprotect and fallocate.
@@ -79,8 +85,11 @@ class DemandPager {
   // PagerMode::userfaultfd throws where the kernel refuses a userfaultfd; automatic then
   // falls back to signal.
   explicit DemandPager(std::uint64_t resident_bytes, PagerMode mode = PagerMode::automatic);
-  // The mode to ask for, for a case whose tensors hold `tensor_bytes` in all.
+  // The mode for a case whose tensors hold `tensor_bytes` in all: the requested one, or for
+  // automatic signal (small cases) or userfaultfd where the kernel gives one, else signal.
   static PagerMode mode_for(PagerMode requested, std::uint64_t tensor_bytes);
+  // The backing the buffers of a pager in `mode` (not automatic) must have.
+  static Backing backing_for(PagerMode mode);
   DemandPager(const DemandPager&) = delete;
   DemandPager& operator=(const DemandPager&) = delete;
   ~DemandPager();
@@ -120,13 +129,19 @@ class DemandPager {
   State fill(const Paged& p, std::uint64_t unit, std::uint8_t* out) const;
   void admit(std::uint32_t buffer, std::uint64_t unit);
   // userfaultfd: the pager's thread, and one message (a touch of a missing page)
+  static int new_userfaultfd();
   bool open_userfaultfd();
   void serve();
   void serve_fault(std::uintptr_t address, std::uint8_t* scratch);
   void evict_oldest();
+  void evict_run_signal(Paged& p, std::uint64_t first, std::uint64_t last, std::uint64_t offset,
+                        std::uint64_t bytes);
+  void evict_run_userfaultfd(Paged& p, std::uint64_t first, std::uint64_t last,
+                             std::uint64_t offset, std::uint64_t bytes);
   bool protect(const Paged& p, std::uint64_t unit, int prot) const;
   std::uint64_t unit_bytes(const Paged& p, std::uint64_t unit) const;
-  const std::uint8_t* store_runs(const Paged& p, std::uint64_t unit, const std::uint8_t* previous);
+  const std::uint8_t* store_runs(const Paged& p, std::uint64_t unit, const std::uint8_t* previous,
+                                 const std::uint8_t* unit_at);
   void make_room(std::uint64_t bytes);
   void restore_runs(const Paged& p, std::uint64_t unit, const std::uint8_t* record,
                     std::uint8_t* out) const;

@@ -45,6 +45,8 @@ GuardedBuffer::GuardedBuffer(std::string name, std::uint64_t bytes, std::size_t 
     if (mprotect(slack_, mapped_bytes_, PROT_READ | PROT_WRITE) != 0) fail("map");
     if (backing == Backing::eager && mapped_bytes_ >= (std::uint64_t{64} << 20))
       madvise(slack_, mapped_bytes_, MADV_HUGEPAGE);  // fewer page faults
+    if (backing == Backing::demand_private)           // pages come and go one unit at a time
+      madvise(slack_, mapped_bytes_, MADV_NOHUGEPAGE);
   } else {
     memfd_ = memfd_create(name_.c_str(), MFD_CLOEXEC);
     if (memfd_ < 0 || ftruncate(memfd_, static_cast<off_t>(mapped_bytes_)) != 0) fail("create");

@@ -10,9 +10,11 @@
 // checked after the launch. Kernels see a plain pointer; the case owns the buffer (RAII).
 //
 // Backing::eager maps the data read-write at once (huge pages for large buffers).
-// Backing::demand maps it PROT_NONE over
-// a memfd and keeps a second, read-write alias of the same memory for the harness: the DemandPager
-// (demand_pager.hpp) materializes pieces on first touch through the alias.
+// Backing::demand maps it PROT_NONE over a memfd and keeps a second, read-write alias of the
+// same memory for the harness: the DemandPager's signal mode (demand_pager.hpp) materializes
+// pieces on first touch through the alias.
+// Backing::demand_private maps it read-write, anonymous and private, nothing materialized
+// but the canary's page: the DemandPager's userfaultfd mode installs and moves its pages.
 #pragma once
 
 #include <cstddef>
@@ -22,7 +24,7 @@
 
 namespace dc {
 
-enum class Backing : std::uint8_t { eager, demand };
+enum class Backing : std::uint8_t { eager, demand, demand_private };
 
 class GuardedBuffer {
  public:

@@ -92,19 +92,21 @@ Verdict execute(const Shape& shape, const Problem& problem, const Plan& plan,
   base.shape = shape.print();
   base.run = run_summary(plan, device);
   const std::vector<TensorSpec> specs = problem.tensors();
+  std::uint64_t tensor_bytes = 0;
+  for (const TensorSpec& s : specs) tensor_bytes += s.bytes();
+  const PagerMode mode = DemandPager::mode_for(pager_mode, tensor_bytes);
   std::vector<std::optional<GuardedBuffer>> buffers(specs.size());
   std::vector<void*> pointers(specs.size(), nullptr);
   for (std::size_t i = 0; i < specs.size(); ++i) {
     const TensorSpec& spec = specs[i];
     if (spec.elements() == 0 || (device != nullptr && spec.role == Role::output)) continue;
-    buffers[i].emplace(spec.name, spec.bytes(), dtype_bytes(spec.dtype), Backing::demand);
+    buffers[i].emplace(spec.name, spec.bytes(), dtype_bytes(spec.dtype),
+                       DemandPager::backing_for(mode));
     pointers[i] = buffers[i]->data();
     register_guard_range(*buffers[i]);
   }
-  std::uint64_t tensor_bytes = 0;
-  for (const TensorSpec& s : specs) tensor_bytes += s.bytes();
   // destroyed before the buffers
-  DemandPager pager(kResidentBytes, DemandPager::mode_for(pager_mode, tensor_bytes));
+  DemandPager pager(kResidentBytes, mode);
   for (std::size_t i = 0; i < specs.size(); ++i) {
     if (pointers[i] == nullptr) continue;
     if (specs[i].role == Role::input)
