@@ -35,6 +35,15 @@ struct Elements {
   std::int64_t begin, count;
 };
 
+Elements elements_of(const GuardedBuffer& b, std::uint64_t begin, std::uint64_t bytes) {
+  const std::uint64_t data_offset = b.data_begin() - reinterpret_cast<std::uintptr_t>(b.view());
+  const std::uint64_t first = std::max(begin, data_offset);
+  const std::uint64_t end = begin + bytes;
+  const auto eb = static_cast<std::uint64_t>(b.element_bytes());
+  return Elements{first, static_cast<std::int64_t>((first - data_offset) / eb),
+                  static_cast<std::int64_t>((end - first) / eb)};
+}
+
 // Waiting for another thread's fill without spinning: a futex on the count of fills (a raw
 // system call: signal-safe). With more workers than cores, a yield loop would take the core
 // from the very thread it waits for.
@@ -252,6 +261,70 @@ void DemandPager::add_output(const GuardedBuffer& buffer, DType dtype, std::uint
   arena_used_ = 0;
 }
 
+void DemandPager::read_output(const GuardedBuffer& buffer, const std::vector<ElementRun>& runs,
+                              std::byte* out) const {
+  const auto it = std::find_if(buffers_.begin(), buffers_.end(),
+                               [&](const Paged& p) { return p.buffer == &buffer; });
+  if (it == buffers_.end() || !it->output)
+    throw std::logic_error("DemandPager::read_output: not an output of this pager");
+  const Paged& p = *it;
+  const auto eb = static_cast<std::int64_t>(buffer.element_bytes());
+  const std::uint64_t data_offset =
+      buffer.data_begin() - reinterpret_cast<std::uintptr_t>(buffer.view());
+  const auto* const data = static_cast<const std::uint8_t*>(buffer.data());
+  auto* to = reinterpret_cast<std::uint8_t*>(out);
+  // An evicted unit's elements are the poison overlaid with its stored runs (in element
+  // order, [u32 first, u32 count, elements] each): a cursor walks them, so reads that go
+  // forward through a unit (a run's rows do) scan its record once.
+  std::uint64_t cursor_unit = ~std::uint64_t{0};
+  const std::uint8_t* cursor = nullptr;
+  std::uint32_t cursor_left = 0;  // stored runs from the cursor on
+  std::int64_t cursor_at = 0;     // the last element read through the cursor
+  const auto read_evicted = [&](std::uint64_t unit, std::int64_t begin, std::int64_t at,
+                                std::int64_t stop, std::uint8_t* dst) {
+    poison(p.dtype, dst, 0, stop - at);
+    if (unit != cursor_unit || at < cursor_at) {
+      cursor_unit = unit;
+      cursor = p.stored[unit];
+      cursor_left = 0;
+      if (cursor != nullptr) std::memcpy(&cursor_left, cursor, 4), cursor += 4;
+    }
+    cursor_at = at;
+    for (const std::uint8_t* in = cursor; cursor_left > 0;) {
+      std::uint32_t first = 0, count = 0;
+      std::memcpy(&first, in, 4);
+      std::memcpy(&count, in + 4, 4);
+      const std::int64_t run_begin = begin + first, run_end = run_begin + count;
+      if (run_begin >= stop) break;
+      const std::int64_t a = std::max(at, run_begin), b = std::min(stop, run_end);
+      if (a < b)
+        std::memcpy(dst + (a - at) * eb, in + 8 + (a - run_begin) * eb,
+                    static_cast<std::size_t>((b - a) * eb));
+      if (run_end > stop) break;  // the next read may need the rest of it
+      in += 8 + static_cast<std::int64_t>(count) * eb;
+      cursor = in, --cursor_left;
+    }
+  };
+  const Hold hold(lock_);
+  for (const ElementRun& run : runs)
+    for (std::int64_t k = 0; k < run.count; ++k) {
+      const std::int64_t first = run.start + k * run.stride, end = first + run.length;
+      for (std::int64_t at = first; at < end;) {
+        const std::uint64_t unit = (data_offset + static_cast<std::uint64_t>(at * eb)) / p.unit;
+        const Elements e = elements_of(buffer, unit * p.unit, unit_bytes(p, unit));
+        const std::int64_t stop = std::min(end, e.begin + e.count);
+        const auto bytes = static_cast<std::size_t>((stop - at) * eb);
+        if (p.state[unit] != absent) {
+          std::memcpy(to, data + at * eb, bytes);
+        } else {
+          read_evicted(unit, e.begin, at, stop, to);
+        }
+        to += bytes;
+        at = stop;
+      }
+    }
+}
+
 PagingStats DemandPager::stats() const {
   const Hold hold(lock_);
   PagingStats s = stats_;
@@ -411,17 +484,6 @@ void DemandPager::serve_fault(std::uintptr_t address, std::uint8_t* scratch) {
 std::uint64_t DemandPager::unit_bytes(const Paged& p, std::uint64_t unit) const {
   return std::min(p.unit, p.buffer->mapped_bytes() - unit * p.unit);
 }
-
-namespace {
-Elements elements_of(const GuardedBuffer& b, std::uint64_t begin, std::uint64_t bytes) {
-  const std::uint64_t data_offset = b.data_begin() - reinterpret_cast<std::uintptr_t>(b.view());
-  const std::uint64_t first = std::max(begin, data_offset);
-  const std::uint64_t end = begin + bytes;
-  const auto eb = static_cast<std::uint64_t>(b.element_bytes());
-  return Elements{first, static_cast<std::int64_t>((first - data_offset) / eb),
-                  static_cast<std::int64_t>((end - first) / eb)};
-}
-}  // namespace
 
 // Fills a unit at `out`, where the unit's first byte goes (the alias, or the scratch buffer).
 DemandPager::State DemandPager::fill(const Paged& p, std::uint64_t unit, std::uint8_t* out) const {

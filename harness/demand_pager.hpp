@@ -99,6 +99,12 @@ class DemandPager {
   void add_output(const GuardedBuffer& buffer, DType dtype, std::uint64_t unit_bytes);
 
   PagingStats stats() const;
+  // The elements of `runs` of a registered output, packed into `out` (TensorView's packed
+  // form), as the kernel left them, without materializing anything: a resident unit is read
+  // in place, an evicted one is the poison overlaid with its stored runs. After the launch
+  // (what the verification reads).
+  void read_output(const GuardedBuffer& buffer, const std::vector<ElementRun>& runs,
+                   std::byte* out) const;
   PagerMode mode() const { return mode_; }
 
   // From the fault handler: true when `address` was a demand-paging fault that is now

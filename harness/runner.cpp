@@ -44,6 +44,17 @@ RunSummary run_summary(const Plan& plan, const DeviceBackend* device) {
 
 // The kernel on the CPU backend over the host tensors, then the checks of what it left
 // there that need no reference: canaries, and (whole-grid runs) unwritten outputs.
+// The elements of `runs` of a paged output, packed (TensorView's packed form).
+TensorView read_runs(const DemandPager& pager, const GuardedBuffer& buffer, DType dtype,
+                     std::vector<ElementRun> runs) {
+  const auto eb = static_cast<std::int64_t>(buffer.element_bytes());
+  std::int64_t elements = 0;
+  for (const ElementRun& r : runs) elements += r.elements();
+  std::vector<std::byte> packed(static_cast<std::size_t>(elements * eb));
+  pager.read_output(buffer, runs, packed.data());
+  return {dtype, std::move(runs), std::move(packed)};
+}
+
 Verdict run_on_cpu(const Problem& problem, const Plan& plan, const std::vector<TensorSpec>& specs,
                    std::vector<std::optional<GuardedBuffer>>& buffers,
                    std::span<void* const> pointers, Verdict v) {
@@ -131,6 +142,13 @@ Verdict execute(const Shape& shape, const Problem& problem, const Plan& plan,
     // the CPU backend, passes; else its second failure
     const VerdictKind deferred = v.also;
     const std::string deferred_message = is_failure(deferred) ? v.message : "";
+    // On the CPU backend an output's verified runs are read from the pager, as the device's
+    // are copied back: an evicted unit is not materialized again to be read.
+    if (device == nullptr)
+      for (std::size_t i = 0; i < specs.size(); ++i)
+        if (pointers[i] != nullptr && specs[i].role == Role::output)
+          if (std::vector<ElementRun> runs = problem.verified_runs(i); !runs.empty())
+            views[i] = read_runs(pager, *buffers[i], specs[i].dtype, std::move(runs));
 
     const auto verifying = Clock::now();
     v.checks = problem.verify(views);

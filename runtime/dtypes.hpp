@@ -16,14 +16,18 @@ using float16::float_bits;
 struct bf16 {
   std::uint16_t bits;
   DC_HD static bf16 from_bits(std::uint16_t b) { return bf16{b}; }
-  DC_HD static bf16 from_float(float f) { return bf16{float16::bf16_from_float(f)}; }
+  DC_HD __attribute__((always_inline)) static bf16 from_float(float f) {
+    return bf16{float16::bf16_from_float(f)};
+  }
   DC_HD float to_float() const { return float16::bf16_to_float(bits); }
 };
 
 struct fp16 {
   std::uint16_t bits;
   DC_HD static fp16 from_bits(std::uint16_t b) { return fp16{b}; }
-  DC_HD static fp16 from_float(float f) { return fp16{float16::fp16_from_float(f)}; }
+  DC_HD __attribute__((always_inline)) static fp16 from_float(float f) {
+    return fp16{float16::fp16_from_float(f)};
+  }
   DC_HD float to_float() const { return float16::fp16_to_float(bits); }
 };
 
@@ -39,7 +43,7 @@ DC_HD inline float to_float(fp16 x) {
 }
 
 template <class T>
-DC_HD inline T from_float(float x) {
+DC_INLINE T from_float(float x) {
   if constexpr (sizeof(T) == sizeof(float)) {
     return x;
   } else {

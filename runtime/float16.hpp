@@ -13,21 +13,24 @@
 #else
 #define DC_FLOAT16_HD
 #endif
+// always inlined: a host loop compiled for a wider vector unit (runtime/cpu_level.hpp)
+// vectorizes through them
+#define DC_FLOAT16_INLINE DC_FLOAT16_HD __attribute__((always_inline)) inline
 
 namespace dc::float16 {
 
-DC_FLOAT16_HD inline std::uint32_t float_bits(float f) {
+DC_FLOAT16_INLINE std::uint32_t float_bits(float f) {
   std::uint32_t u;
   __builtin_memcpy(&u, &f, sizeof u);  // std::memcpy is host-only under HIP
   return u;
 }
-DC_FLOAT16_HD inline float bits_float(std::uint32_t u) {
+DC_FLOAT16_INLINE float bits_float(std::uint32_t u) {
   float f;
   __builtin_memcpy(&f, &u, sizeof f);
   return f;
 }
 
-DC_FLOAT16_HD inline std::uint16_t bf16_from_float(float f) {
+DC_FLOAT16_INLINE std::uint16_t bf16_from_float(float f) {
   const std::uint32_t u = float_bits(f);
   if ((u & 0x7fffffffu) > 0x7f800000u) return 0x7fffu;  // CUDA's canonical NaN
   const std::uint32_t rounding = 0x7fffu + ((u >> 16) & 1u);
@@ -37,7 +40,7 @@ DC_FLOAT16_HD inline float bf16_to_float(std::uint16_t bits) {
   return bits_float(static_cast<std::uint32_t>(bits) << 16);
 }
 
-DC_FLOAT16_HD inline std::uint16_t fp16_from_float(float f) {
+DC_FLOAT16_INLINE std::uint16_t fp16_from_float(float f) {
   const std::uint32_t u = float_bits(f);
   const std::uint32_t sign = (u >> 16) & 0x8000u;
   const std::uint32_t abs = u & 0x7fffffffu;

@@ -14,6 +14,10 @@
 
 #include <cstddef>
 
+// DC_INLINE: always inlined. The input generators carry it, so that a host loop compiled for
+// a wider vector unit (runtime/cpu_level.hpp) inlines and vectorizes all of them.
+#define DC_INLINE DC_HD __attribute__((always_inline)) inline
+
 // Dynamic shared memory (its size given at launch) for the project's own kernels:
 // DC_DYNAMIC_SHARED(name) declares `float* name`, the running block's dynamic shared memory
 // (on the CPU backend the runtime's, 16-byte aligned, its end flush with an inaccessible page).

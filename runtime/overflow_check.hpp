@@ -29,16 +29,16 @@ struct Event {
   Order order;
   char file[200];  // as the compiler saw it (#line of diffcheck-cpu-source: the kernel's file)
   std::uint32_t line, column;
-  char what[200];  // "unsigned 32-bit product 1048576 * 4096 = 4294967296, wraps to 0 ..."
+  char what[200];      // "unsigned 32-bit product 1048576 * 4096 = 4294967296, wraps to 0 ..."
   int wraps_unsigned;  // the type that could not hold the value is unsigned (wraps at 2^N)
-  int in_kernel;   // 0: host code of a kernel translation unit
+  int in_kernel;       // 0: host code of a kernel translation unit
   unsigned block[3], thread[3];
 };
 
 struct Record {
-  int enabled;  // set by the harness before the case runs; events are ignored while 0
-  int present;  // an event was recorded
-  int lock;  // taken with __atomic builtins (the record stays plain data)
+  int enabled;           // set by the harness before the case runs; events are ignored while 0
+  int present;           // an event was recorded
+  int lock;              // taken with __atomic builtins (the record stays plain data)
   std::uint64_t events;  // every event of the case, in whatever order
   Event first;
 };

@@ -81,6 +81,30 @@ TEST_P(DemandPaging, WritesSurviveEvictionAndUnwrittenElementsStayPoisoned) {
   EXPECT_GT(pager.stats().stored_bytes, 0);
 }
 
+// What the verification reads of an output after the launch: the same bits as the memory
+// the kernel wrote, resident or evicted, and nothing materialized to read them.
+TEST_P(DemandPaging, AnOutputIsReadWithoutMaterializingIt) {
+  const std::int64_t n = 48 * kMiB / 2;  // bf16, three times the resident bound
+  dc::GuardedBuffer y("y", n * 2, 2, backing());
+  dc::DemandPager pager(16 * kMiB, mode());
+  pager.add_output(y, dc::DType::bf16, dc::DemandPager::kSmallUnitBytes);
+  auto* p = static_cast<std::uint16_t*>(y.data());
+  for (std::int64_t i = 0; i < n; i += 3) p[i] = static_cast<std::uint16_t>(i & 0x3fff);
+  // rows of 700 elements every 9,000 (some across units), going forward, then one backwards
+  const std::vector<dc::ElementRun> runs = {{5, 700, 9000, n / 9000 - 1}, {3001, 700, 0, 1}};
+  std::int64_t elements = 0;
+  for (const dc::ElementRun& r : runs) elements += r.elements();
+  std::vector<std::uint16_t> packed(static_cast<std::size_t>(elements));
+  const std::int64_t materialized = pager.stats().materialized;
+  pager.read_output(y, runs, reinterpret_cast<std::byte*>(packed.data()));
+  EXPECT_EQ(pager.stats().materialized, materialized);
+  std::size_t at = 0;
+  for (const dc::ElementRun& r : runs)
+    for (std::int64_t k = 0; k < r.count; ++k)
+      for (std::int64_t i = r.start + k * r.stride; i < r.start + k * r.stride + r.length; ++i)
+        ASSERT_EQ(packed[at++], p[i]) << i;  // p[i] materializes it: read after the copy
+}
+
 // Threads writing while units are evicted under them (an output unit is closed while its
 // written runs are kept): no write is lost, whichever thread's unit is evicted.
 TEST_P(DemandPaging, WritesOfConcurrentThreadsSurviveEviction) {

@@ -75,8 +75,8 @@ struct Config : Batch {
 // backend's pager and the device generator both call it. No allocation (a K-double row on
 // the stack), so it runs inside the pager's fault handler too.
 template <class T>
-DC_HD inline void input_row(const InputModel& m, Tensor tensor, std::int64_t row, int first,
-                            int last, T* out) {
+DC_INLINE void input_row(const InputModel& m, Tensor tensor, std::int64_t row, int first, int last,
+                         T* out) {
   const int heads = tensor == kK ? m.Hg : m.H;
   const std::int64_t t = row / heads;
   const int head = static_cast<int>(row % heads);

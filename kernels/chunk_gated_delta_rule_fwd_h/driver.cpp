@@ -20,6 +20,7 @@
 #include "kernels/gated_delta/offsets.hpp"
 #include "reference/chunk_gated_delta_rule_fwd_h/reference.hpp"
 #include "runtime/counter_rng.hpp"
+#include "runtime/cpu_level.hpp"
 #include "runtime/launch.hpp"
 
 namespace dc::kernels::gdr {
@@ -203,17 +204,20 @@ class Problem final : public dc::Problem {
  private:
   // k, w, u row by row, g, gk and h0 element by element (config.hpp: the definitions the
   // device generator shares). Runs inside the fault handler: no allocation.
+  // The rows at the CPU's widest vector level (runtime/cpu_level.hpp; the same bits at any).
   template <class T>
   void fill_as(std::size_t tensor, std::int64_t begin, std::int64_t count, T* out) const {
     const std::int64_t end = begin + count;
     if (tensor == kK || tensor == kW || tensor == kU) {
       const std::int64_t len = tensor == kU ? c_.V : c_.K;
-      for (std::int64_t row = begin / len; row * len < end; ++row) {
-        const std::int64_t first = std::max(begin, row * len),
-                           last = std::min(end, (row + 1) * len);
-        input_row(model_, static_cast<Tensor>(tensor), row, static_cast<int>(first - row * len),
-                  static_cast<int>(last - row * len), out + (first - begin));
-      }
+      at_widest_cpu_level([&]() DC_LOOP_BODY {
+        for (std::int64_t row = begin / len; row * len < end; ++row) {
+          const std::int64_t first = std::max(begin, row * len),
+                             last = std::min(end, (row + 1) * len);
+          input_row(model_, static_cast<Tensor>(tensor), row, static_cast<int>(first - row * len),
+                    static_cast<int>(last - row * len), out + (first - begin));
+        }
+      });
       return;
     }
     for (std::int64_t e = begin; e < end; ++e)

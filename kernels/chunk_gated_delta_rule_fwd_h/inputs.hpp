@@ -51,28 +51,33 @@ struct InputModel {
   //
   // The raw key row (K values) into `raw`, and its norm. Exact: the raw values are multiples
   // of 2^-20 below 3, so their squares sum exactly.
-  DC_HD double key_row(std::int64_t t, int hg, double* raw) const {
+  DC_INLINE double key_row(std::int64_t t, int hg, double* raw) const {
     const std::uint64_t key = rng::stream_key(seed, kKeyStream);
     const auto row = static_cast<std::uint64_t>((t * Hg + hg) * K);
-    double sq = 0;
-    for (int kk = 0; kk < K; ++kk) {
+    for (int kk = 0; kk < K; ++kk)
       raw[kk] = rng::normalish_at(key, row + static_cast<std::uint64_t>(kk));
-      sq += raw[kk] * raw[kk];
-    }
+    // in eight partial sums, which a vector unit keeps in its lanes: exact in any order
+    double part[8] = {};
+    int kk = 0;
+    for (; kk + 8 <= K; kk += 8)
+      for (int q = 0; q < 8; ++q) part[q] += raw[kk + q] * raw[kk + q];
+    for (; kk < K; ++kk) part[0] += raw[kk] * raw[kk];
+    const double sq =
+        ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
     return sq > 0 ? std::sqrt(sq) : 1.0;
   }
-  DC_HD double key(double raw, double norm) const { return raw / norm; }
+  DC_INLINE double key(double raw, double norm) const { return raw / norm; }
 
-  DC_HD double beta(std::int64_t t, int h) const {
+  DC_INLINE double beta(std::int64_t t, int h) const {
     return (0.25 + rng::uniform(seed, kBetaStream, static_cast<std::uint64_t>(t * H + h))) / BT;
   }
   // w from its row's beta, the raw key value of its key head (h / (H / Hg)) and its norm.
-  DC_HD double w(double row_beta, double raw, double norm) const {
+  DC_INLINE double w(double row_beta, double raw, double norm) const {
     return row_beta * key(raw, norm);
   }
-  DC_HD std::uint64_t value_stream() const { return rng::stream_key(seed, kValueStream); }
+  DC_INLINE std::uint64_t value_stream() const { return rng::stream_key(seed, kValueStream); }
   // u from its row's beta and value_stream().
-  DC_HD double u(double row_beta, std::uint64_t stream, std::int64_t t, int h, int c) const {
+  DC_INLINE double u(double row_beta, std::uint64_t stream, std::int64_t t, int h, int c) const {
     return row_beta * rng::normalish_at(stream, static_cast<std::uint64_t>((t * H + h) * V + c));
   }
   // Chunk-local cumulative log decays (the header's formula): g per (token, head), gk per

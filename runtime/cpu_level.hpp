@@ -1,0 +1,56 @@
+// Host loops at the widest x86-64 level the running CPU has: v4 (AVX-512), v3 (AVX2), or the
+// baseline the project is built for. One body, compiled once per level:
+//
+//   at_widest_cpu_level([&]() DC_LOOP_BODY { for (...) input_row(...); });
+//
+// The body is always inlined into each level's copy (DC_LOOP_BODY), and so is everything it
+// calls that should vectorize (DC_INLINE, runtime/hip_portable.hpp): the copy compiled for a
+// level inlines them with that level's instructions. The level changes speed, not results:
+// the compiler does not reassociate floating-point arithmetic, and the input generators that
+// use this are exact (counter_rng.hpp), so FMA contraction cannot change their bits either.
+// The level is read once, before main (safe to use inside the signal pager's fault handler).
+#pragma once
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#define DC_CPU_LEVELS 1
+#endif
+
+#define DC_LOOP_BODY __attribute__((always_inline))
+
+namespace dc {
+
+enum class CpuLevel : unsigned char { baseline, v3, v4 };
+
+#ifdef DC_CPU_LEVELS
+inline CpuLevel detect_cpu_level() {
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("x86-64-v4")) return CpuLevel::v4;
+  if (__builtin_cpu_supports("x86-64-v3")) return CpuLevel::v3;
+  return CpuLevel::baseline;
+}
+inline const CpuLevel kCpuLevel = detect_cpu_level();
+
+namespace detail {
+template <class F>
+[[gnu::target("arch=x86-64-v4")]] void run_v4(const F& f) {
+  f();
+}
+template <class F>
+[[gnu::target("arch=x86-64-v3")]] void run_v3(const F& f) {
+  f();
+}
+}  // namespace detail
+#else
+inline const CpuLevel kCpuLevel = CpuLevel::baseline;
+#endif
+
+template <class F>
+void at_widest_cpu_level(const F& f) {
+#ifdef DC_CPU_LEVELS
+  if (kCpuLevel == CpuLevel::v4) return detail::run_v4(f);
+  if (kCpuLevel == CpuLevel::v3) return detail::run_v3(f);
+#endif
+  f();
+}
+
+}  // namespace dc
