@@ -22,11 +22,15 @@ namespace dc {
 enum class CpuLevel : unsigned char { baseline, v3, v4 };
 
 #ifdef DC_CPU_LEVELS
+// The levels by their defining features (the names every compiler's builtin knows).
 inline CpuLevel detect_cpu_level() {
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("x86-64-v4")) return CpuLevel::v4;
-  if (__builtin_cpu_supports("x86-64-v3")) return CpuLevel::v3;
-  return CpuLevel::baseline;
+  const bool v3 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+                  __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2");
+  const bool v4 = v3 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                  __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512dq") &&
+                  __builtin_cpu_supports("avx512vl");
+  return v4 ? CpuLevel::v4 : v3 ? CpuLevel::v3 : CpuLevel::baseline;
 }
 inline const CpuLevel kCpuLevel = detect_cpu_level();
 
