@@ -44,6 +44,33 @@ Elements elements_of(const GuardedBuffer& b, std::uint64_t begin, std::uint64_t 
                   static_cast<std::int64_t>((end - first) / eb)};
 }
 
+// The runs of a stored unit, one after another. A record: [u32 runs], then per run [u32
+// first element, u32 count, count elements], in element order (store_runs writes it). A
+// null record (an all-poison unit) has none.
+class StoredRuns {
+ public:
+  StoredRuns(const std::uint8_t* record, std::int64_t element_bytes)
+      : at_(record), element_bytes_(element_bytes) {
+    if (record != nullptr) std::memcpy(&left_, record, 4), at_ += 4;
+  }
+  bool done() const { return left_ == 0; }
+  std::int64_t first() const { return field(0); }
+  std::int64_t count() const { return field(4); }
+  const std::uint8_t* elements() const { return at_ + 8; }
+  void next() { at_ += 8 + count() * element_bytes_, --left_; }
+  const std::uint8_t* position() const { return at_; }  // past the last run once done
+
+ private:
+  std::int64_t field(int offset) const {
+    std::uint32_t v = 0;
+    std::memcpy(&v, at_ + offset, 4);
+    return v;
+  }
+  const std::uint8_t* at_;
+  std::uint32_t left_ = 0;
+  std::int64_t element_bytes_;
+};
+
 // Waiting for another thread's fill without spinning: a futex on the count of fills (a raw
 // system call: signal-safe). With more workers than cores, a yield loop would take the core
 // from the very thread it waits for.
@@ -274,35 +301,24 @@ void DemandPager::read_output(const GuardedBuffer& buffer, const std::vector<Ele
   const auto* const data = static_cast<const std::uint8_t*>(buffer.data());
   auto* to = reinterpret_cast<std::uint8_t*>(out);
   // An evicted unit's elements are the poison overlaid with its stored runs (in element
-  // order, [u32 first, u32 count, elements] each): a cursor walks them, so reads that go
-  // forward through a unit (a run's rows do) scan its record once.
+  // order): a cursor walks them, so reads that go forward through a unit (a run's rows do)
+  // scan its record once.
   std::uint64_t cursor_unit = ~std::uint64_t{0};
-  const std::uint8_t* cursor = nullptr;
-  std::uint32_t cursor_left = 0;  // stored runs from the cursor on
-  std::int64_t cursor_at = 0;     // the last element read through the cursor
+  StoredRuns cursor(nullptr, eb);
+  std::int64_t cursor_at = 0;  // the last element read through the cursor
   const auto read_evicted = [&](std::uint64_t unit, std::int64_t begin, std::int64_t at,
                                 std::int64_t stop, std::uint8_t* dst) {
     poison(p.dtype, dst, 0, stop - at);
-    if (unit != cursor_unit || at < cursor_at) {
-      cursor_unit = unit;
-      cursor = p.stored[unit];
-      cursor_left = 0;
-      if (cursor != nullptr) std::memcpy(&cursor_left, cursor, 4), cursor += 4;
-    }
+    if (unit != cursor_unit || at < cursor_at) cursor_unit = unit, cursor = {p.stored[unit], eb};
     cursor_at = at;
-    for (const std::uint8_t* in = cursor; cursor_left > 0;) {
-      std::uint32_t first = 0, count = 0;
-      std::memcpy(&first, in, 4);
-      std::memcpy(&count, in + 4, 4);
-      const std::int64_t run_begin = begin + first, run_end = run_begin + count;
+    for (; !cursor.done(); cursor.next()) {
+      const std::int64_t run_begin = begin + cursor.first(), run_end = run_begin + cursor.count();
       if (run_begin >= stop) break;
       const std::int64_t a = std::max(at, run_begin), b = std::min(stop, run_end);
       if (a < b)
-        std::memcpy(dst + (a - at) * eb, in + 8 + (a - run_begin) * eb,
+        std::memcpy(dst + (a - at) * eb, cursor.elements() + (a - run_begin) * eb,
                     static_cast<std::size_t>((b - a) * eb));
       if (run_end > stop) break;  // the next read may need the rest of it
-      in += 8 + static_cast<std::int64_t>(count) * eb;
-      cursor = in, --cursor_left;
     }
   };
   const Hold hold(lock_);
@@ -570,15 +586,9 @@ void DemandPager::evict_run_userfaultfd(Paged& p, std::uint64_t first, std::uint
 
 namespace {
 std::uint64_t record_bytes(const std::uint8_t* record, std::int64_t element_bytes) {
-  std::uint32_t runs = 0;
-  std::memcpy(&runs, record, 4);
-  const std::uint8_t* at = record + 4;
-  for (std::uint32_t r = 0; r < runs; ++r) {
-    std::uint32_t count = 0;
-    std::memcpy(&count, at + 4, 4);
-    at += 8 + count * static_cast<std::uint64_t>(element_bytes);
-  }
-  return static_cast<std::uint64_t>(at - record);
+  StoredRuns runs(record, element_bytes);
+  while (!runs.done()) runs.next();
+  return static_cast<std::uint64_t>(runs.position() - record);
 }
 }  // namespace
 
@@ -651,16 +661,9 @@ void DemandPager::restore_runs(const Paged& p, std::uint64_t unit, const std::ui
   const Elements e = elements_of(*p.buffer, unit * p.unit, unit_bytes(p, unit));
   std::uint8_t* out = unit_out + (e.first_byte - unit * p.unit);
   const auto eb = static_cast<std::int64_t>(p.buffer->element_bytes());
-  std::uint32_t runs = 0;
-  std::memcpy(&runs, record, 4);
-  const std::uint8_t* in = record + 4;
-  for (std::uint32_t r = 0; r < runs; ++r) {
-    std::uint32_t first = 0, count = 0;
-    std::memcpy(&first, in, 4);
-    std::memcpy(&count, in + 4, 4);
-    std::memcpy(out + first * eb, in + 8, count * static_cast<std::size_t>(eb));
-    in += 8 + count * eb;
-  }
+  for (StoredRuns runs(record, eb); !runs.done(); runs.next())
+    std::memcpy(out + runs.first() * eb, runs.elements(),
+                static_cast<std::size_t>(runs.count() * eb));
 }
 
 }  // namespace dc
