@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 
 #include <chrono>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -86,13 +87,14 @@ int main(int argc, char** argv) {
   for (const char* index : {"i32", "i64", "mixed"})
     compare(fmt::format("seed shape {}", index), {fmt::format("{},index={}", seed, index)}, 0);
   compare("im3d2col PR 4611 i64", {"im3d2col:c=256,d=19,h=146,w=258,index=i64"}, signal_cap);
+  // bench/small_shapes.txt: the same small shapes as the GPU's figures (scripts/gpu-check)
+  std::vector<std::string> shapes;
+  std::ifstream list(DIFFCHECK_SMALL_SHAPES);
+  for (std::string line; std::getline(list, line);)
+    if (!line.empty() && line.front() != '#') shapes.push_back(line);
   std::vector<std::string> small;
   for (int seed_value = 0; seed_value < 8; ++seed_value)
-    for (const char* s : {"chunk_gated_delta_rule_fwd_h:T=300,H=4,Hg=2,K=64,V=32",
-                          "chunk_gated_delta_rule_fwd:seqlens=65/63,H=2,Hg=1,K=32,V=32",
-                          "rms_norm:tokens=64,hidden=1024", "im3d2col:c=2,d=4,h=6,w=66",
-                          "row_softmax:rows=64,cols=1024", "elementwise_gelu:tokens=9,hidden=1024"})
-      small.push_back(fmt::format("{},seed={}", s, seed_value));
+    for (const std::string& s : shapes) small.push_back(fmt::format("{},seed={}", s, seed_value));
   compare(fmt::format("{} small cases", small.size()), small, 0);
   fmt::print(
       "(user, sys and minor faults: the case processes'; signal/uffd: the ratio of each column "

@@ -42,8 +42,6 @@ RunSummary run_summary(const Plan& plan, const DeviceBackend* device) {
   return RunSummary{plan.grid_blocks, plan.blocks, plan.reasons, plan.verified};
 }
 
-// The kernel on the CPU backend over the host tensors, then the checks of what it left
-// there that need no reference: canaries, and (whole-grid runs) unwritten outputs.
 // The elements of `runs` of a paged output, packed (TensorView's packed form).
 TensorView read_runs(const DemandPager& pager, const GuardedBuffer& buffer, DType dtype,
                      std::vector<ElementRun> runs) {
@@ -55,6 +53,8 @@ TensorView read_runs(const DemandPager& pager, const GuardedBuffer& buffer, DTyp
   return {dtype, std::move(runs), std::move(packed)};
 }
 
+// The kernel on the CPU backend over the host tensors, then the checks of what it left
+// there that need no reference: canaries, and (whole-grid runs) unwritten outputs.
 Verdict run_on_cpu(const Problem& problem, const Plan& plan, const std::vector<TensorSpec>& specs,
                    std::vector<std::optional<GuardedBuffer>>& buffers,
                    std::span<void* const> pointers, Verdict v) {
