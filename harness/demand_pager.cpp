@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <cstring>
 #include <new>
+#include <span>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -139,7 +140,7 @@ const char* pager_mode_name(PagerMode mode) {
 }
 
 DemandPager::DemandPager(std::uint64_t resident_bytes, PagerMode mode) {
-  resident_limit_ = std::max(resident_bytes, 16 * kUnitBytes);
+  resident_limit_ = std::max(resident_bytes, 8 * kUnitBytes);
   if (mode != PagerMode::signal && open_userfaultfd()) {
     mode_ = PagerMode::userfaultfd;
   } else if (mode == PagerMode::userfaultfd) {
@@ -149,14 +150,42 @@ DemandPager::DemandPager(std::uint64_t resident_bytes, PagerMode mode) {
   const std::uint64_t units = resident_limit_ / kSmallUnitBytes;
   ring_.resize(mode_ == PagerMode::userfaultfd ? units : std::min(kMaxSignalUnits, units));
   batch_.resize(ring_.size() / 8 + 1);
+  drops_.resize(batch_.size());
   DemandPager* expected = nullptr;
   if (!g_pager.compare_exchange_strong(expected, this)) {
     if (uffd_ >= 0) close(uffd_), close(stop_fd_);
     throw std::logic_error("only one DemandPager may exist at a time");
   }
+  if (mode_ == PagerMode::userfaultfd) {
+    open_pool();
+    pidfd_ = static_cast<int>(syscall(SYS_pidfd_open, getpid(), 0));  // -1: madvise instead
+  }
   // One thread: measured on the seed shape, a second (one per core) made it no faster; a case
   // process pays for each (a thread's static TLS holds every kernel's `__shared__`: 2 MiB).
   if (mode_ == PagerMode::userfaultfd) server_ = std::thread([this] { serve(); });
+}
+
+// The pool of moved units (userfaultfd): kKeptPages + 2 slots, aligned. A slot holds the
+// pages of at most one unit: kept (an evicted unit's, at most kKeptPages of them) or none,
+// so one is always empty for an eviction while another is being filled. Where mremap cannot
+// leave its source mapped (MREMAP_DONTUNMAP: Linux 5.7+), nothing is moved.
+void DemandPager::open_pool() {
+  const std::uint32_t slots = kKeptPages + 2;
+  pool_bytes_ = (slots + 1) * kUnitBytes;
+  void* r = mmap(nullptr, pool_bytes_, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (r == MAP_FAILED) throw std::bad_alloc();
+  pool_mapping_ = static_cast<std::uint8_t*>(r);
+  const auto start = reinterpret_cast<std::uintptr_t>(r);
+  pool_ = pool_mapping_ + ((start + kUnitBytes - 1) / kUnitBytes * kUnitBytes - start);
+  madvise(pool_, slots * kUnitBytes, MADV_NOHUGEPAGE);  // as the views; see the header
+  slot_prot_.assign(slots, PROT_READ | PROT_WRITE);
+  for (std::uint32_t s = slots; s-- > 0;) empty_.push_back(s);
+  kept_.reserve(slots);
+  // a move of two empty slots: refused where the kernel lacks it
+  if (mremap(slot_at(0), kUnitBytes, kUnitBytes, MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP,
+             slot_at(1)) == MAP_FAILED)
+    moves_ = kMaxMovedUnits;
 }
 
 DemandPager::~DemandPager() {
@@ -168,6 +197,8 @@ DemandPager::~DemandPager() {
   if (uffd_ >= 0) close(uffd_), close(stop_fd_);  // unregisters every range
   g_pager.store(nullptr);
   if (arena_ != nullptr) munmap(arena_, arena_bytes_);
+  if (pool_mapping_ != nullptr) munmap(pool_mapping_, pool_bytes_);
+  if (pidfd_ >= 0) close(pidfd_);
 }
 
 PagerMode DemandPager::mode_for(PagerMode requested, std::uint64_t tensor_bytes) {
@@ -252,6 +283,8 @@ void DemandPager::add(Paged p) {
     // closed to writes if it is an input and registered: a missing page is the fault.
     std::uint8_t* view = p.buffer->view();
     const std::uint64_t bytes = p.buffer->mapped_bytes();
+    p.moved = p.unit == kUnitBytes && reinterpret_cast<std::uintptr_t>(view) % (2 << 20) == 0;
+    if (p.moved) p.moved_in.assign(units, false);
     const State filled = fill(p, 0, view);
     p.state[0] = p.output ? writable : filled;
     ++stats_.materialized;
@@ -268,11 +301,11 @@ void DemandPager::add(Paged p) {
 
 void DemandPager::add_input(const GuardedBuffer& buffer, DType dtype, std::uint64_t unit_bytes,
                             Fill fill) {
-  add(Paged{&buffer, dtype, unit_bytes, false, std::move(fill), {}, {}});
+  add(Paged{&buffer, dtype, unit_bytes, false, false, std::move(fill), {}, {}, {}});
 }
 
 void DemandPager::add_output(const GuardedBuffer& buffer, DType dtype, std::uint64_t unit_bytes) {
-  add(Paged{&buffer, dtype, unit_bytes, true, {}, {}, {}});
+  add(Paged{&buffer, dtype, unit_bytes, true, false, {}, {}, {}, {}});
   // Reserved, not committed. The worst case (written and poisoned elements alternating) costs
   // a header per element: 5x for 2-byte elements; stale copies of units written again after
   // a restore are not reclaimed.
@@ -477,6 +510,19 @@ void DemandPager::serve_fault(std::uintptr_t address, std::uint8_t* scratch) {
       return;
     }
     p.state[unit] = filling;
+    // room first: a unit moved out now leaves the page that this fill reuses
+    if (can_move(p, unit)) make_room(range.len);
+  }
+  if (can_move(p, unit)) {
+    const std::uint32_t slot = take_slot();
+    fill(p, unit, slot_at(slot));
+    const Hold hold(lock_);
+    move_in(p, unit, slot);
+    ioctl(uffd_, UFFDIO_WAKE, &range);
+    p.state[unit] = p.output ? writable : readable;
+    admit(b, unit);
+    ++stats_.faults;
+    return;
   }
   const State filled = fill(p, unit, scratch);
   const Hold hold(lock_);
@@ -495,6 +541,69 @@ void DemandPager::serve_fault(std::uintptr_t address, std::uint8_t* scratch) {
   p.state[unit] = p.output ? writable : filled;
   admit(b, unit);
   ++stats_.faults;
+}
+
+bool DemandPager::can_move(const Paged& p, std::uint64_t unit) const {
+  return p.moved && unit != 0 && unit_bytes(p, unit) == kUnitBytes && moves_ < kMaxMovedUnits;
+}
+
+// A slot to fill, writable: a kept page if there is one (no page allocated), else an empty
+// one (its first touch allocates a page).
+std::uint32_t DemandPager::take_slot() {
+  std::vector<std::uint32_t>& from = kept_.empty() ? empty_ : kept_;
+  const std::uint32_t slot = from.back();
+  from.pop_back();
+  if (slot_prot_[slot] != (PROT_READ | PROT_WRITE)) {
+    if (mprotect(slot_at(slot), kUnitBytes, PROT_READ | PROT_WRITE) != 0) fail_hard("mprotect");
+    slot_prot_[slot] = PROT_READ | PROT_WRITE;
+  }
+  return slot;
+}
+
+// The filled slot's page goes to the unit's place in the view (an input's read-only). The
+// view's range there is replaced by the slot's mapping, which is not registered: touches of
+// it no longer fault. The slot stays mapped, empty.
+void DemandPager::move_in(Paged& p, std::uint64_t unit, std::uint32_t slot) {
+  std::uint8_t* const at = p.buffer->view() + unit * kUnitBytes;
+  if (!p.output) {
+    if (mprotect(slot_at(slot), kUnitBytes, PROT_READ) != 0) fail_hard("mprotect");
+    slot_prot_[slot] = PROT_READ;
+  }
+  if (mremap(slot_at(slot), kUnitBytes, kUnitBytes,
+             MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP, at) != at)
+    fail_hard("mremap");
+  empty_.push_back(slot);
+  p.moved_in[unit] = true;
+  ++moves_;
+  ++stats_.moved;
+}
+
+// A moved unit goes back to an empty slot: its range is registered again first (a touch from
+// the move on is a missing page, served once the eviction ends), an output's written runs
+// are kept from the slot, and the page stays there for the next fill (or is dropped when
+// kKeptPages are kept).
+void DemandPager::move_out(Paged& p, std::uint64_t unit) {
+  std::uint8_t* const at = p.buffer->view() + unit * kUnitBytes;
+  uffdio_register r{};
+  r.range = {reinterpret_cast<std::uint64_t>(at), kUnitBytes};
+  r.mode = UFFDIO_REGISTER_MODE_MISSING;
+  if (ioctl(uffd_, UFFDIO_REGISTER, &r) != 0) fail_hard("UFFDIO_REGISTER");
+  const std::uint32_t slot = empty_.back();
+  empty_.pop_back();
+  std::uint8_t* const to = slot_at(slot);
+  if (mremap(at, kUnitBytes, kUnitBytes, MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP, to) !=
+      to)
+    fail_hard("mremap");
+  slot_prot_[slot] = p.output ? PROT_READ | PROT_WRITE : PROT_READ;
+  if (p.output && p.state[unit] == writable)
+    p.stored[unit] = store_runs(p, unit, p.stored[unit], to);
+  p.moved_in[unit] = false;
+  if (kept_.size() < kKeptPages) {
+    kept_.push_back(slot);
+  } else {
+    madvise(to, kUnitBytes, MADV_DONTNEED);
+    empty_.push_back(slot);
+  }
 }
 
 std::uint64_t DemandPager::unit_bytes(const Paged& p, std::uint64_t unit) const {
@@ -533,55 +642,89 @@ void DemandPager::evict_oldest() {
   std::sort(batch_.begin(), end, [](UnitRef a, UnitRef b) {
     return a.buffer != b.buffer ? a.buffer < b.buffer : a.unit < b.unit;
   });
-  for (std::size_t i = 0; i < n;) {
+  for (std::size_t i = 0; i < n;) {  // the batch's units of one buffer at a time
     std::size_t j = i + 1;
-    while (j < n && batch_[j].buffer == batch_[i].buffer &&
-           batch_[j].unit == batch_[j - 1].unit + 1)
-      ++j;
+    while (j < n && batch_[j].buffer == batch_[i].buffer) ++j;
     Paged& p = buffers_[batch_[i].buffer];
-    const std::uint64_t first = batch_[i].unit, last = batch_[j - 1].unit;
-    const std::uint64_t offset = first * p.unit;
-    const std::uint64_t bytes = last * p.unit + unit_bytes(p, last) - offset;
+    const std::span<const UnitRef> units(batch_.data() + i, j - i);
+    for (const UnitRef u : units) resident_ -= unit_bytes(p, u.unit);
+    stats_.evicted += static_cast<std::int64_t>(units.size());
     if (mode_ == PagerMode::signal)
-      evict_run_signal(p, first, last, offset, bytes);
+      evict_signal(p, units);
     else
-      evict_run_userfaultfd(p, first, last, offset, bytes);
-    resident_ -= bytes;
-    stats_.evicted += static_cast<std::int64_t>(last - first + 1);
+      evict_userfaultfd(p, units);
     i = j;
   }
 }
 
-// Signal mode: the run is closed (no access reaches it now), an output's written runs are
-// kept (read through the alias), and its memory is freed.
-void DemandPager::evict_run_signal(Paged& p, std::uint64_t first, std::uint64_t last,
-                                   std::uint64_t offset, std::uint64_t bytes) {
-  mprotect(p.buffer->view() + offset, bytes, PROT_NONE);
-  for (std::uint64_t u = first; u <= last; ++u) {
-    if (p.output && p.state[u] == writable)
-      p.stored[u] = store_runs(p, u, p.stored[u], p.buffer->alias() + u * p.unit);
-    p.state[u] = absent;
+// Signal mode: each run of consecutive units is closed (no access reaches it now), an
+// output's written runs are kept (read through the alias), and its memory is freed.
+void DemandPager::evict_signal(Paged& p, std::span<const UnitRef> units) {
+  for (std::size_t i = 0; i < units.size();) {
+    std::size_t j = i + 1;
+    while (j < units.size() && units[j].unit == units[j - 1].unit + 1) ++j;
+    const std::uint64_t first = units[i].unit, last = units[j - 1].unit;
+    const std::uint64_t offset = first * p.unit;
+    const std::uint64_t bytes = last * p.unit + unit_bytes(p, last) - offset;
+    mprotect(p.buffer->view() + offset, bytes, PROT_NONE);
+    for (std::uint64_t u = first; u <= last; ++u) {
+      if (p.output && p.state[u] == writable)
+        p.stored[u] = store_runs(p, u, p.stored[u], p.buffer->alias() + u * p.unit);
+      p.state[u] = absent;
+    }
+    fallocate(p.buffer->memfd(), FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+              static_cast<off_t>(offset), static_cast<off_t>(bytes));
+    i = j;
   }
-  fallocate(p.buffer->memfd(), FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-            static_cast<off_t>(offset), static_cast<off_t>(bytes));
 }
 
-// Userfaultfd mode. An input's pages are dropped (nothing writes them; a later read is a
-// missing page again). An output's run is closed to writes while its written runs are kept
-// (read in place; a write that comes meanwhile waits in resolve() for the lock), then
-// dropped and opened again: a later touch is a missing page, which restores it.
-void DemandPager::evict_run_userfaultfd(Paged& p, std::uint64_t first, std::uint64_t last,
-                                        std::uint64_t offset, std::uint64_t bytes) {
-  std::uint8_t* const at = p.buffer->view() + offset;
-  if (p.output) {
-    mprotect(at, bytes, PROT_READ);
-    for (std::uint64_t u = first; u <= last; ++u)
-      if (p.state[u] == writable)
-        p.stored[u] = store_runs(p, u, p.stored[u], at + (u - first) * p.unit);
+// Userfaultfd mode. A moved unit goes back to the pool (move_out). A run of copied units
+// (consecutive, none moved in) is dropped with the batch's others (one TLB flush), and a
+// later touch is a missing page again; an output's run is first closed to writes while its
+// written runs are kept (read in place; a write that comes meanwhile waits in resolve() for
+// the lock), and opened again after the drop.
+void DemandPager::evict_userfaultfd(Paged& p, std::span<const UnitRef> units) {
+  std::uint8_t* const view = p.buffer->view();
+  const auto moved_in = [&](std::size_t i) { return p.moved && p.moved_in[units[i].unit]; };
+  std::size_t runs = 0;
+  for (std::size_t i = 0; i < units.size();) {
+    if (moved_in(i)) {
+      move_out(p, units[i].unit);
+      p.state[units[i].unit] = absent;
+      ++i;
+      continue;
+    }
+    std::size_t j = i + 1;
+    while (j < units.size() && units[j].unit == units[j - 1].unit + 1 && !moved_in(j)) ++j;
+    const std::uint64_t first = units[i].unit, last = units[j - 1].unit;
+    const iovec run{view + first * p.unit, last * p.unit + unit_bytes(p, last) - first * p.unit};
+    if (p.output) mprotect(run.iov_base, run.iov_len, PROT_READ);
+    for (std::uint64_t u = first; u <= last; ++u) {
+      if (p.output && p.state[u] == writable)
+        p.stored[u] = store_runs(p, u, p.stored[u], view + u * p.unit);
+      p.state[u] = absent;
+    }
+    drops_[runs++] = run;
+    i = j;
   }
-  madvise(at, bytes, MADV_DONTNEED);
-  if (p.output) mprotect(at, bytes, PROT_READ | PROT_WRITE);
-  for (std::uint64_t u = first; u <= last; ++u) p.state[u] = absent;
+  const std::span<const iovec> dropped(drops_.data(), runs);
+  drop(dropped);
+  if (p.output)
+    for (const iovec& run : dropped) mprotect(run.iov_base, run.iov_len, PROT_READ | PROT_WRITE);
+}
+
+// MADV_DONTNEED on every range: with process_madvise, up to 1,024 ranges in one call and one
+// TLB flush (Linux 6.13+ for one's own process), else one madvise per range.
+void DemandPager::drop(std::span<const iovec> ranges) {
+  constexpr std::size_t kMaxRanges = 1024;  // UIO_MAXIOV
+  for (std::size_t i = 0; i < ranges.size(); i += kMaxRanges) {
+    const std::size_t n = std::min(kMaxRanges, ranges.size() - i);
+    if (pidfd_ >= 0 &&
+        syscall(SYS_process_madvise, pidfd_, ranges.data() + i, n, MADV_DONTNEED, 0) >= 0)
+      continue;
+    for (std::size_t k = i; k < i + n; ++k)
+      madvise(ranges[k].iov_base, ranges[k].iov_len, MADV_DONTNEED);
+  }
 }
 
 namespace {

@@ -16,9 +16,15 @@
 //                per unit, no page fault per page, and no limit on resident units but bytes.
 //                The views are anonymous memory: no page cache, no second mapping, and an
 //                eviction is one madvise (measured on the seed shape against a memfd: system
-//                time 7.2 -> 5.8 s). Recycling evicted pages with UFFDIO_MOVE was measured
-//                too and left out: a move flushes the other cores' TLBs page by page, and the
-//                fills into cold recycled pages cost more user time than the copies saved.
+//                time 7.2 -> 5.8 s). A whole unit (kUnitBytes, 2 MiB, aligned: one page
+//                table's reach) is not copied but moved: filled in a slot of the pager's
+//                own pool and moved into the view with mremap, which moves its page table;
+//                evicted by moving it back to an empty slot (MREMAP_DONTUNMAP: the view's
+//                range stays mapped and registered, missing again), where the next fill
+//                reuses its pages. No page is allocated, zeroed, copied, charged or freed
+//                per unit (seed shape: system time 4.1 -> 1.4 s). The pool is in 4 KiB
+//                pages: huge ones made every protection change one entry, but a fresh huge
+//                page costs ~3 ms on a virtual machine's first touch (bench/README.md).
 //   signal       the views start PROT_NONE; the first touch faults, the fault handler
 //                (fault_capture.cpp) hands the address to resolve(), which fills the unit
 //                through the alias and opens it with mprotect. Every resident unit may split
@@ -28,14 +34,21 @@
 // allows it (Linux 4.11+, not forbidden by a seccomp filter or by vm.unprivileged_userfaultfd
 // without UFFD_USER_MODE_ONLY), else signal.
 //
+// Moving needs the view aligned to a unit (GuardedBuffer aligns it) and MREMAP_DONTUNMAP
+// (Linux 5.7+; else every unit is copied), and it costs mappings: a moved unit may leave a
+// mapping of its own behind (an anonymous mapping remembers where it was created; measured,
+// one per ~20 moves), so after kMaxMovedUnits moves the rest are copied.
+//
 // A bounded amount stays resident. When the bound is reached the oldest eighth of the
 // resident units is evicted, sorted so that neighbouring units go together (one system call
-// per run). Evicting an input unit drops it (it is regenerated on the next touch). Evicting
-// an output unit first closes the kernel's view to writes (signal: mprotect PROT_NONE;
-// userfaultfd: PROT_READ; a write that comes meanwhile waits for the pager), then keeps only
-// its written elements: the runs that differ from the poison, in an append-only store. A
-// later touch restores them. No write is ever lost, and a scan for unwritten elements sees
-// exactly what the kernel wrote. The first unit of a buffer (the canary slack's) stays.
+// per run; userfaultfd drops all the batch's copied runs with one process_madvise, one TLB
+// flush). Evicting an input unit drops it (it is regenerated on the next touch). Evicting an
+// output unit keeps only its written elements: the runs that differ from the poison, in an
+// append-only store; a later touch restores them. Before they are read, the kernel's view of
+// the unit is closed to writes (signal: mprotect PROT_NONE; userfaultfd: PROT_READ, or the
+// unit moved out; a write that comes meanwhile waits for the pager). No write is ever lost,
+// and a scan for unwritten elements sees exactly what the kernel wrote. The first unit of a
+// buffer (the canary slack's) stays.
 //
 // resolve() runs inside a signal handler: it takes a futex lock, allocates nothing and calls
 // only the fill function (which must neither allocate nor throw), mprotect and fallocate.
@@ -43,9 +56,12 @@
 // it must not touch a paged tensor through the kernel's view.
 #pragma once
 
+#include <sys/uio.h>
+
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -58,6 +74,7 @@ namespace dc {
 struct PagingStats {
   std::int64_t faults = 0;        // faults resolved by materializing or upgrading a unit
   std::int64_t materialized = 0;  // units filled, poisoned or restored
+  std::int64_t moved = 0;         // of those, installed by moving their pages (userfaultfd)
   std::int64_t evicted = 0;
   std::int64_t peak_resident_bytes = 0;
   std::int64_t stored_bytes = 0;  // written output elements kept for evicted units
@@ -69,9 +86,9 @@ const char* pager_mode_name(PagerMode mode);
 
 class DemandPager {
  public:
-  static constexpr std::uint64_t kUnitBytes = std::uint64_t{256} << 10;
+  static constexpr std::uint64_t kUnitBytes = std::uint64_t{2} << 20;  // a huge page
   static constexpr std::uint64_t kSmallUnitBytes = std::uint64_t{4} << 10;
-  // Units are 256 KiB (few faults for tensors swept in order), or one page where one outer
+  // Units are 2 MiB (few faults for tensors swept in order), or one page where one outer
   // index (a token's row) spans 16 KiB or more while one index of the next dimension (a
   // head's slice of that row) is under 16 KiB: a block that reads one head of such a row
   // then materializes 4 KiB of it per token, not the whole row (or 256 KiB of rows). A slice
@@ -116,13 +133,18 @@ class DemandPager {
   // Signal: every resident unit may split a mapping in two, and a process has at most
   // vm.max_map_count (65530) of them. Userfaultfd maps nothing per unit: the bytes bound it.
   static constexpr std::uint64_t kMaxSignalUnits = 16384;
+  // Userfaultfd: moves (see above), and evicted units' pages kept in the pool for reuse.
+  static constexpr std::uint64_t kMaxMovedUnits = 131072;
+  static constexpr std::uint32_t kKeptPages = 64;
   struct Paged {
     const GuardedBuffer* buffer;
     DType dtype;
     std::uint64_t unit;  // bytes per unit
     bool output;
+    bool moved;  // userfaultfd: whole units are moved in and out (can_move)
     Fill fill;
     std::vector<State> state;                 // per unit
+    std::vector<bool> moved_in;               // per unit: resident by a move (moved only)
     std::vector<const std::uint8_t*> stored;  // per unit: written runs of an evicted output
   };
   struct UnitRef {
@@ -137,13 +159,18 @@ class DemandPager {
   // userfaultfd: the pager's thread, and one message (a touch of a missing page)
   static int new_userfaultfd();
   bool open_userfaultfd();
+  void open_pool();
   void serve();
   void serve_fault(std::uintptr_t address, std::uint8_t* scratch);
+  bool can_move(const Paged& p, std::uint64_t unit) const;
+  void move_in(Paged& p, std::uint64_t unit, std::uint32_t slot);
+  void move_out(Paged& p, std::uint64_t unit);
+  std::uint32_t take_slot();
+  std::uint8_t* slot_at(std::uint32_t slot) const { return pool_ + slot * kUnitBytes; }
   void evict_oldest();
-  void evict_run_signal(Paged& p, std::uint64_t first, std::uint64_t last, std::uint64_t offset,
-                        std::uint64_t bytes);
-  void evict_run_userfaultfd(Paged& p, std::uint64_t first, std::uint64_t last,
-                             std::uint64_t offset, std::uint64_t bytes);
+  void evict_signal(Paged& p, std::span<const UnitRef> units);
+  void evict_userfaultfd(Paged& p, std::span<const UnitRef> units);
+  void drop(std::span<const iovec> ranges);
   bool protect(const Paged& p, std::uint64_t unit, int prot) const;
   std::uint64_t unit_bytes(const Paged& p, std::uint64_t unit) const;
   const std::uint8_t* store_runs(const Paged& p, std::uint64_t unit, const std::uint8_t* previous,
@@ -159,8 +186,18 @@ class DemandPager {
   std::vector<UnitRef> ring_;  // resident units, oldest first from ring_head_ (preallocated)
   std::size_t ring_head_ = 0, ring_size_ = 0;
   std::vector<UnitRef> batch_;  // scratch for evict_oldest (no allocation in the handler)
+  std::vector<iovec> drops_;    // scratch for evict_userfaultfd
+  int pidfd_ = -1;              // userfaultfd: this process, for process_madvise
   std::uint64_t resident_limit_ = 0, resident_ = 0;  // bytes
-  std::uint8_t* arena_ = nullptr;  // the store of written runs: reserved, bump-allocated
+  // userfaultfd: the pool that moved units are filled in and evicted to. A slot holds an
+  // evicted unit's page (kept: reused by the next fill) or nothing (empty).
+  std::uint8_t* pool_ = nullptr;  // the first slot, aligned, within pool_mapping_
+  std::uint8_t* pool_mapping_ = nullptr;
+  std::uint64_t pool_bytes_ = 0;
+  std::vector<std::uint32_t> kept_, empty_;  // slots
+  std::vector<int> slot_prot_;               // per slot: its mapping's protection
+  std::uint64_t moves_ = 0;                  // units moved in so far
+  std::uint8_t* arena_ = nullptr;            // the store of written runs: reserved, bump-allocated
   std::uint64_t arena_bytes_ = 0, arena_used_ = 0;
   PagingStats stats_;
   mutable std::atomic<std::uint32_t> lock_{0};  // see Hold in demand_pager.cpp

@@ -17,13 +17,16 @@ namespace {
 std::uint64_t round_up(std::uint64_t x, std::uint64_t to) {
   return (x + to - 1) / to * to;
 }
+// The view starts on a huge page's boundary: the demand pager moves whole huge pages in and
+// out of it (demand_pager.hpp).
+constexpr std::uint64_t kAlign = std::uint64_t{2} << 20;
 }  // namespace
 
 GuardedBuffer::GuardedBuffer(std::string name, std::uint64_t bytes, std::size_t element_bytes,
                              Backing backing)
     : name_(std::move(name)), bytes_(bytes), element_bytes_(element_bytes), backing_(backing) {
   const auto page = static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
-  guard_bytes_ = round_up((std::uint64_t{1} << 32) * element_bytes_, page);
+  guard_bytes_ = round_up((std::uint64_t{1} << 32) * element_bytes_, kAlign);
   mapped_bytes_ = round_up(std::max<std::uint64_t>(bytes_, 1), page);
   reservation_bytes_ = guard_bytes_ + mapped_bytes_ + guard_bytes_;
   auto fail = [&](const char* what) {
@@ -34,10 +37,16 @@ GuardedBuffer::GuardedBuffer(std::string name, std::uint64_t bytes, std::size_t 
     throw std::runtime_error(
         fmt::format("cannot {} ({} bytes) for '{}': {}", what, mapped_bytes_, name_, reason));
   };
-  void* r = mmap(nullptr, reservation_bytes_, PROT_NONE,
+  // reserved with room to align the view (the guard is a multiple of kAlign), then trimmed
+  void* r = mmap(nullptr, reservation_bytes_ + kAlign, PROT_NONE,
                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (r == MAP_FAILED) fail("reserve address space");
-  reservation_ = static_cast<std::uint8_t*>(r);
+  const auto start = reinterpret_cast<std::uintptr_t>(r);
+  const std::uint64_t head = round_up(start, kAlign) - start;
+  if (head > 0) munmap(r, head);
+  if (kAlign > head)
+    munmap(static_cast<std::uint8_t*>(r) + head + reservation_bytes_, kAlign - head);
+  reservation_ = static_cast<std::uint8_t*>(r) + head;
   slack_ = reservation_ + guard_bytes_;
   data_ = slack_ + (mapped_bytes_ - bytes_);  // end flush with the trailing guard
   std::uint8_t* writable = slack_;

@@ -123,6 +123,7 @@ nlohmann::json to_json(const Verdict& v) {
   }
   j["paging"] = {{"faults", v.paging.faults},
                  {"materialized", v.paging.materialized},
+                 {"moved", v.paging.moved},
                  {"evicted", v.paging.evicted},
                  {"peak_resident_bytes", v.paging.peak_resident_bytes},
                  {"stored_bytes", v.paging.stored_bytes}};
@@ -225,10 +226,13 @@ Verdict verdict_from_json(const nlohmann::json& j) {
   }
   if (j.contains("paging")) {
     const auto& p = j["paging"];
-    v.paging = PagingStats{
-        p.value("faults", std::int64_t{0}),       p.value("materialized", std::int64_t{0}),
-        p.value("evicted", std::int64_t{0}),      p.value("peak_resident_bytes", std::int64_t{0}),
-        p.value("stored_bytes", std::int64_t{0}), p.value("mode", std::string{})};
+    v.paging = PagingStats{p.value("faults", std::int64_t{0}),
+                           p.value("materialized", std::int64_t{0}),
+                           p.value("moved", std::int64_t{0}),
+                           p.value("evicted", std::int64_t{0}),
+                           p.value("peak_resident_bytes", std::int64_t{0}),
+                           p.value("stored_bytes", std::int64_t{0}),
+                           p.value("mode", std::string{})};
   }
   for (const auto& c : j.value("checks", nlohmann::json::array())) {
     TensorCheck t;

@@ -10,6 +10,7 @@
 #include <bit>
 #include <boost/context/fiber.hpp>
 #include <chrono>
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -603,6 +604,9 @@ void launch(const LaunchConfig& config, const std::function<void()>& body) {
   std::sort(order.begin(), order.end());  // blocks start in increasing order
   std::atomic<std::uint64_t> next{0};
   Failures failures;
+  // A worker that ends says so; a parked one (a fault) cannot, and is seen within a wait.
+  std::mutex done_mutex;
+  std::condition_variable done;
   const bool parallel = workers > 1;
   // Every worker is a fresh thread: its `__shared__` and `extern __shared__` are new.
   auto run = [&](std::atomic<std::uint64_t>* current) {
@@ -624,7 +628,11 @@ void launch(const LaunchConfig& config, const std::function<void()>& body) {
         failures.add(id, std::current_exception());
       }
     }
-    current->store(kDone);
+    {
+      const std::lock_guard lock(done_mutex);
+      current->store(kDone);
+    }
+    done.notify_all();
   };
   g_lowest_parked = kDone;
   std::vector<std::atomic<std::uint64_t>> current(workers);
@@ -637,14 +645,18 @@ void launch(const LaunchConfig& config, const std::function<void()>& body) {
                        [&](const std::atomic<std::uint64_t>& c) { return c.load() >= low; });
   };
   const auto lowest = [&] { return std::min(g_lowest_parked.load(), failures.lowest()); };
-  while (!settled(lowest())) std::this_thread::sleep_for(std::chrono::microseconds(200));
+  const auto wait_until_settled = [&](const auto& low) {
+    std::unique_lock lock(done_mutex);
+    while (!settled(low())) done.wait_for(lock, std::chrono::milliseconds(5));
+  };
+  wait_until_settled(lowest);
   if (g_lowest_parked.load() < failures.lowest()) {  // a fault comes first: it ends the process
     for (std::thread& t : threads) t.detach();       // parked ones never return
     if (g_finisher != nullptr) g_finisher();
     std::abort();
   }
   // the rest finish the blocks they run (blocks above a SyncError start no more)
-  while (!settled(kParked)) std::this_thread::sleep_for(std::chrono::microseconds(200));
+  wait_until_settled([] { return kParked; });
   for (std::size_t w = 0; w < threads.size(); ++w) {
     if (current[w].load() == kParked)
       threads[w].detach();  // parked by a fault above the SyncError: never returns

@@ -4,6 +4,7 @@
 
 #include <cstring>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "harness/demand_pager.hpp"
@@ -59,13 +60,38 @@ TEST_P(DemandPaging, InputsAreGeneratedOnFirstTouchAndRegeneratedAfterEviction) 
   // every unit but the first (which stays) twice: the second sweep regenerates them
   EXPECT_GE(s.materialized,
             2 * (n * 4 / static_cast<std::int64_t>(dc::DemandPager::kUnitBytes)) - 1);
+  // userfaultfd moves whole units in (and out, to be reused); signal mode never does
+  if (mode() == dc::PagerMode::userfaultfd)
+    EXPECT_EQ(s.moved, s.materialized - 1);  // all but the first, filled in place
+  else
+    EXPECT_EQ(s.moved, 0);
 }
 
-TEST_P(DemandPaging, WritesSurviveEvictionAndUnwrittenElementsStayPoisoned) {
+// Outputs of page units (copied in) and of whole units (moved in and out: userfaultfd).
+class OutputPaging : public testing::TestWithParam<std::tuple<dc::PagerMode, std::uint64_t>> {
+ protected:
+  void SetUp() override {
+    dc::install_fault_handlers();
+    if (mode() == dc::PagerMode::userfaultfd && userfaultfd_refused())
+      GTEST_SKIP() << "the kernel refuses a userfaultfd here";
+  }
+  static dc::PagerMode mode() { return std::get<0>(GetParam()); }
+  static std::uint64_t unit() { return std::get<1>(GetParam()); }
+  static dc::Backing backing() { return dc::DemandPager::backing_for(mode()); }
+  // whole units are moved in userfaultfd mode, and only there
+  static void expect_moves(const dc::PagingStats& s) {
+    if (mode() == dc::PagerMode::userfaultfd && unit() == dc::DemandPager::kUnitBytes)
+      EXPECT_GT(s.moved, 0);
+    else
+      EXPECT_EQ(s.moved, 0);
+  }
+};
+
+TEST_P(OutputPaging, WritesSurviveEvictionAndUnwrittenElementsStayPoisoned) {
   const std::int64_t n = 48 * kMiB / 2;  // bf16, three times the resident bound
   dc::GuardedBuffer y("y", n * 2, 2, backing());
   dc::DemandPager pager(16 * kMiB, mode());
-  pager.add_output(y, dc::DType::bf16, dc::DemandPager::kSmallUnitBytes);
+  pager.add_output(y, dc::DType::bf16, unit());
   auto* p = static_cast<std::uint16_t*>(y.data());
   // write every third element, in two sweeps (the second rewrites after restores)
   for (int sweep = 0; sweep < 2; ++sweep)
@@ -79,15 +105,16 @@ TEST_P(DemandPaging, WritesSurviveEvictionAndUnwrittenElementsStayPoisoned) {
   EXPECT_GT(pager.stats().evicted, 0);
   EXPECT_LE(pager.stats().peak_resident_bytes, std::int64_t{16 * kMiB});
   EXPECT_GT(pager.stats().stored_bytes, 0);
+  expect_moves(pager.stats());
 }
 
 // What the verification reads of an output after the launch: the same bits as the memory
 // the kernel wrote, resident or evicted, and nothing materialized to read them.
-TEST_P(DemandPaging, AnOutputIsReadWithoutMaterializingIt) {
+TEST_P(OutputPaging, AnOutputIsReadWithoutMaterializingIt) {
   const std::int64_t n = 48 * kMiB / 2;  // bf16, three times the resident bound
   dc::GuardedBuffer y("y", n * 2, 2, backing());
   dc::DemandPager pager(16 * kMiB, mode());
-  pager.add_output(y, dc::DType::bf16, dc::DemandPager::kSmallUnitBytes);
+  pager.add_output(y, dc::DType::bf16, unit());
   auto* p = static_cast<std::uint16_t*>(y.data());
   for (std::int64_t i = 0; i < n; i += 3) p[i] = static_cast<std::uint16_t>(i & 0x3fff);
   // rows of 700 elements every 9,000 (some across units), going forward, then one backwards
@@ -107,12 +134,12 @@ TEST_P(DemandPaging, AnOutputIsReadWithoutMaterializingIt) {
 
 // Threads writing while units are evicted under them (an output unit is closed while its
 // written runs are kept): no write is lost, whichever thread's unit is evicted.
-TEST_P(DemandPaging, WritesOfConcurrentThreadsSurviveEviction) {
+TEST_P(OutputPaging, WritesOfConcurrentThreadsSurviveEviction) {
   constexpr int kThreads = 4;
   constexpr std::int64_t n = 40 * kMiB / 4;  // f32, two and a half times the resident bound
   dc::GuardedBuffer y("y", n * 4, 4, backing());
   dc::DemandPager pager(16 * kMiB, mode());
-  pager.add_output(y, dc::DType::f32, dc::DemandPager::kSmallUnitBytes);
+  pager.add_output(y, dc::DType::f32, unit());
   auto* p = static_cast<float*>(y.data());
   std::vector<std::thread> threads;
   threads.reserve(kThreads);
@@ -123,6 +150,7 @@ TEST_P(DemandPaging, WritesOfConcurrentThreadsSurviveEviction) {
   for (std::thread& t : threads) t.join();
   for (std::int64_t i = 0; i < n; ++i) ASSERT_EQ(p[i], static_cast<float>(i % 65521)) << i;
   EXPECT_GT(pager.stats().evicted, 0);
+  expect_moves(pager.stats());
 }
 
 // A grid-stride loop: each of many threads sweeps the same strided set of units in turn (a
@@ -177,20 +205,24 @@ TEST(DemandPagingUnits, UnitSizeFollowsHowABlockTouchesARow) {
 
 using DemandPagingDeathTest = DemandPaging;
 
-// In the first unit (materialized, in userfaultfd mode, before anything runs) and in one not
-// touched yet.
+// In the first unit (materialized, in userfaultfd mode, before anything runs), in one not
+// touched yet, and in one read first (userfaultfd: moved in).
 TEST_P(DemandPagingDeathTest, AWriteIntoAnInputIsAFault) {
-  for (const std::int64_t at : {std::int64_t{5}, std::int64_t{200000}})
-    EXPECT_DEATH(
-        {
-          dc::install_fault_handlers();
-          dc::GuardedBuffer x("x", 1 << 20, 4, backing());
-          dc::DemandPager pager(16 * kMiB, mode());
-          pager.add_input(x, dc::DType::f32, dc::DemandPager::kUnitBytes, fill_values);
-          static_cast<float*>(x.data())[at] = 1.0f;
-        },
-        "")
-        << at;
+  constexpr std::int64_t kUnit = dc::DemandPager::kUnitBytes / 4;  // floats
+  for (const std::int64_t at : {std::int64_t{5}, 2 * kUnit + 7})
+    for (const bool read_first : {false, true})
+      EXPECT_DEATH(
+          {
+            dc::install_fault_handlers();
+            dc::GuardedBuffer x("x", 4 * kUnit * 4, 4, backing());
+            dc::DemandPager pager(16 * kMiB, mode());
+            pager.add_input(x, dc::DType::f32, dc::DemandPager::kUnitBytes, fill_values);
+            auto* p = static_cast<float*>(x.data());
+            if (read_first && p[at] != value_of(at)) std::abort();
+            p[at] = 1.0f;
+          },
+          "")
+          << at << (read_first ? ", read first" : "");
 }
 
 const auto kModes = testing::Values(dc::PagerMode::userfaultfd, dc::PagerMode::signal);
@@ -199,5 +231,13 @@ std::string mode_name(const testing::TestParamInfo<dc::PagerMode>& info) {
 }
 INSTANTIATE_TEST_SUITE_P(Modes, DemandPaging, kModes, mode_name);
 INSTANTIATE_TEST_SUITE_P(Modes, DemandPagingDeathTest, kModes, mode_name);
+INSTANTIATE_TEST_SUITE_P(
+    ModesAndUnits, OutputPaging,
+    testing::Combine(kModes, testing::Values(dc::DemandPager::kSmallUnitBytes,
+                                             dc::DemandPager::kUnitBytes)),
+    [](const testing::TestParamInfo<std::tuple<dc::PagerMode, std::uint64_t>>& info) {
+      return std::string(dc::pager_mode_name(std::get<0>(info.param))) +
+             (std::get<1>(info.param) == dc::DemandPager::kUnitBytes ? "_whole_units" : "_pages");
+    });
 
 }  // namespace
