@@ -157,7 +157,7 @@ DemandPager::DemandPager(std::uint64_t resident_bytes, PagerMode mode) {
     throw std::logic_error("only one DemandPager may exist at a time");
   }
   if (mode_ == PagerMode::userfaultfd) {
-    open_pool();
+    open_pools();
     pidfd_ = static_cast<int>(syscall(SYS_pidfd_open, getpid(), 0));  // -1: madvise instead
   }
   // One thread: measured on the seed shape, a second (one per core) made it no faster; a case
@@ -165,27 +165,67 @@ DemandPager::DemandPager(std::uint64_t resident_bytes, PagerMode mode) {
   if (mode_ == PagerMode::userfaultfd) server_ = std::thread([this] { serve(); });
 }
 
-// The pool of moved units (userfaultfd): kKeptPages + 2 slots, aligned. A slot holds the
-// pages of at most one unit: kept (an evicted unit's, at most kKeptPages of them) or none,
-// so one is always empty for an eviction while another is being filled. Where mremap cannot
-// leave its source mapped (MREMAP_DONTUNMAP: Linux 5.7+), nothing is moved.
-void DemandPager::open_pool() {
-  const std::uint32_t slots = kKeptPages + 2;
-  pool_bytes_ = (slots + 1) * kUnitBytes;
-  void* r = mmap(nullptr, pool_bytes_, PROT_READ | PROT_WRITE,
+namespace {
+// mremap that leaves the source mapped (its page table moved out): the one move of a unit.
+void move_pages(std::uint8_t* from, std::uint8_t* to, std::uint64_t bytes) {
+  if (mremap(from, bytes, bytes, MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP, to) != to)
+    fail_hard("mremap");
+}
+
+// `slots` units of address space aligned to a unit within a reservation of one unit more:
+// the reservation in `mapping`, the first slot returned.
+std::uint8_t* reserve_aligned(std::uint64_t bytes, int prot, std::uint8_t** mapping) {
+  void* r = mmap(nullptr, bytes + DemandPager::kUnitBytes, prot,
                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (r == MAP_FAILED) throw std::bad_alloc();
-  pool_mapping_ = static_cast<std::uint8_t*>(r);
+  *mapping = static_cast<std::uint8_t*>(r);
   const auto start = reinterpret_cast<std::uintptr_t>(r);
-  pool_ = pool_mapping_ + ((start + kUnitBytes - 1) / kUnitBytes * kUnitBytes - start);
-  madvise(pool_, slots * kUnitBytes, MADV_NOHUGEPAGE);  // as the views; see the header
-  slot_prot_.assign(slots, PROT_READ | PROT_WRITE);
-  for (std::uint32_t s = slots; s-- > 0;) empty_.push_back(s);
-  kept_.reserve(slots);
-  // a move of two empty slots: refused where the kernel lacks it
-  if (mremap(slot_at(0), kUnitBytes, kUnitBytes, MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP,
-             slot_at(1)) == MAP_FAILED)
-    moves_ = kMaxMovedUnits;
+  constexpr std::uint64_t kUnit = DemandPager::kUnitBytes;
+  return *mapping + ((start + kUnit - 1) / kUnit * kUnit - start);
+}
+}  // namespace
+
+// The pools of moved units (userfaultfd), and whether the kernel moves them: MREMAP_DONTUNMAP
+// of anonymous memory (Linux 5.7+) for outputs; of shared memory (5.13+) and its minor faults
+// for inputs. Either, where refused, leaves its units copied.
+void DemandPager::open_pools() {
+  const std::uint64_t unit = kUnitBytes;
+  // outputs: kKeptPages + 2 slots, so one is always empty for an eviction while another is
+  // being filled
+  const std::uint32_t out_slots = kKeptPages + 2;
+  out_pool_.slots = reserve_aligned(out_slots * unit, PROT_READ | PROT_WRITE, &out_pool_.mapping);
+  madvise(out_pool_.slots, out_slots * unit, MADV_NOHUGEPAGE);  // as the views; see the header
+  for (std::uint32_t s = out_slots; s-- > 0;) out_pool_.empty.push_back(s);
+  out_pool_.kept.reserve(out_slots);
+  outputs_move_ = mremap(out_pool_.slots, unit, unit,
+                         MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP,
+                         out_pool_.slots + unit) != MAP_FAILED;  // two empty slots
+  // inputs: a slot per resident unit, and two
+  const auto in_slots = static_cast<std::uint32_t>(resident_limit_ / unit + 2);
+  InputPool& in = in_pool_;
+  if ((uffd_features_ & UFFD_FEATURE_MINOR_SHMEM) == 0) return;
+  in.fd = memfd_create("diffcheck-inputs", MFD_CLOEXEC);
+  if (in.fd < 0 || ftruncate(in.fd, static_cast<off_t>(in_slots * unit)) != 0) return;
+  void* a = mmap(nullptr, in_slots * unit, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE,
+                 in.fd, 0);
+  if (a == MAP_FAILED) return;
+  in.alias = static_cast<std::uint8_t*>(a);
+  in.bytes = in_slots * unit;
+  in.staging = reserve_aligned(in.bytes, PROT_NONE, &in.staging_mapping);
+  if (mmap(in.staging, in.bytes, PROT_READ, MAP_SHARED | MAP_FIXED, in.fd, 0) == MAP_FAILED)
+    return;
+  // a move of one page of it within a scratch mapping: refused where the kernel lacks it
+  void* scratch = mmap(nullptr, 2 * kSmallUnitBytes, PROT_READ, MAP_SHARED, in.fd, 0);
+  if (scratch == MAP_FAILED) return;
+  auto* const page = static_cast<std::uint8_t*>(scratch);
+  const bool moved = mremap(page, kSmallUnitBytes, kSmallUnitBytes,
+                            MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP,
+                            page + kSmallUnitBytes) != MAP_FAILED;
+  munmap(scratch, 2 * kSmallUnitBytes);
+  if (!moved) return;
+  for (std::uint32_t s = in_slots; s-- > 0;) in.free.push_back(s);
+  in.populated.assign(in_slots, false);
+  inputs_move_ = true;
 }
 
 DemandPager::~DemandPager() {
@@ -197,7 +237,12 @@ DemandPager::~DemandPager() {
   if (uffd_ >= 0) close(uffd_), close(stop_fd_);  // unregisters every range
   g_pager.store(nullptr);
   if (arena_ != nullptr) munmap(arena_, arena_bytes_);
-  if (pool_mapping_ != nullptr) munmap(pool_mapping_, pool_bytes_);
+  if (out_pool_.mapping != nullptr)
+    munmap(out_pool_.mapping, (kKeptPages + 3) * kUnitBytes);
+  if (in_pool_.alias != nullptr) munmap(in_pool_.alias, in_pool_.bytes);
+  if (in_pool_.staging_mapping != nullptr)
+    munmap(in_pool_.staging_mapping, in_pool_.bytes + kUnitBytes);
+  if (in_pool_.fd >= 0) close(in_pool_.fd);
   if (pidfd_ >= 0) close(pidfd_);
 }
 
@@ -217,31 +262,39 @@ Backing DemandPager::backing_for(PagerMode mode) {
   return mode == PagerMode::userfaultfd ? Backing::demand_private : Backing::demand;
 }
 
-// A userfaultfd past the API handshake, or -1 (errno says why).
-int DemandPager::new_userfaultfd() {
+// A userfaultfd past the API handshake, or -1 (errno says why); `features` gets what it was
+// given beyond page faults: minor faults of shared memory where the kernel has them (5.13+).
+int DemandPager::new_userfaultfd(std::uint64_t* features) {
 #if defined(SYS_userfaultfd)
-  // user-mode faults only: allowed without privilege wherever userfaultfd is (Linux 5.11+)
-  int fd = static_cast<int>(syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK | UFFD_USER_MODE_ONLY));
-  if (fd < 0 && errno == EINVAL)
-    fd = static_cast<int>(syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK));
-  if (fd < 0) return -1;
-  uffdio_api api{};
-  api.api = UFFD_API;
-  if (ioctl(fd, UFFDIO_API, &api) != 0) {
+  for (const std::uint64_t wanted : {std::uint64_t{UFFD_FEATURE_MINOR_SHMEM}, std::uint64_t{0}}) {
+    // user-mode faults only: allowed without privilege wherever userfaultfd is (Linux 5.11+)
+    int fd =
+        static_cast<int>(syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK | UFFD_USER_MODE_ONLY));
+    if (fd < 0 && errno == EINVAL)
+      fd = static_cast<int>(syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK));
+    if (fd < 0) return -1;
+    uffdio_api api{};
+    api.api = UFFD_API;
+    api.features = wanted;
+    if (ioctl(fd, UFFDIO_API, &api) == 0) {
+      if (features != nullptr) *features = wanted;
+      return fd;
+    }
     const int saved = errno;
     close(fd);
     errno = saved;
-    return -1;
+    if (wanted == 0 || saved != EINVAL) return -1;  // else again, without the feature
   }
-  return fd;
+  return -1;
 #else
+  (void)features;
   errno = ENOSYS;
   return -1;
 #endif
 }
 
 bool DemandPager::open_userfaultfd() {
-  const int fd = new_userfaultfd();
+  const int fd = new_userfaultfd(&uffd_features_);
   const int stop = fd < 0 ? -1 : eventfd(0, EFD_CLOEXEC);
   if (stop < 0) {
     const int saved = errno;
@@ -284,7 +337,8 @@ void DemandPager::add(Paged p) {
     std::uint8_t* view = p.buffer->view();
     const std::uint64_t bytes = p.buffer->mapped_bytes();
     p.moved = p.unit == kUnitBytes && reinterpret_cast<std::uintptr_t>(view) % (2 << 20) == 0;
-    if (p.moved) p.moved_in.assign(units, false);
+    p.moved = p.moved && (p.output ? outputs_move_ : inputs_move_);
+    if (p.moved) p.slot_of.assign(units, 0), p.ever_moved.assign(units, false);
     const State filled = fill(p, 0, view);
     p.state[0] = p.output ? writable : filled;
     ++stats_.materialized;
@@ -301,11 +355,11 @@ void DemandPager::add(Paged p) {
 
 void DemandPager::add_input(const GuardedBuffer& buffer, DType dtype, std::uint64_t unit_bytes,
                             Fill fill) {
-  add(Paged{&buffer, dtype, unit_bytes, false, false, std::move(fill), {}, {}, {}});
+  add(Paged{&buffer, dtype, unit_bytes, false, false, std::move(fill), {}, {}, {}, {}});
 }
 
 void DemandPager::add_output(const GuardedBuffer& buffer, DType dtype, std::uint64_t unit_bytes) {
-  add(Paged{&buffer, dtype, unit_bytes, true, false, {}, {}, {}, {}});
+  add(Paged{&buffer, dtype, unit_bytes, true, false, {}, {}, {}, {}, {}});
   // Reserved, not committed. The worst case (written and poisoned elements alternating) costs
   // a header per element: 5x for 2-byte elements; stale copies of units written again after
   // a restore are not reclaimed.
@@ -514,10 +568,8 @@ void DemandPager::serve_fault(std::uintptr_t address, std::uint8_t* scratch) {
     if (can_move(p, unit)) make_room(range.len);
   }
   if (can_move(p, unit)) {
-    const std::uint32_t slot = take_slot();
-    fill(p, unit, slot_at(slot));
+    move_in(p, unit);
     const Hold hold(lock_);
-    move_in(p, unit, slot);
     ioctl(uffd_, UFFDIO_WAKE, &range);
     p.state[unit] = p.output ? writable : readable;
     admit(b, unit);
@@ -543,67 +595,81 @@ void DemandPager::serve_fault(std::uintptr_t address, std::uint8_t* scratch) {
   ++stats_.faults;
 }
 
+// An input unit once moved is always moved: its range is a mapping of the input pool's memfd
+// since, which a copy must not fill.
 bool DemandPager::can_move(const Paged& p, std::uint64_t unit) const {
-  return p.moved && unit != 0 && unit_bytes(p, unit) == kUnitBytes && moves_ < kMaxMovedUnits;
+  if (!p.moved || unit == 0 || unit_bytes(p, unit) != kUnitBytes) return false;
+  if (p.output) return output_moves_ < kMaxOutputMoves;
+  return p.ever_moved[unit] || inputs_moved_ < kMaxMovedInputs;
 }
 
-// A slot to fill, writable: a kept page if there is one (no page allocated), else an empty
-// one (its first touch allocates a page).
-std::uint32_t DemandPager::take_slot() {
-  std::vector<std::uint32_t>& from = kept_.empty() ? empty_ : kept_;
-  const std::uint32_t slot = from.back();
-  from.pop_back();
-  if (slot_prot_[slot] != (PROT_READ | PROT_WRITE)) {
-    if (mprotect(slot_at(slot), kUnitBytes, PROT_READ | PROT_WRITE) != 0) fail_hard("mprotect");
-    slot_prot_[slot] = PROT_READ | PROT_WRITE;
-  }
-  return slot;
-}
-
-// The filled slot's page goes to the unit's place in the view (an input's read-only). The
-// view's range there is replaced by the slot's mapping, which is not registered: touches of
-// it no longer fault. The slot stays mapped, empty.
-void DemandPager::move_in(Paged& p, std::uint64_t unit, std::uint32_t slot) {
+// Fills a unit in a slot of its pool and moves it into its place in the view, where it
+// replaces the registered range with the slot's mapping (touches of it no longer fault):
+//   output  an anonymous slot, read-write: a kept page if there is one (no page allocated),
+//           else an empty one (its first touch allocates pages). The slot stays, empty.
+//   input   a memfd slot, filled through the read-write alias and moved in from its
+//           read-only staging mapping: the unit's own while it is resident.
+void DemandPager::move_in(Paged& p, std::uint64_t unit) {
   std::uint8_t* const at = p.buffer->view() + unit * kUnitBytes;
-  if (!p.output) {
-    if (mprotect(slot_at(slot), kUnitBytes, PROT_READ) != 0) fail_hard("mprotect");
-    slot_prot_[slot] = PROT_READ;
+  if (p.output) {
+    OutputPool& pool = out_pool_;
+    std::vector<std::uint32_t>& from = pool.kept.empty() ? pool.empty : pool.kept;
+    const std::uint32_t slot = from.back();
+    from.pop_back();
+    std::uint8_t* const page = pool.slots + slot * kUnitBytes;
+    fill(p, unit, page);
+    const Hold hold(lock_);
+    move_pages(page, at, kUnitBytes);
+    pool.empty.push_back(slot);
+    p.slot_of[unit] = 1;
+    ++output_moves_;
+  } else {
+    InputPool& pool = in_pool_;
+    const std::uint32_t slot = pool.free.back();
+    pool.free.pop_back();
+    fill(p, unit, pool.alias + slot * kUnitBytes);
+    std::uint8_t* const page = pool.staging + slot * kUnitBytes;
+    if (!pool.populated[slot]) {  // its page table, once: it moves with the pages from then on
+      madvise(page, kUnitBytes, MADV_POPULATE_READ);
+      pool.populated[slot] = true;
+    }
+    const Hold hold(lock_);
+    move_pages(page, at, kUnitBytes);
+    p.slot_of[unit] = slot + 1;
+    if (!p.ever_moved[unit]) p.ever_moved[unit] = true, ++inputs_moved_;
   }
-  if (mremap(slot_at(slot), kUnitBytes, kUnitBytes,
-             MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP, at) != at)
-    fail_hard("mremap");
-  empty_.push_back(slot);
-  p.moved_in[unit] = true;
-  ++moves_;
   ++stats_.moved;
 }
 
-// A moved unit goes back to an empty slot: its range is registered again first (a touch from
-// the move on is a missing page, served once the eviction ends), an output's written runs
-// are kept from the slot, and the page stays there for the next fill (or is dropped when
-// kKeptPages are kept).
+// A moved unit goes back to its pool, its range registered again first (a touch from the
+// move on faults, and is served once the eviction ends; an input's range is a memfd mapping
+// since, whose touches are minor faults). An output's written runs are kept from the slot,
+// and its pages stay there for the next fill (or are dropped when kKeptPages are kept).
 void DemandPager::move_out(Paged& p, std::uint64_t unit) {
   std::uint8_t* const at = p.buffer->view() + unit * kUnitBytes;
   uffdio_register r{};
   r.range = {reinterpret_cast<std::uint64_t>(at), kUnitBytes};
-  r.mode = UFFDIO_REGISTER_MODE_MISSING;
+  r.mode = UFFDIO_REGISTER_MODE_MISSING | (p.output ? 0 : UFFDIO_REGISTER_MODE_MINOR);
   if (ioctl(uffd_, UFFDIO_REGISTER, &r) != 0) fail_hard("UFFDIO_REGISTER");
-  const std::uint32_t slot = empty_.back();
-  empty_.pop_back();
-  std::uint8_t* const to = slot_at(slot);
-  if (mremap(at, kUnitBytes, kUnitBytes, MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP, to) !=
-      to)
-    fail_hard("mremap");
-  slot_prot_[slot] = p.output ? PROT_READ | PROT_WRITE : PROT_READ;
-  if (p.output && p.state[unit] == writable)
-    p.stored[unit] = store_runs(p, unit, p.stored[unit], to);
-  p.moved_in[unit] = false;
-  if (kept_.size() < kKeptPages) {
-    kept_.push_back(slot);
+  if (p.output) {
+    OutputPool& pool = out_pool_;
+    const std::uint32_t slot = pool.empty.back();
+    pool.empty.pop_back();
+    std::uint8_t* const page = pool.slots + slot * kUnitBytes;
+    move_pages(at, page, kUnitBytes);
+    if (p.state[unit] == writable) p.stored[unit] = store_runs(p, unit, p.stored[unit], page);
+    if (pool.kept.size() < kKeptPages) {
+      pool.kept.push_back(slot);
+    } else {
+      madvise(page, kUnitBytes, MADV_DONTNEED);
+      pool.empty.push_back(slot);
+    }
   } else {
-    madvise(to, kUnitBytes, MADV_DONTNEED);
-    empty_.push_back(slot);
+    const std::uint32_t slot = p.slot_of[unit] - 1;
+    move_pages(at, in_pool_.staging + slot * kUnitBytes, kUnitBytes);
+    in_pool_.free.push_back(slot);
   }
+  p.slot_of[unit] = 0;
 }
 
 std::uint64_t DemandPager::unit_bytes(const Paged& p, std::uint64_t unit) const {
@@ -685,7 +751,7 @@ void DemandPager::evict_signal(Paged& p, std::span<const UnitRef> units) {
 // the lock), and opened again after the drop.
 void DemandPager::evict_userfaultfd(Paged& p, std::span<const UnitRef> units) {
   std::uint8_t* const view = p.buffer->view();
-  const auto moved_in = [&](std::size_t i) { return p.moved && p.moved_in[units[i].unit]; };
+  const auto moved_in = [&](std::size_t i) { return p.moved && p.slot_of[units[i].unit] != 0; };
   std::size_t runs = 0;
   for (std::size_t i = 0; i < units.size();) {
     if (moved_in(i)) {

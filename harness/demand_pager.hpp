@@ -134,7 +134,7 @@ class DemandPager {
   // vm.max_map_count (65530) of them. Userfaultfd maps nothing per unit: the bytes bound it.
   static constexpr std::uint64_t kMaxSignalUnits = 16384;
   // Userfaultfd: moves (see above), and evicted units' pages kept in the pool for reuse.
-  static constexpr std::uint64_t kMaxMovedUnits = 131072;
+  static constexpr std::uint64_t kMaxOutputMoves = 131072, kMaxMovedInputs = 32768;
   static constexpr std::uint32_t kKeptPages = 64;
   struct Paged {
     const GuardedBuffer* buffer;
@@ -144,7 +144,9 @@ class DemandPager {
     bool moved;  // userfaultfd: whole units are moved in and out (can_move)
     Fill fill;
     std::vector<State> state;                 // per unit
-    std::vector<bool> moved_in;               // per unit: resident by a move (moved only)
+    // moved only, per unit: resident by a move (an input: its slot + 1), and (inputs) ever
+    std::vector<std::uint32_t> slot_of;
+    std::vector<bool> ever_moved;
     std::vector<const std::uint8_t*> stored;  // per unit: written runs of an evicted output
   };
   struct UnitRef {
@@ -157,16 +159,14 @@ class DemandPager {
   State fill(const Paged& p, std::uint64_t unit, std::uint8_t* out) const;
   void admit(std::uint32_t buffer, std::uint64_t unit);
   // userfaultfd: the pager's thread, and one message (a touch of a missing page)
-  static int new_userfaultfd();
+  static int new_userfaultfd(std::uint64_t* features = nullptr);
   bool open_userfaultfd();
-  void open_pool();
+  void open_pools();
   void serve();
   void serve_fault(std::uintptr_t address, std::uint8_t* scratch);
   bool can_move(const Paged& p, std::uint64_t unit) const;
-  void move_in(Paged& p, std::uint64_t unit, std::uint32_t slot);
+  void move_in(Paged& p, std::uint64_t unit);
   void move_out(Paged& p, std::uint64_t unit);
-  std::uint32_t take_slot();
-  std::uint8_t* slot_at(std::uint32_t slot) const { return pool_ + slot * kUnitBytes; }
   void evict_oldest();
   void evict_signal(Paged& p, std::span<const UnitRef> units);
   void evict_userfaultfd(Paged& p, std::span<const UnitRef> units);
@@ -189,14 +189,26 @@ class DemandPager {
   std::vector<iovec> drops_;    // scratch for evict_userfaultfd
   int pidfd_ = -1;              // userfaultfd: this process, for process_madvise
   std::uint64_t resident_limit_ = 0, resident_ = 0;  // bytes
-  // userfaultfd: the pool that moved units are filled in and evicted to. A slot holds an
-  // evicted unit's page (kept: reused by the next fill) or nothing (empty).
-  std::uint8_t* pool_ = nullptr;  // the first slot, aligned, within pool_mapping_
-  std::uint8_t* pool_mapping_ = nullptr;
-  std::uint64_t pool_bytes_ = 0;
-  std::vector<std::uint32_t> kept_, empty_;  // slots
-  std::vector<int> slot_prot_;               // per slot: its mapping's protection
-  std::uint64_t moves_ = 0;                  // units moved in so far
+  // userfaultfd: where moved units' pages are while they are out of the views
+  struct OutputPool {                  // anonymous slots: kept pages or empty
+    std::uint8_t* slots = nullptr;     // the first, aligned, within mapping
+    std::uint8_t* mapping = nullptr;
+    std::vector<std::uint32_t> kept, empty;
+  };
+  struct InputPool {                   // a memfd's slots: one per resident unit, or free
+    int fd = -1;
+    std::uint8_t* alias = nullptr;     // read-write, filled through
+    std::uint8_t* staging = nullptr;   // read-only, aligned, moved from; within staging_mapping
+    std::uint8_t* staging_mapping = nullptr;
+    std::uint64_t bytes = 0;
+    std::vector<std::uint32_t> free;
+    std::vector<bool> populated;       // per slot: its staging page table is there
+  };
+  std::uint64_t uffd_features_ = 0;
+  OutputPool out_pool_;
+  InputPool in_pool_;
+  bool outputs_move_ = false, inputs_move_ = false;  // where the kernel allows it
+  std::uint64_t output_moves_ = 0, inputs_moved_ = 0;  // see kMaxOutputMoves
   std::uint8_t* arena_ = nullptr;            // the store of written runs: reserved, bump-allocated
   std::uint64_t arena_bytes_ = 0, arena_used_ = 0;
   PagingStats stats_;
