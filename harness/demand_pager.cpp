@@ -197,23 +197,22 @@ void DemandPager::open_pools() {
   madvise(out_pool_.slots, out_slots * unit, MADV_NOHUGEPAGE);  // as the views; see the header
   for (std::uint32_t s = out_slots; s-- > 0;) out_pool_.empty.push_back(s);
   out_pool_.kept.reserve(out_slots);
-  outputs_move_ = mremap(out_pool_.slots, unit, unit,
-                         MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP,
-                         out_pool_.slots + unit) != MAP_FAILED;  // two empty slots
+  outputs_move_ =
+      mremap(out_pool_.slots, unit, unit, MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP,
+             out_pool_.slots + unit) != MAP_FAILED;  // two empty slots
   // inputs: a slot per resident unit, and two
   const auto in_slots = static_cast<std::uint32_t>(resident_limit_ / unit + 2);
   InputPool& in = in_pool_;
   if ((uffd_features_ & UFFD_FEATURE_MINOR_SHMEM) == 0) return;
   in.fd = memfd_create("diffcheck-inputs", MFD_CLOEXEC);
   if (in.fd < 0 || ftruncate(in.fd, static_cast<off_t>(in_slots * unit)) != 0) return;
-  void* a = mmap(nullptr, in_slots * unit, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE,
-                 in.fd, 0);
+  void* a =
+      mmap(nullptr, in_slots * unit, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, in.fd, 0);
   if (a == MAP_FAILED) return;
   in.alias = static_cast<std::uint8_t*>(a);
   in.bytes = in_slots * unit;
   in.staging = reserve_aligned(in.bytes, PROT_NONE, &in.staging_mapping);
-  if (mmap(in.staging, in.bytes, PROT_READ, MAP_SHARED | MAP_FIXED, in.fd, 0) == MAP_FAILED)
-    return;
+  if (mmap(in.staging, in.bytes, PROT_READ, MAP_SHARED | MAP_FIXED, in.fd, 0) == MAP_FAILED) return;
   // a move of one page of it within a scratch mapping: refused where the kernel lacks it
   void* scratch = mmap(nullptr, 2 * kSmallUnitBytes, PROT_READ, MAP_SHARED, in.fd, 0);
   if (scratch == MAP_FAILED) return;
@@ -237,8 +236,7 @@ DemandPager::~DemandPager() {
   if (uffd_ >= 0) close(uffd_), close(stop_fd_);  // unregisters every range
   g_pager.store(nullptr);
   if (arena_ != nullptr) munmap(arena_, arena_bytes_);
-  if (out_pool_.mapping != nullptr)
-    munmap(out_pool_.mapping, (kKeptPages + 3) * kUnitBytes);
+  if (out_pool_.mapping != nullptr) munmap(out_pool_.mapping, (kKeptPages + 3) * kUnitBytes);
   if (in_pool_.alias != nullptr) munmap(in_pool_.alias, in_pool_.bytes);
   if (in_pool_.staging_mapping != nullptr)
     munmap(in_pool_.staging_mapping, in_pool_.bytes + kUnitBytes);
@@ -307,6 +305,13 @@ bool DemandPager::open_userfaultfd() {
   return true;
 }
 
+std::uint64_t DemandPager::row_bytes_for(const TensorSpec& spec) {
+  std::uint64_t row = dtype_bytes(spec.dtype);
+  for (std::size_t d = 1; d < spec.dims.size(); ++d)
+    row *= static_cast<std::uint64_t>(spec.dims[d].extent);
+  return row;
+}
+
 std::uint64_t DemandPager::unit_bytes_for(const TensorSpec& spec) {
   if (spec.scattered) return kSmallUnitBytes;
   std::uint64_t row = dtype_bytes(spec.dtype), slice = row;  // dims[1:] and dims[2:], in bytes
@@ -353,13 +358,42 @@ void DemandPager::add(Paged p) {
   buffers_.push_back(std::move(p));
 }
 
+namespace {
+// Units a row apart, where a unit is a slice of a row (a sweep along rows touches them in
+// turn), else 0.
+std::uint64_t row_units(std::uint64_t unit_bytes, std::uint64_t row_bytes) {
+  return row_bytes > unit_bytes && row_bytes % unit_bytes == 0 ? row_bytes / unit_bytes : 0;
+}
+}  // namespace
+
 void DemandPager::add_input(const GuardedBuffer& buffer, DType dtype, std::uint64_t unit_bytes,
-                            Fill fill) {
-  add(Paged{&buffer, dtype, unit_bytes, false, false, std::move(fill), {}, {}, {}, {}});
+                            Fill fill, std::uint64_t row_bytes) {
+  add(Paged{&buffer,
+            dtype,
+            unit_bytes,
+            row_units(unit_bytes, row_bytes),
+            false,
+            false,
+            std::move(fill),
+            {},
+            {},
+            {},
+            {}});
 }
 
-void DemandPager::add_output(const GuardedBuffer& buffer, DType dtype, std::uint64_t unit_bytes) {
-  add(Paged{&buffer, dtype, unit_bytes, true, false, {}, {}, {}, {}, {}});
+void DemandPager::add_output(const GuardedBuffer& buffer, DType dtype, std::uint64_t unit_bytes,
+                             std::uint64_t row_bytes) {
+  add(Paged{&buffer,
+            dtype,
+            unit_bytes,
+            row_units(unit_bytes, row_bytes),
+            true,
+            false,
+            {},
+            {},
+            {},
+            {},
+            {}});
   // Reserved, not committed. The worst case (written and poisoned elements alternating) costs
   // a header per element: 5x for 2-byte elements; stale copies of units written again after
   // a restore are not reclaimed.
@@ -554,18 +588,31 @@ void DemandPager::serve_fault(std::uintptr_t address, std::uint8_t* scratch) {
   Paged& p = buffers_[b];
   const std::uint64_t unit =
       (address - reinterpret_cast<std::uintptr_t>(p.buffer->view())) / p.unit;
+  {
+    const Hold hold(lock_);
+    if (p.state[unit] == filling) return;  // the install that ends that fill wakes this touch
+    if (p.state[unit] != absent) {         // filled since this touch was queued: let it retry
+      uffdio_range range{reinterpret_cast<std::uint64_t>(p.buffer->view() + unit * p.unit),
+                         unit_bytes(p, unit)};
+      ioctl(uffd_, UFFDIO_WAKE, &range);
+      return;
+    }
+    ++stats_.faults;
+  }
+  install(p, b, unit, scratch);
+  read_ahead(p, b, unit, scratch);
+}
+
+// Materializes a unit if it is absent (false if it is not): moved in or copied in, in one
+// call that also wakes every thread waiting on it.
+bool DemandPager::install(Paged& p, std::uint32_t b, std::uint64_t unit, std::uint8_t* scratch) {
   uffdio_range range{reinterpret_cast<std::uint64_t>(p.buffer->view() + unit * p.unit),
                      unit_bytes(p, unit)};
   {
     const Hold hold(lock_);
-    if (p.state[unit] == filling) return;  // the copy that ends that fill wakes this touch
-    if (p.state[unit] != absent) {         // filled since this touch was queued: let it retry
-      ioctl(uffd_, UFFDIO_WAKE, &range);
-      return;
-    }
+    if (p.state[unit] != absent) return false;
     p.state[unit] = filling;
-    // room first: a unit moved out now leaves the page that this fill reuses
-    if (can_move(p, unit)) make_room(range.len);
+    make_room(range.len);  // first: a unit moved out now leaves the pages this fill reuses
   }
   if (can_move(p, unit)) {
     move_in(p, unit);
@@ -573,26 +620,37 @@ void DemandPager::serve_fault(std::uintptr_t address, std::uint8_t* scratch) {
     ioctl(uffd_, UFFDIO_WAKE, &range);
     p.state[unit] = p.output ? writable : readable;
     admit(b, unit);
-    ++stats_.faults;
-    return;
+    return true;
   }
   const State filled = fill(p, unit, scratch);
   const Hold hold(lock_);
-  make_room(range.len);
   uffdio_copy copy{};
   copy.dst = range.start;
   copy.src = reinterpret_cast<std::uint64_t>(scratch);
   copy.len = range.len;
-  // installs the pages in one call and wakes every thread waiting on them. EEXIST: a page of
-  // the unit is there already (not expected: only this thread installs pages); the touch is
-  // retried on what is there
+  // EEXIST: a page of the unit is there already (not expected: only this thread installs
+  // pages); the touch is retried on what is there
   if (ioctl(uffd_, UFFDIO_COPY, &copy) != 0) {
     if (errno != EEXIST) fail_hard("UFFDIO_COPY");
     ioctl(uffd_, UFFDIO_WAKE, &range);
   }
   p.state[unit] = p.output ? writable : filled;
   admit(b, unit);
-  ++stats_.faults;
+  return true;
+}
+
+// A sweep along rows (a block's slice of each row in turn, units a row apart): once the unit
+// a row back is resident, the next kReadAhead units of the sweep are installed at once, so
+// that the sweep faults once every kReadAhead + 1 units (each fault costs the touching
+// thread two context switches). Elsewhere nothing is read ahead.
+void DemandPager::read_ahead(Paged& p, std::uint32_t b, std::uint64_t unit, std::uint8_t* scratch) {
+  const std::uint64_t row = p.row_units;
+  {
+    const Hold hold(lock_);
+    if (row == 0 || unit < row || p.state[unit - row] == absent) return;
+  }
+  for (std::uint64_t k = 1; k <= kReadAhead && unit + k * row < p.state.size(); ++k)
+    if (!install(p, b, unit + k * row, scratch)) break;
 }
 
 // An input unit once moved is always moved: its range is a mapping of the input pool's memfd

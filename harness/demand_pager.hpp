@@ -95,6 +95,8 @@ class DemandPager {
   // of 16 to 256 KiB gets units of its largest power of two (a head's state in a chunk's row
   // of states). A tensor declared `scattered` (a grid-stride loop's) is paged by the page.
   static std::uint64_t unit_bytes_for(const TensorSpec& spec);
+  // The bytes of one index of a tensor's outermost dimension (a token's row).
+  static std::uint64_t row_bytes_for(const TensorSpec& spec);
   // Fills elements [begin, begin + count) of an input into `out`.
   using Fill = std::function<void(std::int64_t begin, std::int64_t count, void* out)>;
 
@@ -112,8 +114,11 @@ class DemandPager {
   ~DemandPager();
 
   // Registration happens before the launch (not from the fault handler).
-  void add_input(const GuardedBuffer& buffer, DType dtype, std::uint64_t unit_bytes, Fill fill);
-  void add_output(const GuardedBuffer& buffer, DType dtype, std::uint64_t unit_bytes);
+  // `row_bytes` (row_bytes_for), where units are slices of rows: what read-ahead follows.
+  void add_input(const GuardedBuffer& buffer, DType dtype, std::uint64_t unit_bytes, Fill fill,
+                 std::uint64_t row_bytes = 0);
+  void add_output(const GuardedBuffer& buffer, DType dtype, std::uint64_t unit_bytes,
+                  std::uint64_t row_bytes = 0);
 
   PagingStats stats() const;
   // The elements of `runs` of a registered output, packed into `out` (TensorView's packed
@@ -136,14 +141,16 @@ class DemandPager {
   // Userfaultfd: moves (see above), and evicted units' pages kept in the pool for reuse.
   static constexpr std::uint64_t kMaxOutputMoves = 131072, kMaxMovedInputs = 32768;
   static constexpr std::uint32_t kKeptPages = 64;
+  static constexpr std::uint64_t kReadAhead = 3;  // units read ahead of a sweep's fault
   struct Paged {
     const GuardedBuffer* buffer;
     DType dtype;
-    std::uint64_t unit;  // bytes per unit
+    std::uint64_t unit;       // bytes per unit
+    std::uint64_t row_units;  // units a row apart, where a unit is a slice of a row; else 0
     bool output;
     bool moved;  // userfaultfd: whole units are moved in and out (can_move)
     Fill fill;
-    std::vector<State> state;                 // per unit
+    std::vector<State> state;  // per unit
     // moved only, per unit: resident by a move (an input: its slot + 1), and (inputs) ever
     std::vector<std::uint32_t> slot_of;
     std::vector<bool> ever_moved;
@@ -164,6 +171,8 @@ class DemandPager {
   void open_pools();
   void serve();
   void serve_fault(std::uintptr_t address, std::uint8_t* scratch);
+  bool install(Paged& p, std::uint32_t b, std::uint64_t unit, std::uint8_t* scratch);
+  void read_ahead(Paged& p, std::uint32_t b, std::uint64_t unit, std::uint8_t* scratch);
   bool can_move(const Paged& p, std::uint64_t unit) const;
   void move_in(Paged& p, std::uint64_t unit);
   void move_out(Paged& p, std::uint64_t unit);
@@ -190,26 +199,26 @@ class DemandPager {
   int pidfd_ = -1;              // userfaultfd: this process, for process_madvise
   std::uint64_t resident_limit_ = 0, resident_ = 0;  // bytes
   // userfaultfd: where moved units' pages are while they are out of the views
-  struct OutputPool {                  // anonymous slots: kept pages or empty
-    std::uint8_t* slots = nullptr;     // the first, aligned, within mapping
+  struct OutputPool {               // anonymous slots: kept pages or empty
+    std::uint8_t* slots = nullptr;  // the first, aligned, within mapping
     std::uint8_t* mapping = nullptr;
     std::vector<std::uint32_t> kept, empty;
   };
-  struct InputPool {                   // a memfd's slots: one per resident unit, or free
+  struct InputPool {  // a memfd's slots: one per resident unit, or free
     int fd = -1;
-    std::uint8_t* alias = nullptr;     // read-write, filled through
-    std::uint8_t* staging = nullptr;   // read-only, aligned, moved from; within staging_mapping
+    std::uint8_t* alias = nullptr;    // read-write, filled through
+    std::uint8_t* staging = nullptr;  // read-only, aligned, moved from; within staging_mapping
     std::uint8_t* staging_mapping = nullptr;
     std::uint64_t bytes = 0;
     std::vector<std::uint32_t> free;
-    std::vector<bool> populated;       // per slot: its staging page table is there
+    std::vector<bool> populated;  // per slot: its staging page table is there
   };
   std::uint64_t uffd_features_ = 0;
   OutputPool out_pool_;
   InputPool in_pool_;
-  bool outputs_move_ = false, inputs_move_ = false;  // where the kernel allows it
+  bool outputs_move_ = false, inputs_move_ = false;    // where the kernel allows it
   std::uint64_t output_moves_ = 0, inputs_moved_ = 0;  // see kMaxOutputMoves
-  std::uint8_t* arena_ = nullptr;            // the store of written runs: reserved, bump-allocated
+  std::uint8_t* arena_ = nullptr;  // the store of written runs: reserved, bump-allocated
   std::uint64_t arena_bytes_ = 0, arena_used_ = 0;
   PagingStats stats_;
   mutable std::atomic<std::uint32_t> lock_{0};  // see Hold in demand_pager.cpp

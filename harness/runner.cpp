@@ -121,12 +121,15 @@ Verdict execute(const Shape& shape, const Problem& problem, const Plan& plan,
   for (std::size_t i = 0; i < specs.size(); ++i) {
     if (pointers[i] == nullptr) continue;
     if (specs[i].role == Role::input)
-      pager.add_input(*buffers[i], specs[i].dtype, DemandPager::unit_bytes_for(specs[i]),
-                      [&problem, i](std::int64_t begin, std::int64_t count, void* out) {
-                        problem.fill(i, begin, count, out);
-                      });
+      pager.add_input(
+          *buffers[i], specs[i].dtype, DemandPager::unit_bytes_for(specs[i]),
+          [&problem, i](std::int64_t begin, std::int64_t count, void* out) {
+            problem.fill(i, begin, count, out);
+          },
+          DemandPager::row_bytes_for(specs[i]));
     else
-      pager.add_output(*buffers[i], specs[i].dtype, DemandPager::unit_bytes_for(specs[i]));
+      pager.add_output(*buffers[i], specs[i].dtype, DemandPager::unit_bytes_for(specs[i]),
+                       DemandPager::row_bytes_for(specs[i]));
   }
   install_fault_handlers();
 

@@ -172,6 +172,30 @@ TEST_P(DemandPaging, ACyclicSweepThatFitsTheResidentBytesIsMaterializedOnce) {
   EXPECT_LE(pager.stats().materialized, kUnits + 1);
 }
 
+// A sweep along rows of slices (one slice of each row in turn: a block's head of each token)
+// is read ahead once it is seen (userfaultfd): most units are installed before their touch.
+// Touches that follow no row are not read ahead.
+TEST_P(DemandPaging, ASweepAlongRowsIsReadAhead) {
+  if (mode() != dc::PagerMode::userfaultfd) GTEST_SKIP() << "signal mode reads nothing ahead";
+  constexpr std::int64_t kRows = 2000, kRowUnits = 16;  // rows of 16 page units
+  const std::int64_t unit = dc::DemandPager::kSmallUnitBytes / 4, row = kRowUnits * unit;
+  dc::GuardedBuffer x("x", kRows * row * 4, 4, backing());
+  dc::DemandPager pager(256 * kMiB, mode());
+  pager.add_input(x, dc::DType::f32, dc::DemandPager::kSmallUnitBytes, fill_values, row * 4);
+  const auto* p = static_cast<const float*>(x.data());
+  for (std::int64_t r = 1; r < kRows; ++r) ASSERT_EQ(p[r * row + 5], value_of(r * row + 5));
+  const dc::PagingStats swept = pager.stats();
+  EXPECT_LE(swept.faults, kRows / 3);  // one fault per four rows, and the first two
+  EXPECT_GE(swept.materialized, kRows - 1);
+  // units of the last slice of each row, from the last row backwards: nothing behind them
+  for (std::int64_t r = kRows - 1; r > 0; --r) {
+    const std::int64_t at = r * row + row - 1;
+    ASSERT_EQ(p[at], value_of(at));
+  }
+  const dc::PagingStats after = pager.stats();
+  EXPECT_EQ(after.materialized - swept.materialized, after.faults - swept.faults);
+}
+
 // Automatic: signal where every unit of the case fits its resident units (no eviction, no
 // thread to start), else userfaultfd; an explicit mode is kept.
 TEST(DemandPagingUnits, AutomaticTakesSignalOnlyWhereEverythingStaysResident) {
