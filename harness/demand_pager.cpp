@@ -347,11 +347,19 @@ void DemandPager::add(Paged p) {
     const State filled = fill(p, 0, view);
     p.state[0] = p.output ? writable : filled;
     ++stats_.materialized;
+    if (!p.output && mprotect(view, bytes, PROT_READ) != 0)
+      throw std::runtime_error(fmt::format("cannot protect an input: {}", std::strerror(errno)));
+    // An output's copied units are closed to writes, while an eviction reads them, by write
+    // protection of the userfaultfd (Linux 5.7+) where the kernel has it: a write meanwhile
+    // waits for the pager like a missing page, and dropping the pages ends the protection.
     uffdio_register r{};
     r.range = {reinterpret_cast<std::uint64_t>(view), bytes};
+    r.mode = UFFDIO_REGISTER_MODE_MISSING | (p.output ? UFFDIO_REGISTER_MODE_WP : 0);
+    p.write_protect = p.output && ioctl(uffd_, UFFDIO_REGISTER, &r) == 0 &&
+                      (r.ioctls & (1ULL << _UFFDIO_WRITEPROTECT)) != 0;
     r.mode = UFFDIO_REGISTER_MODE_MISSING;
-    if ((!p.output && mprotect(view, bytes, PROT_READ) != 0) ||
-        ioctl(uffd_, UFFDIO_REGISTER, &r) != 0 || (r.ioctls & (1ULL << _UFFDIO_COPY)) == 0)
+    if ((!p.write_protect && ioctl(uffd_, UFFDIO_REGISTER, &r) != 0) ||
+        (r.ioctls & (1ULL << _UFFDIO_COPY)) == 0)
       throw std::runtime_error(
           fmt::format("cannot register a tensor with the userfaultfd: {}", std::strerror(errno)));
   }
@@ -368,32 +376,21 @@ std::uint64_t row_units(std::uint64_t unit_bytes, std::uint64_t row_bytes) {
 
 void DemandPager::add_input(const GuardedBuffer& buffer, DType dtype, std::uint64_t unit_bytes,
                             Fill fill, std::uint64_t row_bytes) {
-  add(Paged{&buffer,
-            dtype,
-            unit_bytes,
-            row_units(unit_bytes, row_bytes),
-            false,
-            false,
-            std::move(fill),
-            {},
-            {},
-            {},
-            {}});
+  add(Paged{.buffer = &buffer,
+            .dtype = dtype,
+            .unit = unit_bytes,
+            .row_units = row_units(unit_bytes, row_bytes),
+            .output = false,
+            .fill = std::move(fill)});
 }
 
 void DemandPager::add_output(const GuardedBuffer& buffer, DType dtype, std::uint64_t unit_bytes,
                              std::uint64_t row_bytes) {
-  add(Paged{&buffer,
-            dtype,
-            unit_bytes,
-            row_units(unit_bytes, row_bytes),
-            true,
-            false,
-            {},
-            {},
-            {},
-            {},
-            {}});
+  add(Paged{.buffer = &buffer,
+            .dtype = dtype,
+            .unit = unit_bytes,
+            .row_units = row_units(unit_bytes, row_bytes),
+            .output = true});
   // Reserved, not committed. The worst case (written and poisoned elements alternating) costs
   // a header per element: 5x for 2-byte elements; stale copies of units written again after
   // a restore are not reclaimed.
@@ -822,7 +819,14 @@ void DemandPager::evict_userfaultfd(Paged& p, std::span<const UnitRef> units) {
     while (j < units.size() && units[j].unit == units[j - 1].unit + 1 && !moved_in(j)) ++j;
     const std::uint64_t first = units[i].unit, last = units[j - 1].unit;
     const iovec run{view + first * p.unit, last * p.unit + unit_bytes(p, last) - first * p.unit};
-    if (p.output) mprotect(run.iov_base, run.iov_len, PROT_READ);
+    if (p.write_protect) {
+      uffdio_writeprotect wp{};
+      wp.range = {reinterpret_cast<std::uint64_t>(run.iov_base), run.iov_len};
+      wp.mode = UFFDIO_WRITEPROTECT_MODE_WP;
+      if (ioctl(uffd_, UFFDIO_WRITEPROTECT, &wp) != 0) fail_hard("UFFDIO_WRITEPROTECT");
+    } else if (p.output) {
+      mprotect(run.iov_base, run.iov_len, PROT_READ);
+    }
     for (std::uint64_t u = first; u <= last; ++u) {
       if (p.output && p.state[u] == writable)
         p.stored[u] = store_runs(p, u, p.stored[u], view + u * p.unit);
@@ -833,7 +837,7 @@ void DemandPager::evict_userfaultfd(Paged& p, std::span<const UnitRef> units) {
   }
   const std::span<const iovec> dropped(drops_.data(), runs);
   drop(dropped);
-  if (p.output)
+  if (p.output && !p.write_protect)
     for (const iovec& run : dropped) mprotect(run.iov_base, run.iov_len, PROT_READ | PROT_WRITE);
 }
 

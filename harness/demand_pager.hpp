@@ -45,8 +45,9 @@
 // flush). Evicting an input unit drops it (it is regenerated on the next touch). Evicting an
 // output unit keeps only its written elements: the runs that differ from the poison, in an
 // append-only store; a later touch restores them. Before they are read, the kernel's view of
-// the unit is closed to writes (signal: mprotect PROT_NONE; userfaultfd: PROT_READ, or the
-// unit moved out; a write that comes meanwhile waits for the pager). No write is ever lost,
+// the unit is closed to writes (signal: mprotect PROT_NONE; userfaultfd: the unit moved out,
+// or write-protected by the userfaultfd, or PROT_READ where the kernel lacks that; a write
+// that comes meanwhile waits for the pager). No write is ever lost,
 // and a scan for unwritten elements sees exactly what the kernel wrote. The first unit of a
 // buffer (the canary slack's) stays.
 //
@@ -148,7 +149,8 @@ class DemandPager {
     std::uint64_t unit;       // bytes per unit
     std::uint64_t row_units;  // units a row apart, where a unit is a slice of a row; else 0
     bool output;
-    bool moved;  // userfaultfd: whole units are moved in and out (can_move)
+    bool moved = false;          // userfaultfd: whole units are moved in and out (can_move)
+    bool write_protect = false;  // userfaultfd, outputs: closed to writes by write protection
     Fill fill;
     std::vector<State> state;  // per unit
     // moved only, per unit: resident by a move (an input: its slot + 1), and (inputs) ever
