@@ -87,7 +87,11 @@ def main():
             disagree = True
             print(f"  VERDICTS DIFFER: {sorted(verdicts)}")
         for w in ("old", "new"):
-            print(row(f"median {w}", {**med[w], "verdict": runs[w][0]["verdict"]}))
+            verdict = runs[w][0]["verdict"]
+            if shape.startswith("@"):  # the rate of the median run
+                cases = int(verdict.split()[0])
+                verdict = f"{cases} cases, {cases / med[w]['wall']:.1f} exec/s"
+            print(row(f"median {w}", {**med[w], "verdict": verdict}))
         ratio = {k: med["old"][k] / med["new"][k] if med["new"][k] else float("inf")
                  for k in ("wall", "user", "sys", "rss")}
         print(f"  old/new  {ratio['wall']:7.2f}x {ratio['user']:7.2f}x {ratio['sys']:7.2f}x "

@@ -19,12 +19,16 @@
 //                time 7.2 -> 5.8 s). A whole unit (kUnitBytes, 2 MiB, aligned: one page
 //                table's reach) is not copied but moved: filled in a slot of the pager's
 //                own pool and moved into the view with mremap, which moves its page table;
-//                evicted by moving it back to an empty slot (MREMAP_DONTUNMAP: the view's
-//                range stays mapped and registered, missing again), where the next fill
-//                reuses its pages. No page is allocated, zeroed, copied, charged or freed
-//                per unit (seed shape: system time 4.1 -> 1.4 s). The pool is in 4 KiB
-//                pages: huge ones made every protection change one entry, but a fresh huge
-//                page costs ~3 ms on a virtual machine's first touch (bench/README.md).
+//                evicted by moving it back (MREMAP_DONTUNMAP: the view's range stays mapped
+//                and is registered again, missing), where the next fill reuses its pages.
+//                Outputs move through anonymous slots. Inputs move through a memfd's: filled
+//                through a read-write alias, moved in from a read-only staging mapping, so
+//                no protection changes per unit; a range an input unit was moved into is a
+//                mapping of the memfd from then on, registered for minor faults. No page is
+//                allocated, zeroed, copied, charged or freed per unit (seed shape: system
+//                time 4.5 -> 1.2 s). The pools are in 4 KiB pages: a fresh huge page costs
+//                ~3 ms on a virtual machine's first touch (bench/README.md). A sweep along
+//                rows of slices (units a row apart) is read ahead: three units per fault.
 //   signal       the views start PROT_NONE; the first touch faults, the fault handler
 //                (fault_capture.cpp) hands the address to resolve(), which fills the unit
 //                through the alias and opens it with mprotect. Every resident unit may split
