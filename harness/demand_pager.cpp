@@ -322,7 +322,7 @@ std::uint64_t DemandPager::unit_bytes_for(const TensorSpec& spec) {
   if (row >= 4 * kSmallUnitBytes && slice < 4 * kSmallUnitBytes) return kSmallUnitBytes;
   // A slice of 16 KiB up to a unit, of a row of several (a head's [v, k] state of a chunk):
   // units of the slice's largest power of two, so a block that writes one head's slice of
-  // every row materializes that slice, not the 256 KiB around it (the same faults).
+  // every row materializes that slice, not the 2 MiB around it (the same faults).
   if (row > slice && slice >= 4 * kSmallUnitBytes && slice < kUnitBytes)
     return std::bit_floor(slice);
   return kUnitBytes;

@@ -91,14 +91,14 @@ const char* pager_mode_name(PagerMode mode);
 
 class DemandPager {
  public:
-  static constexpr std::uint64_t kUnitBytes = std::uint64_t{2} << 20;  // a huge page
+  static constexpr std::uint64_t kUnitBytes = std::uint64_t{2} << 20;  // a page table's reach
   static constexpr std::uint64_t kSmallUnitBytes = std::uint64_t{4} << 10;
   // Units are 2 MiB (few faults for tensors swept in order), or one page where one outer
   // index (a token's row) spans 16 KiB or more while one index of the next dimension (a
   // head's slice of that row) is under 16 KiB: a block that reads one head of such a row
-  // then materializes 4 KiB of it per token, not the whole row (or 256 KiB of rows). A slice
-  // of 16 to 256 KiB gets units of its largest power of two (a head's state in a chunk's row
-  // of states). A tensor declared `scattered` (a grid-stride loop's) is paged by the page.
+  // then materializes 4 KiB of it per token, not the whole row (or 2 MiB of rows). A slice
+  // of 16 KiB to 2 MiB gets units of its largest power of two (a head's state in a chunk's
+  // row of states). A tensor declared `scattered` (a grid-stride loop's) is paged by the page.
   static std::uint64_t unit_bytes_for(const TensorSpec& spec);
   // The bytes of one index of a tensor's outermost dimension (a token's row).
   static std::uint64_t row_bytes_for(const TensorSpec& spec);

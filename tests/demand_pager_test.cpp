@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <optional>
 #include <thread>
 #include <tuple>
 #include <vector>
@@ -85,14 +86,22 @@ class OutputPaging : public testing::TestWithParam<std::tuple<dc::PagerMode, std
     else
       EXPECT_EQ(s.moved, 0);
   }
+  // A bf16 output of three times the resident bound (16 MiB), registered: its elements.
+  static constexpr std::int64_t kBf16Elements = 48 * kMiB / 2;
+  std::uint16_t* bf16_output() {
+    y_.emplace("y", kBf16Elements * 2, 2, backing());
+    pager_.emplace(16 * kMiB, mode());
+    pager_->add_output(*y_, dc::DType::bf16, unit());
+    return static_cast<std::uint16_t*>(y_->data());
+  }
+  std::optional<dc::GuardedBuffer> y_;
+  std::optional<dc::DemandPager> pager_;  // destroyed first
 };
 
 TEST_P(OutputPaging, WritesSurviveEvictionAndUnwrittenElementsStayPoisoned) {
-  const std::int64_t n = 48 * kMiB / 2;  // bf16, three times the resident bound
-  dc::GuardedBuffer y("y", n * 2, 2, backing());
-  dc::DemandPager pager(16 * kMiB, mode());
-  pager.add_output(y, dc::DType::bf16, unit());
-  auto* p = static_cast<std::uint16_t*>(y.data());
+  const std::int64_t n = kBf16Elements;
+  std::uint16_t* const p = bf16_output();
+  const dc::DemandPager& pager = *pager_;
   // write every third element, in two sweeps (the second rewrites after restores)
   for (int sweep = 0; sweep < 2; ++sweep)
     for (std::int64_t i = 0; i < n; i += 3) p[i] = static_cast<std::uint16_t>((i + sweep) & 0x3fff);
@@ -111,11 +120,10 @@ TEST_P(OutputPaging, WritesSurviveEvictionAndUnwrittenElementsStayPoisoned) {
 // What the verification reads of an output after the launch: the same bits as the memory
 // the kernel wrote, resident or evicted, and nothing materialized to read them.
 TEST_P(OutputPaging, AnOutputIsReadWithoutMaterializingIt) {
-  const std::int64_t n = 48 * kMiB / 2;  // bf16, three times the resident bound
-  dc::GuardedBuffer y("y", n * 2, 2, backing());
-  dc::DemandPager pager(16 * kMiB, mode());
-  pager.add_output(y, dc::DType::bf16, unit());
-  auto* p = static_cast<std::uint16_t*>(y.data());
+  const std::int64_t n = kBf16Elements;
+  std::uint16_t* const p = bf16_output();
+  const dc::DemandPager& pager = *pager_;
+  const dc::GuardedBuffer& y = *y_;
   for (std::int64_t i = 0; i < n; i += 3) p[i] = static_cast<std::uint16_t>(i & 0x3fff);
   // rows of 700 elements every 9,000 (some across units), going forward, then one backwards
   const std::vector<dc::ElementRun> runs = {{5, 700, 9000, n / 9000 - 1}, {3001, 700, 0, 1}};
