@@ -167,23 +167,33 @@ DemandPager::DemandPager(std::uint64_t resident_bytes, PagerMode mode) {
 
 namespace {
 // mremap that leaves the source mapped (its page table moved out): the one move of a unit.
-void move_pages(std::uint8_t* from, std::uint8_t* to, std::uint64_t bytes) {
-  if (mremap(from, bytes, bytes, MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP, to) != to)
-    fail_hard("mremap");
+// False where the kernel refuses it.
+bool try_move(std::uint8_t* from, std::uint8_t* to, std::uint64_t bytes) {
+  return mremap(from, bytes, bytes, MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP, to) == to;
 }
-
-// `slots` units of address space aligned to a unit within a reservation of one unit more:
-// the reservation in `mapping`, the first slot returned.
-std::uint8_t* reserve_aligned(std::uint64_t bytes, int prot, std::uint8_t** mapping) {
-  void* r = mmap(nullptr, bytes + DemandPager::kUnitBytes, prot,
-                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (r == MAP_FAILED) throw std::bad_alloc();
-  *mapping = static_cast<std::uint8_t*>(r);
-  const auto start = reinterpret_cast<std::uintptr_t>(r);
-  constexpr std::uint64_t kUnit = DemandPager::kUnitBytes;
-  return *mapping + ((start + kUnit - 1) / kUnit * kUnit - start);
+void move_pages(std::uint8_t* from, std::uint8_t* to, std::uint64_t bytes) {
+  if (!try_move(from, to, bytes)) fail_hard("mremap");
 }
 }  // namespace
+
+DemandPager::Aligned::Aligned(std::uint64_t bytes, int prot) : mapping_bytes(bytes + kUnitBytes) {
+  void* r = mmap(nullptr, mapping_bytes, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (r == MAP_FAILED) throw std::bad_alloc();
+  mapping = static_cast<std::uint8_t*>(r);
+  const auto start = reinterpret_cast<std::uintptr_t>(r);
+  at = mapping + ((start + kUnitBytes - 1) / kUnitBytes * kUnitBytes - start);
+}
+
+DemandPager::Aligned& DemandPager::Aligned::operator=(Aligned&& other) noexcept {
+  std::swap(at, other.at);
+  std::swap(mapping, other.mapping);
+  std::swap(mapping_bytes, other.mapping_bytes);
+  return *this;
+}
+
+DemandPager::Aligned::~Aligned() {
+  if (mapping != nullptr) munmap(mapping, mapping_bytes);
+}
 
 // The pools of moved units (userfaultfd), and whether the kernel moves them: MREMAP_DONTUNMAP
 // of anonymous memory (Linux 5.7+) for outputs; of shared memory (5.13+) and its minor faults
@@ -193,38 +203,44 @@ void DemandPager::open_pools() {
   // outputs: kKeptPages + 2 slots, so one is always empty for an eviction while another is
   // being filled
   const std::uint32_t out_slots = kKeptPages + 2;
-  out_pool_.slots = reserve_aligned(out_slots * unit, PROT_READ | PROT_WRITE, &out_pool_.mapping);
-  madvise(out_pool_.slots, out_slots * unit, MADV_NOHUGEPAGE);  // as the views; see the header
+  out_pool_.slots = Aligned(out_slots * unit, PROT_READ | PROT_WRITE);
+  std::uint8_t* const slots = out_pool_.slots.at;
+  madvise(slots, out_slots * unit, MADV_NOHUGEPAGE);  // as the views; see the header
   for (std::uint32_t s = out_slots; s-- > 0;) out_pool_.empty.push_back(s);
   out_pool_.kept.reserve(out_slots);
-  outputs_move_ =
-      mremap(out_pool_.slots, unit, unit, MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP,
-             out_pool_.slots + unit) != MAP_FAILED;  // two empty slots
+  outputs_move_ = try_move(slots, slots + unit, unit);  // two empty slots
   // inputs: a slot per resident unit, and two
   const auto in_slots = static_cast<std::uint32_t>(resident_limit_ / unit + 2);
   InputPool& in = in_pool_;
   if ((uffd_features_ & UFFD_FEATURE_MINOR_SHMEM) == 0) return;
   in.fd = memfd_create("diffcheck-inputs", MFD_CLOEXEC);
-  if (in.fd < 0 || ftruncate(in.fd, static_cast<off_t>(in_slots * unit)) != 0) return;
-  void* a =
-      mmap(nullptr, in_slots * unit, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, in.fd, 0);
+  in.bytes = in_slots * unit;
+  if (in.fd < 0 || ftruncate(in.fd, static_cast<off_t>(in.bytes)) != 0) return;
+  void* a = mmap(nullptr, in.bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, in.fd, 0);
   if (a == MAP_FAILED) return;
   in.alias = static_cast<std::uint8_t*>(a);
-  in.bytes = in_slots * unit;
-  in.staging = reserve_aligned(in.bytes, PROT_NONE, &in.staging_mapping);
-  if (mmap(in.staging, in.bytes, PROT_READ, MAP_SHARED | MAP_FIXED, in.fd, 0) == MAP_FAILED) return;
+  in.staging = Aligned(in.bytes, PROT_NONE);
+  if (mmap(in.staging.at, in.bytes, PROT_READ, MAP_SHARED | MAP_FIXED, in.fd, 0) == MAP_FAILED)
+    return;
   // a move of one page of it within a scratch mapping: refused where the kernel lacks it
   void* scratch = mmap(nullptr, 2 * kSmallUnitBytes, PROT_READ, MAP_SHARED, in.fd, 0);
   if (scratch == MAP_FAILED) return;
   auto* const page = static_cast<std::uint8_t*>(scratch);
-  const bool moved = mremap(page, kSmallUnitBytes, kSmallUnitBytes,
-                            MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP,
-                            page + kSmallUnitBytes) != MAP_FAILED;
+  const bool moved = try_move(page, page + kSmallUnitBytes, kSmallUnitBytes);
   munmap(scratch, 2 * kSmallUnitBytes);
   if (!moved) return;
   for (std::uint32_t s = in_slots; s-- > 0;) in.free.push_back(s);
   in.populated.assign(in_slots, false);
   inputs_move_ = true;
+}
+
+// A view's range, registered with the userfaultfd (again) in `mode`.
+void DemandPager::register_range(const std::uint8_t* at, std::uint64_t bytes,
+                                 std::uint64_t mode) const {
+  uffdio_register r{};
+  r.range = {reinterpret_cast<std::uint64_t>(at), bytes};
+  r.mode = mode;
+  if (ioctl(uffd_, UFFDIO_REGISTER, &r) != 0) fail_hard("UFFDIO_REGISTER");
 }
 
 DemandPager::~DemandPager() {
@@ -236,11 +252,8 @@ DemandPager::~DemandPager() {
   if (uffd_ >= 0) close(uffd_), close(stop_fd_);  // unregisters every range
   g_pager.store(nullptr);
   if (arena_ != nullptr) munmap(arena_, arena_bytes_);
-  if (out_pool_.mapping != nullptr) munmap(out_pool_.mapping, (kKeptPages + 3) * kUnitBytes);
   if (in_pool_.alias != nullptr) munmap(in_pool_.alias, in_pool_.bytes);
-  if (in_pool_.staging_mapping != nullptr)
-    munmap(in_pool_.staging_mapping, in_pool_.bytes + kUnitBytes);
-  if (in_pool_.fd >= 0) close(in_pool_.fd);
+  if (in_pool_.fd >= 0) close(in_pool_.fd);  // the pools' reservations unmap themselves
   if (pidfd_ >= 0) close(pidfd_);
 }
 
@@ -341,7 +354,7 @@ void DemandPager::add(Paged p) {
     // closed to writes if it is an input and registered: a missing page is the fault.
     std::uint8_t* view = p.buffer->view();
     const std::uint64_t bytes = p.buffer->mapped_bytes();
-    p.moved = p.unit == kUnitBytes && reinterpret_cast<std::uintptr_t>(view) % (2 << 20) == 0;
+    p.moved = p.unit == kUnitBytes && reinterpret_cast<std::uintptr_t>(view) % kUnitBytes == 0;
     p.moved = p.moved && (p.output ? outputs_move_ : inputs_move_);
     if (p.moved) p.slot_of.assign(units, 0), p.ever_moved.assign(units, false);
     const State filled = fill(p, 0, view);
@@ -671,7 +684,7 @@ void DemandPager::move_in(Paged& p, std::uint64_t unit) {
     std::vector<std::uint32_t>& from = pool.kept.empty() ? pool.empty : pool.kept;
     const std::uint32_t slot = from.back();
     from.pop_back();
-    std::uint8_t* const page = pool.slots + slot * kUnitBytes;
+    std::uint8_t* const page = pool.slots.at + slot * kUnitBytes;
     fill(p, unit, page);
     const Hold hold(lock_);
     move_pages(page, at, kUnitBytes);
@@ -683,7 +696,7 @@ void DemandPager::move_in(Paged& p, std::uint64_t unit) {
     const std::uint32_t slot = pool.free.back();
     pool.free.pop_back();
     fill(p, unit, pool.alias + slot * kUnitBytes);
-    std::uint8_t* const page = pool.staging + slot * kUnitBytes;
+    std::uint8_t* const page = pool.staging.at + slot * kUnitBytes;
     if (!pool.populated[slot]) {  // its page table, once: it moves with the pages from then on
       madvise(page, kUnitBytes, MADV_POPULATE_READ);
       pool.populated[slot] = true;
@@ -702,15 +715,13 @@ void DemandPager::move_in(Paged& p, std::uint64_t unit) {
 // and its pages stay there for the next fill (or are dropped when kKeptPages are kept).
 void DemandPager::move_out(Paged& p, std::uint64_t unit) {
   std::uint8_t* const at = p.buffer->view() + unit * kUnitBytes;
-  uffdio_register r{};
-  r.range = {reinterpret_cast<std::uint64_t>(at), kUnitBytes};
-  r.mode = UFFDIO_REGISTER_MODE_MISSING | (p.output ? 0 : UFFDIO_REGISTER_MODE_MINOR);
-  if (ioctl(uffd_, UFFDIO_REGISTER, &r) != 0) fail_hard("UFFDIO_REGISTER");
+  register_range(at, kUnitBytes,
+                 UFFDIO_REGISTER_MODE_MISSING | (p.output ? 0 : UFFDIO_REGISTER_MODE_MINOR));
   if (p.output) {
     OutputPool& pool = out_pool_;
     const std::uint32_t slot = pool.empty.back();
     pool.empty.pop_back();
-    std::uint8_t* const page = pool.slots + slot * kUnitBytes;
+    std::uint8_t* const page = pool.slots.at + slot * kUnitBytes;
     move_pages(at, page, kUnitBytes);
     if (p.state[unit] == writable) p.stored[unit] = store_runs(p, unit, p.stored[unit], page);
     if (pool.kept.size() < kKeptPages) {
@@ -721,7 +732,7 @@ void DemandPager::move_out(Paged& p, std::uint64_t unit) {
     }
   } else {
     const std::uint32_t slot = p.slot_of[unit] - 1;
-    move_pages(at, in_pool_.staging + slot * kUnitBytes, kUnitBytes);
+    move_pages(at, in_pool_.staging.at + slot * kUnitBytes, kUnitBytes);
     in_pool_.free.push_back(slot);
   }
   p.slot_of[unit] = 0;

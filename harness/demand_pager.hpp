@@ -179,6 +179,7 @@ class DemandPager {
   void serve_fault(std::uintptr_t address, std::uint8_t* scratch);
   bool install(Paged& p, std::uint32_t b, std::uint64_t unit, std::uint8_t* scratch);
   void read_ahead(Paged& p, std::uint32_t b, std::uint64_t unit, std::uint8_t* scratch);
+  void register_range(const std::uint8_t* at, std::uint64_t bytes, std::uint64_t mode) const;
   bool can_move(const Paged& p, std::uint64_t unit) const;
   void move_in(Paged& p, std::uint64_t unit);
   void move_out(Paged& p, std::uint64_t unit);
@@ -205,17 +206,27 @@ class DemandPager {
   int pidfd_ = -1;              // userfaultfd: this process, for process_madvise
   std::uint64_t resident_limit_ = 0, resident_ = 0;  // bytes
   // userfaultfd: where moved units' pages are while they are out of the views
-  struct OutputPool {               // anonymous slots: kept pages or empty
-    std::uint8_t* slots = nullptr;  // the first, aligned, within mapping
+  // Address space aligned to a unit, reserved with a unit more to align it; unmapped whole.
+  struct Aligned {
+    std::uint8_t* at = nullptr;  // the aligned start
     std::uint8_t* mapping = nullptr;
+    std::uint64_t mapping_bytes = 0;
+    Aligned() = default;
+    Aligned(std::uint64_t bytes, int prot);
+    Aligned(const Aligned&) = delete;
+    Aligned& operator=(const Aligned&) = delete;
+    Aligned& operator=(Aligned&& other) noexcept;
+    ~Aligned();
+  };
+  struct OutputPool {  // anonymous slots: kept pages or empty
+    Aligned slots;
     std::vector<std::uint32_t> kept, empty;
   };
   struct InputPool {  // a memfd's slots: one per resident unit, or free
     int fd = -1;
-    std::uint8_t* alias = nullptr;    // read-write, filled through
-    std::uint8_t* staging = nullptr;  // read-only, aligned, moved from; within staging_mapping
-    std::uint8_t* staging_mapping = nullptr;
-    std::uint64_t bytes = 0;
+    std::uint8_t* alias = nullptr;  // read-write, filled through
+    std::uint64_t bytes = 0;        // of the memfd, and of the alias
+    Aligned staging;                // read-only, moved from
     std::vector<std::uint32_t> free;
     std::vector<bool> populated;  // per slot: its staging page table is there
   };
